@@ -1,0 +1,111 @@
+/* attrib — the attribution engine of one rank (core: no MPI, no HDF5).
+ *
+ * Given every row of a set of identities (the rank's partitions, after the exchange),
+ * in any order, attrib_engine_run() deduplicates, sorts, matches conversions to touches
+ * per SPEC 4 and applies the models, appending credit and unattributed rows and
+ * accumulating the reports. The result depends only on the set of input rows, never on
+ * their order. Local.
+ *
+ * Report sums are accumulated exactly in 128-bit fixed point (attrib_fx), so that
+ * adding partial sums in any order — across ranks, in any reduction tree — gives the
+ * same bits. Scales: credits ×2^64, money (cost, value) ×2^32, credit-weighted
+ * time-to-convert in seconds ×2^32; counts are plain integers.
+ */
+#ifndef ATTRIB_ENGINE_H
+#define ATTRIB_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "attrib/rules.h"
+#include "attrib/table.h"
+
+typedef __int128 attrib_fx;
+
+#define ATTRIB_FX_CREDIT_SHIFT 64
+#define ATTRIB_FX_MONEY_SHIFT 32
+
+/* Convert a double to fixed point with 2^shift scale (round to nearest) and back. */
+attrib_fx attrib_fx_from_double(double x, int shift);
+double attrib_fx_to_double(attrib_fx v, int shift);
+
+/* Dense per-campaign accumulator fields (index = campaign index * ACC_C_N + field). */
+enum {
+    ACC_C_IMPRESSIONS, ACC_C_ENGAGEMENTS, ACC_C_NURTURES, /* touches with ts in period */
+    ACC_C_REACH,            /* distinct identities with a touch of the campaign in period */
+    ACC_C_COST,             /* money: sum of cost of those touches */
+    ACC_C_CONVERSIONS,      /* credit: sum of credit */
+    ACC_C_VALUE,            /* money: sum of credited value */
+    ACC_C_CREDITED_TOUCHES, /* count of credit rows */
+    ACC_C_TTC,              /* money scale: sum of credit × (conv_ts − touch_ts)/1000 */
+    ACC_C_N
+};
+
+/* Sparse accumulators: sorted unique u64 keys, each with `nvals` attrib_fx values. */
+typedef struct attrib_sparse {
+    size_t n, cap, nvals;
+    uint64_t *key;
+    attrib_fx *val; /* n * nvals */
+    int sorted;     /* keys sorted and unique */
+} attrib_sparse;
+
+/* daily / daily_touch: key = (campaign index << 32) | (uint32_t)(day + 2^31) where day
+ * is days since 1970-01-01 (floor); values {conversions (credit scale), value (money)}.
+ * advertiser: key = advertiser id; values, all plain counts:
+ * {conversions, attributed, no_touch, rule_excluded, outside_window,
+ *  dup_touches, dup_touches_inexact, dup_conversions, dup_conversions_inexact}. */
+enum { ACC_D_CONVERSIONS, ACC_D_VALUE, ACC_D_N };
+enum {
+    ACC_A_CONVERSIONS, ACC_A_ATTRIBUTED, ACC_A_NO_TOUCH, ACC_A_RULE_EXCLUDED,
+    ACC_A_OUTSIDE_WINDOW, ACC_A_DUP_TOUCHES, ACC_A_DUP_TOUCHES_INEXACT, ACC_A_DUP_CONVERSIONS,
+    ACC_A_DUP_CONVERSIONS_INEXACT, ACC_A_N
+};
+
+typedef struct attrib_acc {
+    size_t ncampaigns;
+    attrib_fx *camp; /* ncampaigns * ACC_C_N */
+    attrib_sparse daily, daily_touch, advertiser;
+} attrib_acc;
+
+void attrib_acc_init(attrib_acc *a, size_t ncampaigns);
+void attrib_acc_free(attrib_acc *a);
+
+void attrib_sparse_init(attrib_sparse *s, size_t nvals);
+void attrib_sparse_free(attrib_sparse *s);
+/* Add `vals` (nvals of them) to key (may leave the map unsorted). */
+void attrib_sparse_add(attrib_sparse *s, uint64_t key, const attrib_fx *vals);
+/* Sort by key and combine equal keys. */
+void attrib_sparse_finish(attrib_sparse *s);
+/* Merge another finished map into a finished map (sums equal keys). */
+void attrib_sparse_merge(attrib_sparse *dst, const attrib_sparse *src);
+
+/* Build the four report tables (initialised here) from a fully reduced accumulator.
+ * report/campaign has one row per catalog campaign (zero rows included), sorted by
+ * campaign_id; the others sorted by their keys. */
+void attrib_acc_to_tables(const attrib_acc *a, const attrib_rules *bound_rules,
+                          attrib_table *campaign, attrib_table *daily, attrib_table *daily_touch,
+                          attrib_table *advertiser);
+
+typedef struct attrib_engine_cfg {
+    const attrib_rules *rules; /* bound */
+    int64_t from, to;          /* period [from, to); INT64_MIN / INT64_MAX when open */
+} attrib_engine_cfg;
+
+/* Run the engine on this rank's rows. `events` and `conversions` are consumed (sorted
+ * and deduplicated in place). Credit rows are appended to `credits`
+ * (attrib_schema_credits) and unattributed rows to `unattr`
+ * (attrib_schema_unattributed), both initialised by the caller; their order is
+ * unspecified (the caller sorts). Report figures are added to `acc` (initialised with
+ * the bound rules' campaign count). Touches whose campaign is absent from the catalog
+ * are ignored. Returns 0, or ATTRIB_EINPUT for data that breaks the input contract
+ * (e.g. a type id beyond the type table). */
+int attrib_engine_run(const attrib_engine_cfg *cfg, attrib_table *events,
+                      attrib_table *conversions, size_t ntypes, attrib_table *credits,
+                      attrib_table *unattr, attrib_acc *acc);
+
+/* Sort helper: a stable permutation ordering rows lexicographically by keys[0],
+ * keys[1], … (unsigned 64-bit; map signed values with x ^ (1ull<<63)). LSD radix sort
+ * that skips digits constant over all rows. perm has n entries. Local. */
+void attrib_sort_lex(size_t n, size_t nkeys, const uint64_t *const *keys, uint32_t *perm);
+
+#endif

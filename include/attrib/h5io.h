@@ -1,0 +1,77 @@
+/* attrib — the HDF5 store (SPEC 2.2 and 5). The only place that calls H5*.
+ *
+ * Files are opened with the MPI-IO driver on the communicator given (a single
+ * process uses MPI_COMM_SELF semantics just the same). Tables are groups with one
+ * 1-D chunked dataset per column; numeric columns are shuffled and compressed with
+ * Zstandard (registered filter 32015, cd_values[0] = level).
+ *
+ * "Collective" below means: every rank of the file's communicator calls, with the
+ * arguments marked identical equal on all ranks. Every function returns 0 or a
+ * negative attrib_err with the detail in attrib_err_msg().
+ */
+#ifndef ATTRIB_H5IO_H
+#define ATTRIB_H5IO_H
+
+#include <mpi.h>
+#include <stdint.h>
+
+#include "attrib/table.h"
+
+typedef struct attrib_h5file attrib_h5file;
+
+/* Local, idempotent. Register the zstd filter with the HDF5 library in this process. */
+int attrib_h5_register_zstd(void);
+
+/* Collective. Create (truncate) `path` for writing. */
+int attrib_h5_create(MPI_Comm comm, const char *path, attrib_h5file **out);
+/* Collective. Open `path` read-only. A file that is not HDF5 is ATTRIB_EINPUT. */
+int attrib_h5_open(MPI_Comm comm, const char *path, attrib_h5file **out);
+/* Collective. Close and free; NULL ok. Returns the first error flushing, if any. */
+int attrib_h5_close(attrib_h5file *f);
+
+/* Collective (identical: everything but `local` and the segments). Create the group
+ * of the table (intermediate groups too) and one dataset per column with `total` rows,
+ * then write this rank's rows. `local` rows are placed at the global positions given
+ * by the segments: segment i takes local rows [segs[i].local, +count) to global
+ * [segs[i].global, +count). With nseg == 1 and segs == NULL the local rows go to
+ * [offset, offset + local->n). String column widths must be identical on all ranks
+ * (use attrib_par_agree_strw()). Compression level `level` (0: no filter).
+ */
+typedef struct attrib_h5seg {
+    uint64_t local, global, count;
+} attrib_h5seg;
+int attrib_h5_write_table(attrib_h5file *f, const attrib_table *local, uint64_t offset,
+                          uint64_t total, int level);
+int attrib_h5_write_table_segs(attrib_h5file *f, const attrib_table *local,
+                               const attrib_h5seg *segs, size_t nseg, uint64_t total, int level);
+
+/* Collective. Check that the table of schema `s` exists, every column has the right
+ * type class and size and all have the same length; set *rows. A missing dataset, a
+ * wrong type or unequal lengths is ATTRIB_EINPUT naming the file and dataset. */
+int attrib_h5_table_rows(attrib_h5file *f, const attrib_schema *s, uint64_t *rows);
+/* Collective (identical s). Read rows [start, start+count) of the table into `out`
+ * (initialised here; caller frees). Ranks may pass different ranges, count 0 ok. */
+int attrib_h5_read_table(attrib_h5file *f, const attrib_schema *s, uint64_t start,
+                         uint64_t count, attrib_table *out);
+/* Does the group or dataset `path` exist? (Collective: metadata read.) */
+int attrib_h5_exists(attrib_h5file *f, const char *path);
+
+/* A list of strings stored as a 1-D fixed-width string dataset (e.g.
+ * "conversions/type_names"). Write: collective, identical arguments. Read: collective;
+ * *out is a malloc'd array of malloc'd strings, free with attrib_strlist_free. */
+int attrib_h5_write_strings(attrib_h5file *f, const char *path, const char *const *s, size_t n);
+int attrib_h5_read_strings(attrib_h5file *f, const char *path, char ***out, size_t *n);
+void attrib_strlist_free(char **s, size_t n);
+
+/* Root attributes. Set: collective, identical arguments. Get: collective; a missing
+ * attribute is ATTRIB_EINPUT. get_str returns a malloc'd string. */
+int attrib_h5_set_attr_str(attrib_h5file *f, const char *name, const char *value);
+int attrib_h5_set_attr_i64(attrib_h5file *f, const char *name, int64_t value);
+int attrib_h5_set_attr_f64(attrib_h5file *f, const char *name, double value);
+int attrib_h5_get_attr_str(attrib_h5file *f, const char *name, char **value);
+int attrib_h5_get_attr_i64(attrib_h5file *f, const char *name, int64_t *value);
+
+/* The schema_version attrib writes and accepts. */
+#define ATTRIB_SCHEMA_VERSION 1
+
+#endif

@@ -1,0 +1,41 @@
+/* attrib — identity hashing. Raw identifiers are hashed on input with a keyed
+ * 64-bit hash and never stored or logged. Local. */
+#ifndef ATTRIB_HASH_H
+#define ATTRIB_HASH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct attrib_hash_key {
+    uint64_t k0, k1;
+} attrib_hash_key;
+
+/* SipHash-2-4 of `len` bytes under the 128-bit key. */
+uint64_t attrib_siphash24(const attrib_hash_key *key, const void *data, size_t len);
+
+/* The identity hash (SipHash-2-4 of the raw identifier bytes). */
+static inline uint64_t attrib_identity_hash(const attrib_hash_key *key, const void *s, size_t len)
+{
+    return attrib_siphash24(key, s, len);
+}
+
+/* A short public id of a key (hex of SipHash of the empty string under the key),
+ * recorded in files so two files hashed with different keys are told apart
+ * without revealing the key. Writes 16 hex digits + NUL. */
+void attrib_hash_key_id(const attrib_hash_key *key, char out[17]);
+
+/* Parse 32 hex digits into a key. Returns 0 or ATTRIB_EINPUT. */
+int attrib_hash_key_parse(const char *hex, attrib_hash_key *key);
+
+/* A mixer for partitioning already-hashed identities (stable across versions). */
+static inline uint64_t attrib_mix64(uint64_t x)
+{
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ULL;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebULL;
+    x ^= x >> 31;
+    return x;
+}
+
+#endif

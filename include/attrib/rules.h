@@ -1,0 +1,114 @@
+/* attrib — attribution rules (SPEC 3), resolved for fast lookup.
+ *
+ * Loading (libconfig text → attrib_rules) lives in io (rules_load.c); everything
+ * else here is core: resolution, binding to a campaign catalog, lookups, packing
+ * for broadcast. All functions are local.
+ *
+ * Lifecycle: attrib_rules_load() (or attrib_rules_unpack()) → optionally
+ * attrib_rules_override_model() → attrib_rules_bind() to the input's campaign catalog
+ * and type names → lookups → attrib_rules_free().
+ */
+#ifndef ATTRIB_RULES_H
+#define ATTRIB_RULES_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "attrib/table.h"
+
+enum attrib_model {
+    ATTRIB_MODEL_LAST_TOUCH,
+    ATTRIB_MODEL_FIRST_TOUCH,
+    ATTRIB_MODEL_LINEAR,
+    ATTRIB_MODEL_TIME_DECAY,
+    ATTRIB_MODEL_POSITION_BASED,
+    ATTRIB_MODEL_U_SHAPED,
+    ATTRIB_MODEL_J_CURVE,
+    ATTRIB_MODEL_INVERSE_J,
+    ATTRIB_NMODELS
+};
+/* "last_touch", … in enum order, NULL-terminated. */
+extern const char *const attrib_model_names[];
+/* Model by name, or -1. */
+int attrib_model_parse(const char *name);
+
+#define ATTRIB_LOOKBACK_OFF INT64_C(-1)
+
+/* Per-advertiser keys, resolved (defaults ← advertiser version). For the presets
+ * (u_shaped, j_curve, inverse_j) `first`/`last` hold the preset's weights and
+ * `model` stays the preset; the engine treats all four as position-based. */
+typedef struct attrib_adv_rule {
+    enum attrib_model model;
+    int engagement_priority; /* 0 or 1 */
+    int64_t half_life_ms;    /* > 0 */
+    double first, last;      /* position_based weights */
+} attrib_adv_rule;
+
+/* Per-campaign keys, resolved (defaults ← advertiser version ← campaign version). */
+typedef struct attrib_camp_rule {
+    int64_t lookback_ms[3];       /* by enum attrib_kind; ATTRIB_LOOKBACK_OFF when "off" */
+    uint32_t rule_version;        /* SPEC 3: 1-based position of the campaign entry in force, 0 if none */
+    const uint8_t *type_allowed;  /* after bind: indexed by conversion type id, 1 = counts;
+                                     NULL = every type counts */
+} attrib_camp_rule;
+
+typedef struct attrib_rules attrib_rules;
+
+/* io: parse and validate a libconfig rules file. Errors name file, line and key
+ * ("rules.cfg:12: unknown model 'lastclick'"); returns ATTRIB_EINPUT / ATTRIB_EIO. */
+int attrib_rules_load(const char *path, attrib_rules **out);
+/* Same, from text in memory; `name` is used in messages in place of a path. */
+int attrib_rules_load_text(const char *name, const char *text, attrib_rules **out);
+
+void attrib_rules_free(attrib_rules *r); /* NULL ok */
+
+/* Replace every advertiser's model (and the defaults') by `m`, keeping their other keys
+ * (SPEC 3, `--model`). */
+void attrib_rules_override_model(attrib_rules *r, enum attrib_model m);
+
+/* Serialise to a malloc'd byte buffer and back (for MPI_Bcast from rank 0). The
+ * round trip is exact. Unpack of a corrupt buffer returns ATTRIB_EINPUT. */
+int attrib_rules_pack(const attrib_rules *r, void **buf, size_t *len);
+int attrib_rules_unpack(const void *buf, size_t len, attrib_rules **out);
+
+/* Bind to a campaign catalog (an attrib_schema_campaigns table) and the input's
+ * conversion type names. After this, campaigns and advertisers are addressed by dense
+ * indices: campaign index = row of the catalog once sorted by campaign_id (the catalog
+ * passed must be sorted by campaign_id, ids unique); advertiser index via
+ * attrib_rules_adv_index(). Rules entries naming campaigns or advertisers absent from
+ * the catalog produce one warning line each in *warnings (malloc'd, may be NULL when
+ * none). Returns ATTRIB_EINPUT if the catalog is not sorted/unique. */
+int attrib_rules_bind(attrib_rules *r, const attrib_table *campaigns_sorted,
+                      char *const *type_names, size_t ntypes, char **warnings);
+
+/* After bind. Dense index of a campaign id / advertiser id, or -1 if absent. */
+int64_t attrib_rules_camp_index(const attrib_rules *r, uint32_t campaign_id);
+int64_t attrib_rules_adv_index(const attrib_rules *r, uint32_t advertiser_id);
+size_t attrib_rules_ncampaigns(const attrib_rules *r);
+size_t attrib_rules_nadvertisers(const attrib_rules *r);
+uint32_t attrib_rules_camp_id(const attrib_rules *r, size_t camp_index);
+uint32_t attrib_rules_adv_id(const attrib_rules *r, size_t adv_index);
+/* Dense advertiser index of a campaign (from the catalog). */
+size_t attrib_rules_camp_adv(const attrib_rules *r, size_t camp_index);
+
+/* After bind. The rule in force at timestamp ts (the conversion's). Never NULL.
+ * For an advertiser id absent from the catalog use attrib_rules_adv_default_at(). */
+const attrib_adv_rule *attrib_rules_adv_at(const attrib_rules *r, size_t adv_index, int64_t ts);
+const attrib_adv_rule *attrib_rules_adv_default_at(const attrib_rules *r, uint32_t advertiser_id,
+                                                   int64_t ts);
+const attrib_camp_rule *attrib_rules_camp_at(const attrib_rules *r, size_t camp_index, int64_t ts);
+
+/* The longest lookback of any kind in any version of any campaign (0 if all off):
+ * the bound of the matching window. */
+int64_t attrib_rules_max_lookback(const attrib_rules *r);
+
+/* Print the resolved rules, readable by a person (attrib check). Before bind it prints
+ * the levels and versions as resolved from the file. */
+void attrib_rules_print(const attrib_rules *r, FILE *out);
+
+/* Where an entry came from, for explain: "rules.cfg:14" of the campaign entry in force
+ * for campaign index at ts, or of the defaults when none. Static or owned by r. */
+const char *attrib_rules_camp_origin(const attrib_rules *r, size_t camp_index, int64_t ts);
+
+#endif

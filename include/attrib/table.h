@@ -1,0 +1,126 @@
+/* attrib — columnar tables (struct of arrays) and their schemas.
+ *
+ * Every bulk data set in attrib (events, conversions, campaigns, credits, reports)
+ * is an attrib_table: a schema (a const list of typed columns) plus one array per
+ * column. Generic code — HDF5 read/write, CSV export, MPI exchange, permutation —
+ * walks the schema, so adding a column is one line in schema.c.
+ *
+ * Tables are local (no MPI). Ownership: the table owns its column arrays.
+ */
+#ifndef ATTRIB_TABLE_H
+#define ATTRIB_TABLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum attrib_type {
+    ATTRIB_T_U8,
+    ATTRIB_T_U16,
+    ATTRIB_T_U32,
+    ATTRIB_T_U64,
+    ATTRIB_T_I64,
+    ATTRIB_T_F64,
+    ATTRIB_T_STR, /* fixed width per table instance (attrib_table.strw[c]), NUL padded */
+} attrib_type;
+
+typedef struct attrib_colspec {
+    const char *name;
+    attrib_type type;
+    /* For ATTRIB_T_U8 columns that are enumerations: the names of values 0..n-1,
+     * NULL-terminated. Written to HDF5 as an enum type; exported as names. */
+    const char *const *enum_names;
+} attrib_colspec;
+
+#define ATTRIB_MAX_COLS 24
+
+typedef struct attrib_schema {
+    const char *name; /* HDF5 group path of the table, e.g. "events", "report/daily" */
+    size_t ncols;
+    attrib_colspec cols[ATTRIB_MAX_COLS];
+} attrib_schema;
+
+typedef struct attrib_table {
+    const attrib_schema *schema;
+    size_t n;   /* rows */
+    size_t cap; /* rows allocated */
+    void *col[ATTRIB_MAX_COLS];
+    size_t strw[ATTRIB_MAX_COLS]; /* byte width of ATTRIB_T_STR columns (>= 1) */
+} attrib_table;
+
+/* Size in bytes of one element of a column of this type (strings: strw). */
+size_t attrib_type_size(attrib_type t);
+size_t attrib_table_elem_size(const attrib_table *t, size_t c);
+
+/* Initialise an empty table. String columns get width `strw_default` (>= 1). */
+void attrib_table_init(attrib_table *t, const attrib_schema *s, size_t strw_default);
+/* Free the column arrays; the table is left empty and may be reused. NULL ok. */
+void attrib_table_free(attrib_table *t);
+/* Make room for at least `cap` rows (never shrinks). Dies on out of memory. */
+void attrib_table_reserve(attrib_table *t, size_t cap);
+/* Set n (reserving as needed); new rows are zeroed. */
+void attrib_table_resize(attrib_table *t, size_t n);
+/* Append one row slot (zeroed) and return its index. */
+size_t attrib_table_push(attrib_table *t);
+/* Change the width of a string column, copying and truncating/padding values. */
+void attrib_table_set_strw(attrib_table *t, size_t c, size_t w);
+/* Store a string in row r of string column c (truncated to the width). */
+void attrib_table_set_str(attrib_table *t, size_t c, size_t r, const char *s, size_t len);
+/* Pointer to row r of string column c (not NUL-terminated when it fills the width). */
+const char *attrib_table_str(const attrib_table *t, size_t c, size_t r);
+/* Length of the string in row r of string column c. */
+size_t attrib_table_strlen(const attrib_table *t, size_t c, size_t r);
+/* Append rows [from, from+count) of src (same schema) to dst. */
+void attrib_table_append(attrib_table *dst, const attrib_table *src, size_t from, size_t count);
+/* Reorder rows: new row i = old row perm[i], for i < n_out (perm may select a subset). */
+void attrib_table_permute(attrib_table *t, const uint32_t *perm, size_t n_out);
+/* Column index by name, or -1. */
+int attrib_schema_col(const attrib_schema *s, const char *name);
+
+/* Typed column access (no checks beyond an assert in debug builds). */
+#define ATTRIB_COL(t, c, T) ((T *)(t)->col[(c)])
+
+/* ---- The schemas of SPEC 2.2 and 5 ---- */
+
+enum attrib_kind { ATTRIB_KIND_IMPRESSION = 0, ATTRIB_KIND_ENGAGEMENT = 1, ATTRIB_KIND_NURTURE = 2 };
+#define ATTRIB_NKINDS 3
+extern const char *const attrib_kind_names[];
+
+enum attrib_reason { ATTRIB_REASON_NO_TOUCH = 0, ATTRIB_REASON_RULE_EXCLUDED = 1, ATTRIB_REASON_OUTSIDE_WINDOW = 2 };
+#define ATTRIB_NREASONS 3
+extern const char *const attrib_reason_names[];
+
+enum { EV_EVENT_ID, EV_IDENTITY, EV_TS, EV_CAMPAIGN_ID, EV_KIND, EV_COST, EV_NCOLS };
+enum { CV_CONVERSION_ID, CV_IDENTITY, CV_TS, CV_ADVERTISER_ID, CV_TYPE, CV_VALUE, CV_NCOLS };
+enum { CA_CAMPAIGN_ID, CA_ADVERTISER_ID, CA_NAME, CA_NCOLS };
+enum {
+    CR_CONVERSION_ID, CR_ADVERTISER_ID, CR_IDENTITY, CR_CONV_TS, CR_VALUE, CR_EVENT_ID,
+    CR_CAMPAIGN_ID, CR_KIND, CR_TOUCH_TS, CR_POSITION, CR_PATH_LENGTH, CR_CREDIT,
+    CR_CREDITED_VALUE, CR_RULE_VERSION, CR_NCOLS
+};
+enum { UN_CONVERSION_ID, UN_ADVERTISER_ID, UN_IDENTITY, UN_CONV_TS, UN_VALUE, UN_REASON, UN_NCOLS };
+enum {
+    RC_CAMPAIGN_ID, RC_ADVERTISER_ID, RC_IMPRESSIONS, RC_ENGAGEMENTS, RC_NURTURES, RC_REACH,
+    RC_COST, RC_CONVERSIONS, RC_VALUE, RC_CREDITED_TOUCHES, RC_MEAN_TTC_S, RC_ROAS, RC_NCOLS
+};
+enum { RD_CAMPAIGN_ID, RD_DAY, RD_CONVERSIONS, RD_VALUE, RD_NCOLS };
+enum {
+    RA_ADVERTISER_ID, RA_CONVERSIONS, RA_ATTRIBUTED, RA_UNATTR_NO_TOUCH, RA_UNATTR_RULE_EXCLUDED,
+    RA_UNATTR_OUTSIDE_WINDOW, RA_DUP_TOUCHES, RA_DUP_TOUCHES_INEXACT, RA_DUP_CONVERSIONS,
+    RA_DUP_CONVERSIONS_INEXACT, RA_NCOLS
+};
+
+extern const attrib_schema attrib_schema_events;        /* "events" */
+extern const attrib_schema attrib_schema_conversions;   /* "conversions" */
+extern const attrib_schema attrib_schema_campaigns;     /* "campaigns" */
+extern const attrib_schema attrib_schema_credits;       /* "credits" */
+extern const attrib_schema attrib_schema_unattributed;  /* "unattributed" */
+extern const attrib_schema attrib_schema_report_campaign;   /* "report/campaign" */
+extern const attrib_schema attrib_schema_report_daily;      /* "report/daily" */
+extern const attrib_schema attrib_schema_report_daily_touch;/* "report/daily_touch" */
+extern const attrib_schema attrib_schema_report_advertiser; /* "report/advertiser" */
+
+/* All schemas above, NULL-terminated; and lookup by table name with or without '/'. */
+extern const attrib_schema *const attrib_schemas[];
+const attrib_schema *attrib_schema_find(const char *name);
+
+#endif

@@ -1,0 +1,24 @@
+/* attrib — timestamps (SPEC 2.1) and durations (SPEC 3). Local, no allocation. */
+#ifndef ATTRIB_TIMEPARSE_H
+#define ATTRIB_TIMEPARSE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Parse a timestamp: integer milliseconds since the Unix epoch (optional leading '-'),
+ * or ISO 8601 "YYYY-MM-DDTHH:MM:SS[.fff…]" followed by 'Z' or "+HH:MM"/"-HH:MM"
+ * (also "+HHMM"), or a bare date "YYYY-MM-DD" (midnight UTC). Fractions beyond
+ * milliseconds are truncated toward the past. `s` need not be NUL-terminated.
+ * Returns 0 or ATTRIB_EINPUT (no message set: the caller names file and line). */
+int attrib_time_parse(const char *s, size_t len, int64_t *ms);
+
+/* Format as "YYYY-MM-DDTHH:MM:SS.fffZ" (24 chars + NUL; wider for years beyond 9999). */
+void attrib_time_format_iso(int64_t ms, char buf[40]);
+/* Format the UTC date of `ms` as "YYYY-MM-DD" (10 chars + NUL). */
+void attrib_time_format_day(int64_t ms, char buf[40]);
+
+/* Parse a duration "<integer><unit>", unit ms|s|m|h|d, into milliseconds (> = 0).
+ * Returns 0 or ATTRIB_EINPUT (overflow, missing unit, junk). */
+int attrib_duration_parse(const char *s, int64_t *ms);
+
+#endif

@@ -1,0 +1,22 @@
+#include <mpi.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "attrib/cmd.h"
+#include "attrib/err.h"
+
+int attrib_cmd_is_help(const char *arg)
+{
+    return strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0;
+}
+
+int attrib_cmd_fail(int rc, int all)
+{
+    int rank = 0;
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    if (rc < 0 && (all || rank == 0)) {
+        const char *m = attrib_err_msg();
+        fprintf(stderr, "attrib: %s\n", *m ? m : attrib_strerror(rc));
+    }
+    return attrib_err_exit_code(rc);
+}

@@ -1,0 +1,67 @@
+/* attrib — entry point: a table of subcommands (git's manner). */
+#include <mpi.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "attrib/cmd.h"
+#include "attrib/err.h"
+
+static const attrib_command commands[] = {
+    {"import", attrib_cmd_import, "read CSV drops into one columnar HDF5 input file"},
+    {"run", attrib_cmd_run, "attribute conversions to touches and write results + reports"},
+    {"report", attrib_cmd_report, "print the reports of a results file (text, csv, json, html)"},
+    {"explain", attrib_cmd_explain, "show why a conversion was credited where it was"},
+    {"reconcile", attrib_cmd_reconcile, "compare two results files or campaign reports"},
+    {"export", attrib_cmd_export, "write a table of an attrib HDF5 file as CSV"},
+    {"gen", attrib_cmd_gen, "generate realistic synthetic data"},
+    {"check", attrib_cmd_check, "validate a rules file and print the resolved rules"},
+};
+#define NCOMMANDS (sizeof commands / sizeof commands[0])
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: attrib <command> [options]   (attrib <command> --help for more)\n\n"
+                 "attrib attributes advertiser conversions to the campaign touchpoints that led\n"
+                 "to them and reduces the result into campaign-level reports.\n\ncommands:\n");
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fprintf(out, "\nRun under `mpirun -n N attrib run …` or `srun attrib run …` to use N processes;\n"
+                 "a single process needs no launcher. Exit codes: 0 success, 1 negative answer,\n"
+                 "2 usage or bad input, 3 internal or MPI failure.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    if (attrib_cmd_is_help(argv[1]) || strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
+        printf("attrib %s\n", ATTRIB_VERSION);
+        return 0;
+    }
+    const attrib_command *cmd = NULL;
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        if (strcmp(argv[1], commands[i].name) == 0)
+            cmd = &commands[i];
+    if (!cmd) {
+        fprintf(stderr, "attrib: '%s' is not a command. See 'attrib --help'.\n", argv[1]);
+        return 2;
+    }
+    if (MPI_Init(&argc, &argv) != MPI_SUCCESS) {
+        fprintf(stderr, "attrib: cannot initialise MPI\n");
+        return 3;
+    }
+    /* Errors on MPI calls come back as codes; the commands turn them into messages. */
+    MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+    int rc = cmd->run(argc - 1, argv + 1);
+    fflush(stdout);
+    fflush(stderr);
+    MPI_Finalize();
+    return rc;
+}

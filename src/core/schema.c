@@ -1,0 +1,87 @@
+/* The table schemas of SPEC 2.2 (inputs) and SPEC 5 (outputs). Column order here is
+ * the order of the enums in table.h and of CSV exports. */
+#include <string.h>
+
+#include "attrib/table.h"
+
+const char *const attrib_kind_names[] = {"impression", "engagement", "nurture", NULL};
+const char *const attrib_reason_names[] = {"no_touch", "rule_excluded", "outside_window", NULL};
+
+#define U8 ATTRIB_T_U8
+#define U16 ATTRIB_T_U16
+#define U32 ATTRIB_T_U32
+#define U64 ATTRIB_T_U64
+#define I64 ATTRIB_T_I64
+#define F64 ATTRIB_T_F64
+#define STR ATTRIB_T_STR
+
+const attrib_schema attrib_schema_events = {
+    "events", EV_NCOLS,
+    {{"event_id", U64, NULL}, {"identity", U64, NULL}, {"ts", I64, NULL},
+     {"campaign_id", U32, NULL}, {"kind", U8, attrib_kind_names}, {"cost", F64, NULL}}};
+
+const attrib_schema attrib_schema_conversions = {
+    "conversions", CV_NCOLS,
+    {{"conversion_id", U64, NULL}, {"identity", U64, NULL}, {"ts", I64, NULL},
+     {"advertiser_id", U32, NULL}, {"type", U16, NULL}, {"value", F64, NULL}}};
+
+const attrib_schema attrib_schema_campaigns = {
+    "campaigns", CA_NCOLS,
+    {{"campaign_id", U32, NULL}, {"advertiser_id", U32, NULL}, {"name", STR, NULL}}};
+
+const attrib_schema attrib_schema_credits = {
+    "credits", CR_NCOLS,
+    {{"conversion_id", U64, NULL}, {"advertiser_id", U32, NULL}, {"identity", U64, NULL},
+     {"conv_ts", I64, NULL}, {"value", F64, NULL}, {"event_id", U64, NULL},
+     {"campaign_id", U32, NULL}, {"kind", U8, attrib_kind_names}, {"touch_ts", I64, NULL},
+     {"position", U32, NULL}, {"path_length", U32, NULL}, {"credit", F64, NULL},
+     {"credited_value", F64, NULL}, {"rule_version", U32, NULL}}};
+
+const attrib_schema attrib_schema_unattributed = {
+    "unattributed", UN_NCOLS,
+    {{"conversion_id", U64, NULL}, {"advertiser_id", U32, NULL}, {"identity", U64, NULL},
+     {"conv_ts", I64, NULL}, {"value", F64, NULL}, {"reason", U8, attrib_reason_names}}};
+
+const attrib_schema attrib_schema_report_campaign = {
+    "report/campaign", RC_NCOLS,
+    {{"campaign_id", U32, NULL}, {"advertiser_id", U32, NULL}, {"impressions", U64, NULL},
+     {"engagements", U64, NULL}, {"nurtures", U64, NULL}, {"reach", U64, NULL},
+     {"cost", F64, NULL}, {"conversions", F64, NULL}, {"value", F64, NULL},
+     {"credited_touches", U64, NULL}, {"mean_time_to_convert_s", F64, NULL},
+     {"roas", F64, NULL}}};
+
+/* day is the ISO date "YYYY-MM-DD" (UTC): readable in h5dump, pandas and spreadsheets,
+ * and its byte order is its time order. */
+const attrib_schema attrib_schema_report_daily = {
+    "report/daily", RD_NCOLS,
+    {{"campaign_id", U32, NULL}, {"day", STR, NULL}, {"conversions", F64, NULL},
+     {"value", F64, NULL}}};
+
+const attrib_schema attrib_schema_report_daily_touch = {
+    "report/daily_touch", RD_NCOLS,
+    {{"campaign_id", U32, NULL}, {"day", STR, NULL}, {"conversions", F64, NULL},
+     {"value", F64, NULL}}};
+
+const attrib_schema attrib_schema_report_advertiser = {
+    "report/advertiser", RA_NCOLS,
+    {{"advertiser_id", U32, NULL}, {"conversions", U64, NULL}, {"attributed", U64, NULL},
+     {"unattributed_no_touch", U64, NULL}, {"unattributed_rule_excluded", U64, NULL},
+     {"unattributed_outside_window", U64, NULL}, {"duplicate_touches", U64, NULL},
+     {"duplicate_touches_inexact", U64, NULL}, {"duplicate_conversions", U64, NULL},
+     {"duplicate_conversions_inexact", U64, NULL}}};
+
+const attrib_schema *const attrib_schemas[] = {
+    &attrib_schema_events, &attrib_schema_conversions, &attrib_schema_campaigns,
+    &attrib_schema_credits, &attrib_schema_unattributed, &attrib_schema_report_campaign,
+    &attrib_schema_report_daily, &attrib_schema_report_daily_touch,
+    &attrib_schema_report_advertiser, NULL};
+
+const attrib_schema *attrib_schema_find(const char *name)
+{
+    while (*name == '/')
+        name++;
+    for (size_t i = 0; attrib_schemas[i]; i++)
+        if (strcmp(attrib_schemas[i]->name, name) == 0)
+            return attrib_schemas[i];
+    return NULL;
+}

@@ -1,0 +1,112 @@
+#include "attrib/par.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "attrib/err.h"
+
+extern void (*attrib_die_hook)(void);
+static MPI_Comm g_abort_comm = MPI_COMM_NULL;
+
+static void abort_hook(void)
+{
+    if (g_abort_comm != MPI_COMM_NULL)
+        MPI_Abort(g_abort_comm, 3);
+}
+
+void attrib_par_init(attrib_par *p, MPI_Comm comm)
+{
+    memset(p, 0, sizeof *p);
+    p->comm = comm;
+    MPI_Comm_rank(comm, &p->rank);
+    MPI_Comm_size(comm, &p->size);
+    p->t_start = p->t_phase = MPI_Wtime();
+    p->progress = 1;
+    g_abort_comm = comm;
+    attrib_die_hook = abort_hook;
+}
+
+int attrib_par_agree(const attrib_par *p, int rc)
+{
+    int in[2] = {rc < 0 ? p->rank : p->size, rc}, out[2];
+    /* MINLOC-like: the lowest failing rank wins; its code and message go to all. */
+    int lowest = in[0];
+    if (MPI_Allreduce(&in[0], &lowest, 1, MPI_INT, MPI_MIN, p->comm) != MPI_SUCCESS)
+        attrib_par_die(p, "MPI_Allreduce failed while agreeing on a phase's outcome");
+    if (lowest == p->size)
+        return 0;
+    out[1] = rc;
+    MPI_Bcast(&out[1], 1, MPI_INT, lowest, p->comm);
+    char msg[4096];
+    if (p->rank == lowest) {
+        if (p->size > 1)
+            snprintf(msg, sizeof msg, "rank %d: %s", lowest, attrib_err_msg());
+        else
+            snprintf(msg, sizeof msg, "%s", attrib_err_msg());
+    }
+    MPI_Bcast(msg, sizeof msg, MPI_CHAR, lowest, p->comm);
+    msg[sizeof msg - 1] = '\0';
+    attrib_err_set(out[1], "%s", msg);
+    return out[1];
+}
+
+void attrib_par_die(const attrib_par *p, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "attrib: rank %d: fatal: ", p->rank);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    fflush(stderr);
+    MPI_Abort(p->comm, 3);
+    abort();
+}
+
+void attrib_par_agree_strw(const attrib_par *p, attrib_table *t)
+{
+    for (size_t c = 0; c < t->schema->ncols; c++) {
+        if (t->schema->cols[c].type != ATTRIB_T_STR)
+            continue;
+        unsigned long w = t->strw[c], m = 0;
+        MPI_Allreduce(&w, &m, 1, MPI_UNSIGNED_LONG, MPI_MAX, p->comm);
+        if (m != w)
+            attrib_table_set_strw(t, c, m);
+    }
+}
+
+void attrib_progress_begin(attrib_par *p, const char *phase)
+{
+    (void)phase;
+    p->t_phase = MPI_Wtime();
+}
+
+void attrib_progress_end(attrib_par *p, const char *phase, uint64_t rows, uint64_t bytes,
+                         const char *extra)
+{
+    double now = MPI_Wtime();
+    if (p->rank == 0 && p->progress) {
+        fprintf(stderr, "attrib: %-10s %12llu rows %10.1f MiB %8.3f s%s%s\n", phase,
+                (unsigned long long)rows, (double)bytes / 1048576.0, now - p->t_phase,
+                extra && *extra ? "  " : "", extra ? extra : "");
+        fflush(stderr);
+    }
+    p->t_phase = now;
+}
+
+uint64_t attrib_par_sum_u64(const attrib_par *p, uint64_t v)
+{
+    uint64_t s = 0;
+    MPI_Allreduce(&v, &s, 1, MPI_UINT64_T, MPI_SUM, p->comm);
+    return s;
+}
+
+uint64_t attrib_par_exscan_u64(const attrib_par *p, uint64_t v)
+{
+    uint64_t s = 0;
+    MPI_Exscan(&v, &s, 1, MPI_UINT64_T, MPI_SUM, p->comm);
+    return p->rank == 0 ? 0 : s;
+}
