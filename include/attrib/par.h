@@ -4,6 +4,7 @@
 #define ATTRIB_PAR_H
 
 #include <mpi.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include "attrib/table.h"
@@ -44,5 +45,73 @@ void attrib_progress_end(attrib_par *p, const char *phase, uint64_t rows, uint64
 uint64_t attrib_par_sum_u64(const attrib_par *p, uint64_t v);
 /* Collective. Exclusive prefix sum of a u64 (rank 0 gets 0). */
 uint64_t attrib_par_exscan_u64(const attrib_par *p, uint64_t v);
+
+
+/* ---- Redistribution of rows (exchange.c) ---- */
+
+/* Collective. Send every row of `t` to rank dest[i] (0 <= dest[i] < size); on return `t`
+ * holds the rows this rank received (in an unspecified but deterministic order: by
+ * round, then source rank, then the sender's order). Columns are exchanged one at a
+ * time with MPI_Alltoallv in rounds of at most `round_rows` rows per rank and round
+ * (0: a default of 4M), so no count exceeds 2^31 and the extra memory is one column
+ * plus one round buffer. String widths must already agree (attrib_par_agree_strw).
+ * Returns 0 or ATTRIB_EMPI. */
+int attrib_par_exchange(const attrib_par *p, attrib_table *t, const int *dest,
+                        uint64_t round_rows);
+
+/* ---- The partition plan (plan.c) ---- */
+
+/* Logical partitions: identities hash into a fixed number of partitions, independent
+ * of the rank count, so every figure is the same for any N. */
+#define ATTRIB_NPARTITIONS 4096
+
+static inline uint32_t attrib_partition_of(uint64_t identity)
+{
+    /* identity is already a keyed hash; mixing again guards against a weak key. */
+    uint64_t x = identity ^ (identity >> 33);
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    return (uint32_t)(x >> 52); /* top 12 bits: 4096 partitions */
+}
+
+typedef struct attrib_plan {
+    uint32_t npart;
+    uint64_t *rows;   /* per partition: global rows (events + conversions) */
+    uint64_t *bytes;  /* per partition: global bytes of those rows */
+    int *owner;       /* per partition: rank */
+    uint64_t *rank_rows; /* per rank: rows assigned */
+    uint64_t *rank_bytes;
+} attrib_plan;
+
+/* Collective. Build the plan from each rank's per-partition local row and byte counts:
+ * rank 0 sums them, assigns partitions to ranks so that bytes (not partitions) are
+ * balanced (largest partition first to the least-loaded rank, ties by lower index), and
+ * broadcasts the plan. */
+int attrib_plan_build(const attrib_par *p, const uint64_t *local_rows,
+                      const uint64_t *local_bytes, attrib_plan *plan);
+void attrib_plan_free(attrib_plan *plan);
+/* Local. Print the plan for people (attrib run --plan). */
+void attrib_plan_print(const attrib_plan *plan, int nranks, FILE *out);
+
+/* ---- Distributed sort (psort.c) ---- */
+
+/* Collective. Sort the rows of `t` across ranks lexicographically by the given u64 key
+ * columns (each column index must be an integer column: u8..u64, i64 mapped to
+ * unsigned order). On return rank r holds the r-th range of the global order, sorted,
+ * so that concatenating the ranks' rows in rank order gives the global order, which
+ * does not depend on the number of ranks. keys must be a total order for that. */
+int attrib_par_sort(const attrib_par *p, attrib_table *t, const int *key_cols, size_t nkeys);
+
+/* Local. A permutation sorting `t` by the given key columns (as attrib_par_sort orders). */
+void attrib_table_sort_perm(const attrib_table *t, const int *key_cols, size_t nkeys,
+                            uint32_t *perm);
+
+/* ---- Report reduction (reduce.c) ---- */
+struct attrib_acc;
+/* Collective. Combine every rank's report accumulator into rank 0's (other ranks' are
+ * left unspecified). Sums are exact 128-bit integers, so the result does not depend on
+ * the reduction order or the rank count. Sparse maps must be finished
+ * (attrib_sparse_finish) on entry. */
+int attrib_par_reduce_acc(const attrib_par *p, struct attrib_acc *acc);
 
 #endif
