@@ -8,8 +8,11 @@
  *
  * Report sums are accumulated exactly in 128-bit fixed point (attrib_fx), so that
  * adding partial sums in any order — across ranks, in any reduction tree — gives the
- * same bits. Scales: credits ×2^64, money (cost, value) ×2^32, credit-weighted
- * time-to-convert in seconds ×2^32; counts are plain integers.
+ * same bits. Scales: credits ×2^64, money (cost, value) ×2^52, credit-weighted
+ * time-to-convert in seconds ×2^52; counts are plain integers. At 2^52 every double
+ * >= 1 converts exactly (a double has 53 significant bits), so a sum of money is the
+ * correctly rounded exact sum of the row values (49.90 stays 49.9), and the range is
+ * ±2^75 ≈ 3.8e22; credits >= 2^-12 convert exactly at 2^64.
  */
 #ifndef ATTRIB_ENGINE_H
 #define ATTRIB_ENGINE_H
@@ -23,7 +26,7 @@
 typedef __int128 attrib_fx;
 
 #define ATTRIB_FX_CREDIT_SHIFT 64
-#define ATTRIB_FX_MONEY_SHIFT 32
+#define ATTRIB_FX_MONEY_SHIFT 52
 
 /* Convert a double to fixed point with 2^shift scale (round to nearest) and back. */
 attrib_fx attrib_fx_from_double(double x, int shift);
