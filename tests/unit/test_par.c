@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "attrib/engine.h"
+#include "attrib/err.h"
 #include "attrib/par.h"
 
 static int failures;
