@@ -100,7 +100,9 @@ const attrib_adv_rule *attrib_rules_adv_default_at(const attrib_rules *r, uint32
 const attrib_camp_rule *attrib_rules_camp_at(const attrib_rules *r, size_t camp_index, int64_t ts);
 
 /* The longest lookback of any kind in any version of any campaign (0 if all off):
- * the bound of the matching window. */
+ * the bound of the matching window. Before bind, an upper bound over every lookback
+ * the defaults or any entry gives; after bind, the maximum over the defaults, every
+ * advertiser version and every resolved campaign segment. */
 int64_t attrib_rules_max_lookback(const attrib_rules *r);
 
 /* Print the resolved rules, readable by a person (attrib check). Before bind it prints
@@ -108,7 +110,70 @@ int64_t attrib_rules_max_lookback(const attrib_rules *r);
 void attrib_rules_print(const attrib_rules *r, FILE *out);
 
 /* Where an entry came from, for explain: "rules.cfg:14" of the campaign entry in force
- * for campaign index at ts, or of the defaults when none. Static or owned by r. */
+ * for campaign index at ts, else of the advertiser entry in force, else "defaults" (the
+ * file's defaults block) or "built-in defaults". Static or owned by r. */
 const char *attrib_rules_camp_origin(const attrib_rules *r, size_t camp_index, int64_t ts);
+
+/* The same as attrib_rules_print() as one JSON object (attrib check --json). */
+void attrib_rules_print_json(const attrib_rules *r, FILE *out);
+
+/* The name given at load ("rules.cfg"), used in messages. Owned by r. */
+const char *attrib_rules_name(const attrib_rules *r);
+
+/* ---- Building rules: the loader's side of the contract, also used by unpack and
+ * tests. core, no libconfig. Local. ----
+ *
+ * attrib_rules_create() → attrib_rules_add() per entry (defaults at most once) →
+ * attrib_rules_finish(), which sorts versions, rejects two versions of one id with the
+ * same effective_from and combined position_based weights above 1, and resolves. A
+ * rules object is usable (override, pack, bind, lookups, print) only once finished;
+ * attrib_rules_load() and attrib_rules_unpack() return finished rules. */
+
+/* Keys of an entry; bit (1u << key) in attrib_rules_keys.set. */
+enum attrib_rule_key {
+    ATTRIB_RK_MODEL,
+    ATTRIB_RK_ENGAGEMENT_PRIORITY,
+    ATTRIB_RK_LOOKBACK, /* + enum attrib_kind: one key per kind */
+    ATTRIB_RK_CONVERSION_TYPES = ATTRIB_RK_LOOKBACK + ATTRIB_NKINDS,
+    ATTRIB_RK_HALF_LIFE,
+    ATTRIB_RK_FIRST,
+    ATTRIB_RK_LAST,
+    ATTRIB_RK_EFFECTIVE_FROM,
+    ATTRIB_NRULE_KEYS
+};
+/* "model", "engagement_priority", "lookback.impression", …, "effective_from" in enum
+ * order (the key paths a rules file uses), NULL-terminated. */
+extern const char *const attrib_rule_key_names[];
+
+/* Keys a campaign entry may not hold (they are per advertiser, SPEC 3). */
+#define ATTRIB_RK_ADVERTISER_ONLY                                                                  \
+    ((1u << ATTRIB_RK_MODEL) | (1u << ATTRIB_RK_ENGAGEMENT_PRIORITY) |                             \
+     (1u << ATTRIB_RK_HALF_LIFE) | (1u << ATTRIB_RK_FIRST) | (1u << ATTRIB_RK_LAST))
+
+enum attrib_rules_level { ATTRIB_RULES_DEFAULTS, ATTRIB_RULES_ADVERTISER, ATTRIB_RULES_CAMPAIGN };
+
+/* The keys given in one entry. Values of keys whose bit is not in `set` are ignored. */
+typedef struct attrib_rules_keys {
+    uint32_t set;
+    uint32_t line[ATTRIB_NRULE_KEYS]; /* source line of each key given, for messages (0: the
+                                         entry's line) */
+    enum attrib_model model;
+    int engagement_priority;
+    int64_t lookback_ms[ATTRIB_NKINDS]; /* >= 0 or ATTRIB_LOOKBACK_OFF */
+    const char *const *types;           /* borrowed (copied by add); ntypes 0 = all types */
+    size_t ntypes;
+    int64_t half_life_ms; /* > 0 */
+    double first, last;   /* in [0, 1] */
+    int64_t effective_from;
+} attrib_rules_keys;
+
+/* An empty, unfinished rules object; `name` (copied) is used in messages. */
+attrib_rules *attrib_rules_create(const char *name);
+/* Add an entry (id is ignored for the defaults). Checks the values and which keys the
+ * level allows; errors (ATTRIB_EINPUT) name the file, line and key. */
+int attrib_rules_add(attrib_rules *r, enum attrib_rules_level level, uint32_t id, uint32_t line,
+                     const attrib_rules_keys *k);
+/* Validate across entries and resolve. 0 or ATTRIB_EINPUT. */
+int attrib_rules_finish(attrib_rules *r);
 
 #endif
