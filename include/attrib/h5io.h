@@ -71,6 +71,23 @@ int attrib_h5_set_attr_f64(attrib_h5file *f, const char *name, double value);
 int attrib_h5_get_attr_str(attrib_h5file *f, const char *name, char **value);
 int attrib_h5_get_attr_i64(attrib_h5file *f, const char *name, int64_t *value);
 
+/* Local. Rows per chunk of the datasets created from now on in this process (default
+ * 1 Mi rows; smaller tables get one chunk). For tests and benchmarks that need tables
+ * spanning many chunks without millions of rows. */
+void attrib_h5_set_chunk_rows(uint64_t rows);
+
+/* Writing a table in several collective calls, for tables larger than memory (gen):
+ * create the group and one dataset per column of `total` rows once, then write row
+ * blocks. Create: collective, identical arguments; `strw` gives the byte width of each
+ * ATTRIB_T_STR column (indexed by column; NULL when the schema has none); level as in
+ * attrib_h5_write_table. Write block: collective — every rank calls it the same number
+ * of times (a rank with nothing to write passes an empty table of the same schema and
+ * string widths); this rank's `local` rows go to [global_offset, +local->n). */
+int attrib_h5_table_create(attrib_h5file *f, const attrib_schema *s, uint64_t total,
+                           const size_t *strw, int level);
+int attrib_h5_table_write_block(attrib_h5file *f, const attrib_table *local,
+                                uint64_t global_offset);
+
 /* The schema_version attrib writes and accepts. */
 #define ATTRIB_SCHEMA_VERSION 1
 

@@ -1,0 +1,1038 @@
+/* The HDF5 store (include/attrib/h5io.h): the only file that calls H5* functions.
+ *
+ * Every HDF5 failure becomes an attrib error whose message names the file and the
+ * object, followed by HDF5's innermost description of the cause. HDF5's own error
+ * printing is switched off: it would print a stack trace per rank for what is, to
+ * the user, one bad input file.
+ */
+#include "attrib/h5io.h"
+
+#include <errno.h>
+#include <hdf5.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "attrib/err.h"
+
+#define ZSTD_FILTER_ID 32015
+
+extern const H5Z_class2_t attrib_h5z_zstd_class;
+
+struct attrib_h5file {
+    hid_t fid;
+    MPI_Comm comm;
+    int rank;
+    char *path;
+};
+
+/* About 1M rows: 8 MiB chunks for 8-byte columns are large enough that compression
+ * and collective I/O are efficient and small enough to fit a block reader's memory. */
+static uint64_t chunk_rows = (uint64_t)1 << 20;
+
+void attrib_h5_set_chunk_rows(uint64_t rows)
+{
+    chunk_rows = rows ? rows : 1;
+}
+
+#define CLOSE(fn, id)                                                                              \
+    do {                                                                                           \
+        if ((id) >= 0)                                                                             \
+            (void)fn(id);                                                                          \
+        (id) = H5I_INVALID_HID;                                                                    \
+    } while (0)
+
+/* ---- errors ---- */
+
+static herr_t walk_innermost(unsigned n, const H5E_error2_t *e, void *data)
+{
+    if (n == 0 && e->desc && *e->desc)
+        snprintf((char *)data, 256, "%s", e->desc);
+    return 0;
+}
+
+/* Record "<file>: <what>[: <HDF5's innermost reason>]" and return err. */
+static int h5fail(const attrib_h5file *f, int err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int h5fail(const attrib_h5file *f, int err, const char *fmt, ...)
+{
+    char what[512], cause[256] = "";
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, walk_innermost, cause);
+    H5Eclear2(H5E_DEFAULT);
+    if (*cause)
+        return attrib_err_set(err, "%s: %s (HDF5: %s)", f->path, what, cause);
+    return attrib_err_set(err, "%s: %s", f->path, what);
+}
+
+/* Agree on the outcome of a local check before a collective HDF5 call, so that a rank
+ * with bad arguments does not leave the others waiting inside HDF5. */
+static int agree(const attrib_h5file *f, int rc)
+{
+    int all = rc;
+    if (MPI_Allreduce(&rc, &all, 1, MPI_INT, MPI_MIN, f->comm) != MPI_SUCCESS)
+        return attrib_err_set(ATTRIB_EMPI, "%s: MPI_Allreduce failed", f->path);
+    if (all < 0 && rc == 0)
+        return attrib_err_set(all, "%s: another rank failed", f->path);
+    return all;
+}
+
+/* ---- setup ---- */
+
+static int h5_init(void)
+{
+    static int done;
+    if (done)
+        return 0;
+    if (H5open() < 0)
+        return attrib_err_set(ATTRIB_EINTERNAL, "cannot initialise the HDF5 library");
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    if (H5Zfilter_avail(ZSTD_FILTER_ID) <= 0 && H5Zregister(&attrib_h5z_zstd_class) < 0) {
+        H5Eclear2(H5E_DEFAULT);
+        return attrib_err_set(ATTRIB_EINTERNAL, "cannot register the zstd HDF5 filter (32015)");
+    }
+    done = 1;
+    return 0;
+}
+
+int attrib_h5_register_zstd(void)
+{
+    return h5_init();
+}
+
+static attrib_h5file *file_new(MPI_Comm comm, const char *path)
+{
+    attrib_h5file *f = attrib_xcalloc(1, sizeof *f);
+    f->fid = H5I_INVALID_HID;
+    f->comm = comm;
+    MPI_Comm_rank(comm, &f->rank);
+    f->path = attrib_xstrdup(path);
+    return f;
+}
+
+static void file_free(attrib_h5file *f)
+{
+    free(f->path);
+    free(f);
+}
+
+static hid_t mpio_fapl(MPI_Comm comm)
+{
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    if (fapl >= 0 && H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL) < 0)
+        CLOSE(H5Pclose, fapl);
+    return fapl;
+}
+
+int attrib_h5_create(MPI_Comm comm, const char *path, attrib_h5file **out)
+{
+    *out = NULL;
+    ATTRIB_TRY(h5_init());
+    attrib_h5file *f = file_new(comm, path);
+    hid_t fapl = mpio_fapl(comm);
+    /* The 1.8 file format stores large attributes densely (the rules text of a run can
+     * exceed the 64 KiB of compact storage) and is still read by every HDF5 since 1.8. */
+    if (fapl >= 0 && H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_V18) >= 0)
+        f->fid = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+    if (f->fid < 0) {
+        /* before any other H5 call, which would clear the error stack */
+        int rc = h5fail(f, ATTRIB_EIO, "cannot create the file");
+        CLOSE(H5Pclose, fapl);
+        file_free(f);
+        return rc;
+    }
+    CLOSE(H5Pclose, fapl);
+    *out = f;
+    return 0;
+}
+
+int attrib_h5_open(MPI_Comm comm, const char *path, attrib_h5file **out)
+{
+    *out = NULL;
+    ATTRIB_TRY(h5_init());
+    /* Tell a missing or unreadable file from a damaged one: HDF5 reports both as a
+     * failed open, but the user's remedy differs. */
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return attrib_err_set(ATTRIB_EIO, "%s: cannot open: %s", path, strerror(errno));
+    if (S_ISDIR(st.st_mode))
+        return attrib_err_set(ATTRIB_EIO, "%s: cannot open: is a directory", path);
+    if (access(path, R_OK) != 0)
+        return attrib_err_set(ATTRIB_EIO, "%s: cannot open: %s", path, strerror(errno));
+    attrib_h5file *f = file_new(comm, path);
+    hid_t fapl = mpio_fapl(comm);
+    if (fapl >= 0)
+        f->fid = H5Fopen(path, H5F_ACC_RDONLY, fapl);
+    if (f->fid < 0) {
+        /* before any other H5 call, which would clear the error stack */
+        int rc = h5fail(f, ATTRIB_EINPUT, "not an HDF5 file, or a damaged or truncated one");
+        CLOSE(H5Pclose, fapl);
+        file_free(f);
+        return rc;
+    }
+    CLOSE(H5Pclose, fapl);
+    *out = f;
+    return 0;
+}
+
+int attrib_h5_close(attrib_h5file *f)
+{
+    if (!f)
+        return 0;
+    int rc = 0;
+    if (f->fid >= 0 && H5Fclose(f->fid) < 0)
+        rc = h5fail(f, ATTRIB_EIO, "cannot close (flush) the file");
+    file_free(f);
+    return rc;
+}
+
+/* ---- types ---- */
+
+/* The type a column has in memory (native) or in the file (little-endian standard
+ * types, what h5py and numpy expect). Enums keep the schema's names over u8. */
+static hid_t col_type(const attrib_colspec *cs, size_t strw, int file)
+{
+    hid_t t = H5I_INVALID_HID;
+    switch (cs->type) {
+    case ATTRIB_T_U8:
+        if (cs->enum_names) {
+            t = H5Tenum_create(file ? H5T_STD_U8LE : H5T_NATIVE_UINT8);
+            if (t < 0)
+                return t;
+            for (unsigned i = 0; cs->enum_names[i]; i++) {
+                uint8_t v = (uint8_t)i;
+                if (H5Tenum_insert(t, cs->enum_names[i], &v) < 0) {
+                    H5Tclose(t);
+                    return H5I_INVALID_HID;
+                }
+            }
+            return t;
+        }
+        return H5Tcopy(file ? H5T_STD_U8LE : H5T_NATIVE_UINT8);
+    case ATTRIB_T_U16:
+        return H5Tcopy(file ? H5T_STD_U16LE : H5T_NATIVE_UINT16);
+    case ATTRIB_T_U32:
+        return H5Tcopy(file ? H5T_STD_U32LE : H5T_NATIVE_UINT32);
+    case ATTRIB_T_U64:
+        return H5Tcopy(file ? H5T_STD_U64LE : H5T_NATIVE_UINT64);
+    case ATTRIB_T_I64:
+        return H5Tcopy(file ? H5T_STD_I64LE : H5T_NATIVE_INT64);
+    case ATTRIB_T_F64:
+        return H5Tcopy(file ? H5T_IEEE_F64LE : H5T_NATIVE_DOUBLE);
+    case ATTRIB_T_STR:
+        t = H5Tcopy(H5T_C_S1);
+        if (t >= 0 &&
+            (H5Tset_size(t, strw ? strw : 1) < 0 || H5Tset_strpad(t, H5T_STR_NULLPAD) < 0 ||
+             H5Tset_cset(t, H5T_CSET_UTF8) < 0)) {
+            H5Tclose(t);
+            return H5I_INVALID_HID;
+        }
+        return t;
+    }
+    return H5I_INVALID_HID;
+}
+
+/* A fixed-length string type for memory with the file type's width and character set
+ * (HDF5 does not convert between ASCII and UTF-8), padding normalised to NUL. */
+static hid_t str_memtype(hid_t ftype)
+{
+    hid_t t = H5Tcopy(ftype);
+    if (t >= 0 && H5Tset_strpad(t, H5T_STR_NULLPAD) < 0) {
+        H5Tclose(t);
+        return H5I_INVALID_HID;
+    }
+    return t;
+}
+
+static const char *expected_desc(const attrib_colspec *cs)
+{
+    switch (cs->type) {
+    case ATTRIB_T_U8:
+        return cs->enum_names ? "8-bit enum (or unsigned integer)" : "8-bit unsigned integer";
+    case ATTRIB_T_U16:
+        return "16-bit unsigned integer";
+    case ATTRIB_T_U32:
+        return "32-bit unsigned integer";
+    case ATTRIB_T_U64:
+        return "64-bit unsigned integer";
+    case ATTRIB_T_I64:
+        return "64-bit signed integer";
+    case ATTRIB_T_F64:
+        return "64-bit float";
+    case ATTRIB_T_STR:
+        return "fixed-length string";
+    }
+    return "?";
+}
+
+static void found_desc(hid_t t, char *buf, size_t len)
+{
+    H5T_class_t cl = H5Tget_class(t);
+    size_t bits = H5Tget_size(t) * 8;
+    switch (cl) {
+    case H5T_INTEGER:
+        snprintf(buf, len, "%zu-bit %s integer", bits,
+                 H5Tget_sign(t) == H5T_SGN_NONE ? "unsigned" : "signed");
+        break;
+    case H5T_FLOAT:
+        snprintf(buf, len, "%zu-bit float", bits);
+        break;
+    case H5T_ENUM:
+        snprintf(buf, len, "%zu-bit enum", bits);
+        break;
+    case H5T_STRING:
+        snprintf(buf, len, "%s string",
+                 H5Tis_variable_str(t) > 0 ? "variable-length" : "fixed-length");
+        break;
+    case H5T_COMPOUND:
+        snprintf(buf, len, "compound");
+        break;
+    case H5T_ARRAY:
+        snprintf(buf, len, "array");
+        break;
+    case H5T_VLEN:
+        snprintf(buf, len, "variable-length sequence");
+        break;
+    case H5T_OPAQUE:
+        snprintf(buf, len, "opaque");
+        break;
+    case H5T_BITFIELD:
+        snprintf(buf, len, "bitfield");
+        break;
+    case H5T_REFERENCE:
+        snprintf(buf, len, "reference");
+        break;
+    case H5T_TIME:
+        snprintf(buf, len, "time");
+        break;
+    default:
+        snprintf(buf, len, "unknown type");
+        break;
+    }
+}
+
+static int int_ok(hid_t t, size_t size, H5T_sign_t sign)
+{
+    return H5Tget_class(t) == H5T_INTEGER && H5Tget_size(t) == size && H5Tget_sign(t) == sign;
+}
+
+/* Does the stored type of a column match its spec? 1 yes, 0 no (with *why for enums). */
+static int type_matches(const attrib_colspec *cs, hid_t t, char *why, size_t whylen)
+{
+    *why = 0;
+    switch (cs->type) {
+    case ATTRIB_T_U8:
+        if (cs->enum_names && H5Tget_class(t) == H5T_ENUM) {
+            hid_t base = H5Tget_super(t);
+            int ok = base >= 0 && int_ok(base, 1, H5T_SGN_NONE);
+            CLOSE(H5Tclose, base);
+            if (!ok)
+                return 0;
+            /* HDF5 converts enums by name, so every stored name must be one of ours. */
+            int nm = H5Tget_nmembers(t);
+            for (int i = 0; i < nm; i++) {
+                char *name = H5Tget_member_name(t, (unsigned)i);
+                int known = 0;
+                for (size_t k = 0; name && cs->enum_names[k]; k++)
+                    known |= strcmp(name, cs->enum_names[k]) == 0;
+                if (!known) {
+                    snprintf(why, whylen, "unknown enum name '%s'", name ? name : "?");
+                    H5free_memory(name);
+                    return 0;
+                }
+                H5free_memory(name);
+            }
+            return 1;
+        }
+        return int_ok(t, 1, H5T_SGN_NONE);
+    case ATTRIB_T_U16:
+        return int_ok(t, 2, H5T_SGN_NONE);
+    case ATTRIB_T_U32:
+        return int_ok(t, 4, H5T_SGN_NONE);
+    case ATTRIB_T_U64:
+        return int_ok(t, 8, H5T_SGN_NONE);
+    case ATTRIB_T_I64:
+        return int_ok(t, 8, H5T_SGN_2);
+    case ATTRIB_T_F64:
+        return H5Tget_class(t) == H5T_FLOAT && H5Tget_size(t) == 8;
+    case ATTRIB_T_STR:
+        return H5Tget_class(t) == H5T_STRING && H5Tis_variable_str(t) == 0;
+    }
+    return 0;
+}
+
+/* ---- paths ---- */
+
+/* The type of the object at `path`, or H5O_TYPE_UNKNOWN when there is none. */
+static H5O_type_t obj_type(hid_t fid, const char *path)
+{
+    H5O_info_t info;
+    if (H5Oexists_by_name(fid, path, H5P_DEFAULT) <= 0 ||
+        H5Oget_info_by_name2(fid, path, &info, H5O_INFO_BASIC, H5P_DEFAULT) < 0) {
+        H5Eclear2(H5E_DEFAULT);
+        return H5O_TYPE_UNKNOWN;
+    }
+    return info.type;
+}
+
+/* Does every component of `path` (relative to the root) exist? 1, 0 or < 0. */
+static int path_exists(hid_t fid, const char *path)
+{
+    char buf[512];
+    while (*path == '/')
+        path++;
+    if (!*path)
+        return 1;
+    if (strlen(path) >= sizeof buf)
+        return 0;
+    snprintf(buf, sizeof buf, "%s", path);
+    for (char *p = buf;; p++) {
+        if (*p == '/' || *p == 0) {
+            char c = *p;
+            *p = 0;
+            htri_t e = H5Lexists(fid, buf, H5P_DEFAULT);
+            if (e <= 0)
+                return e < 0 ? -1 : 0;
+            if (c == 0)
+                break;
+            /* Below a dataset nothing exists (HDF5 would report an error instead). */
+            if (obj_type(fid, buf) != H5O_TYPE_GROUP)
+                return 0;
+            *p = c;
+        }
+    }
+    return H5Oexists_by_name(fid, buf, H5P_DEFAULT) > 0;
+}
+
+int attrib_h5_exists(attrib_h5file *f, const char *path)
+{
+    int e = path_exists(f->fid, path);
+    if (e < 0)
+        return h5fail(f, ATTRIB_EINPUT, "cannot look up /%s", path[0] == '/' ? path + 1 : path);
+    return e;
+}
+
+static hid_t lcpl_intermediate(void)
+{
+    hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
+    if (lcpl >= 0 && H5Pset_create_intermediate_group(lcpl, 1) < 0)
+        CLOSE(H5Pclose, lcpl);
+    return lcpl;
+}
+
+/* ---- writing tables ---- */
+
+static int seg_cmp(const void *a, const void *b)
+{
+    const attrib_h5seg *x = a, *y = b;
+    return x->global < y->global ? -1 : x->global > y->global;
+}
+
+/* Create the group of table s and its datasets of `total` rows (then closed again). */
+static int create_table(attrib_h5file *f, const attrib_schema *s, uint64_t total,
+                        const size_t *strw, int level)
+{
+    int rc = 0;
+    hid_t lcpl = lcpl_intermediate(), gid = H5I_INVALID_HID;
+    if (lcpl >= 0)
+        gid = H5Gcreate2(f->fid, s->name, lcpl, H5P_DEFAULT, H5P_DEFAULT);
+    if (gid < 0) {
+        rc = h5fail(f, ATTRIB_EIO, "cannot create group /%s", s->name);
+        CLOSE(H5Pclose, lcpl);
+        return rc;
+    }
+    hsize_t dims[1] = {total}, maxdims[1] = {total};
+    hsize_t chunk[1] = {total < chunk_rows ? total : chunk_rows};
+    if (chunk[0] == 0) {
+        /* A fixed-size empty dataset cannot be chunked (chunk > max size), and an empty
+         * table should still look like the others (chunked, compressed) to readers. */
+        chunk[0] = 1;
+        maxdims[0] = H5S_UNLIMITED;
+    }
+    for (size_t c = 0; c < s->ncols && rc == 0; c++) {
+        const attrib_colspec *cs = &s->cols[c];
+        hid_t ftype = col_type(cs, cs->type == ATTRIB_T_STR ? strw[c] : 0, 1);
+        hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE), fspace = H5Screate_simple(1, dims, maxdims);
+        hid_t dset = H5I_INVALID_HID;
+        /* Every row is written (the callers cover [0, total)), so HDF5 need not write
+         * fill values first: in parallel it allocates filtered datasets early. */
+        if (ftype < 0 || dcpl < 0 || fspace < 0 || H5Pset_chunk(dcpl, 1, chunk) < 0 ||
+            H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER) < 0) {
+            rc = h5fail(f, ATTRIB_EINTERNAL, "cannot set up dataset /%s/%s", s->name, cs->name);
+        } else if (level > 0) {
+            unsigned cd[1] = {(unsigned)level};
+            /* Shuffling bytes helps numbers (high bytes alike), not text. */
+            if ((cs->type != ATTRIB_T_STR && H5Pset_shuffle(dcpl) < 0) ||
+                H5Pset_filter(dcpl, ZSTD_FILTER_ID, H5Z_FLAG_MANDATORY, 1, cd) < 0)
+                rc = h5fail(f, ATTRIB_EINTERNAL, "cannot set up compression of /%s/%s", s->name,
+                            cs->name);
+        }
+        if (rc == 0) {
+            dset = H5Dcreate2(gid, cs->name, ftype, fspace, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+            if (dset < 0)
+                rc = h5fail(f, ATTRIB_EIO, "cannot create dataset /%s/%s", s->name, cs->name);
+        }
+        CLOSE(H5Dclose, dset);
+        CLOSE(H5Sclose, fspace);
+        CLOSE(H5Pclose, dcpl);
+        CLOSE(H5Tclose, ftype);
+    }
+    CLOSE(H5Gclose, gid);
+    CLOSE(H5Pclose, lcpl);
+    return rc;
+}
+
+/* Write this rank's rows to the existing datasets of the table, collectively. The file
+ * selection is the union of the segments, which HDF5 walks in increasing file offset,
+ * so memory must hold the rows in that same order: `segs` is sorted by global position,
+ * without empty ones, and unless the local rows already are in that order (`direct`)
+ * they are packed into a contiguous buffer first. */
+static int write_rows(attrib_h5file *f, const attrib_table *t, const attrib_h5seg *segs,
+                      size_t nseg, uint64_t nsel, int direct)
+{
+    const attrib_schema *s = t->schema;
+    int rc = 0;
+    hid_t dxpl = H5Pcreate(H5P_DATASET_XFER);
+    /* Filtered datasets can only be written collectively in parallel HDF5. */
+    if (dxpl < 0 || H5Pset_dxpl_mpio(dxpl, H5FD_MPIO_COLLECTIVE) < 0) {
+        rc = h5fail(f, ATTRIB_EINTERNAL, "cannot set up collective transfer");
+        CLOSE(H5Pclose, dxpl);
+        return rc;
+    }
+    for (size_t c = 0; c < s->ncols && rc == 0; c++) {
+        const attrib_colspec *cs = &s->cols[c];
+        size_t es = attrib_table_elem_size(t, c);
+        char path[600];
+        snprintf(path, sizeof path, "%s/%s", s->name, cs->name);
+        hsize_t mdims[1] = {nsel ? nsel : 1};
+        hid_t mtype = col_type(cs, t->strw[c], 0), dset = H5Dopen2(f->fid, path, H5P_DEFAULT);
+        hid_t fspace = dset >= 0 ? H5Dget_space(dset) : H5I_INVALID_HID;
+        hid_t mspace = H5Screate_simple(1, mdims, NULL);
+        void *packed = NULL;
+        herr_t e = mtype < 0 || dset < 0 || fspace < 0 || mspace < 0 ? -1 : 0;
+        if (e >= 0 && nsel == 0)
+            e = H5Sselect_none(fspace) < 0 || H5Sselect_none(mspace) < 0 ? -1 : 0;
+        for (size_t i = 0; i < nseg && e >= 0 && nsel > 0; i++) {
+            hsize_t st[1] = {segs[i].global}, cnt[1] = {segs[i].count};
+            e = H5Sselect_hyperslab(fspace, i ? H5S_SELECT_OR : H5S_SELECT_SET, st, NULL, cnt,
+                                    NULL);
+        }
+        if (e < 0) {
+            rc = h5fail(f, ATTRIB_EINTERNAL, "cannot select rows of dataset /%s", path);
+        } else {
+            static const uint64_t dummy;
+            const void *buf = &dummy; /* HDF5 rejects NULL even for an empty selection */
+            if (nsel > 0 && direct) {
+                buf = (const char *)t->col[c] + segs[0].local * es;
+            } else if (nsel > 0) {
+                char *p = packed = attrib_xmalloc(nsel * es);
+                for (size_t i = 0; i < nseg; i++) {
+                    memcpy(p, (const char *)t->col[c] + segs[i].local * es, segs[i].count * es);
+                    p += segs[i].count * es;
+                }
+                buf = packed;
+            }
+            if (H5Dwrite(dset, mtype, mspace, fspace, dxpl, buf) < 0)
+                rc = h5fail(f, ATTRIB_EIO, "cannot write dataset /%s", path);
+        }
+        free(packed);
+        CLOSE(H5Sclose, mspace);
+        CLOSE(H5Sclose, fspace);
+        CLOSE(H5Dclose, dset);
+        CLOSE(H5Tclose, mtype);
+    }
+    CLOSE(H5Pclose, dxpl);
+    return rc;
+}
+
+/* Sort and check segments against `nrows` local and `total` global rows; sets *nsel,
+ * *direct and returns the number of non-empty segments kept in `out`, or < 0. */
+static int prepare_segs(attrib_h5file *f, const attrib_table *local, const attrib_h5seg *in,
+                        size_t nseg, uint64_t total, attrib_h5seg *out, size_t *nout,
+                        uint64_t *nsel, int *direct)
+{
+    const char *name = local->schema->name;
+    size_t k = 0;
+    for (size_t i = 0; i < nseg; i++)
+        if (in[i].count > 0)
+            out[k++] = in[i];
+    qsort(out, k, sizeof *out, seg_cmp);
+    *nout = k;
+    *nsel = 0;
+    *direct = 1;
+    for (size_t i = 0; i < k; i++) {
+        const attrib_h5seg *g = &out[i];
+        if (g->local > local->n || g->count > local->n - g->local || g->global > total ||
+            g->count > total - g->global)
+            return attrib_err_set(ATTRIB_EINTERNAL,
+                                  "%s: /%s: segment of %llu rows at local %llu, global %llu is "
+                                  "outside %zu local or %llu total rows",
+                                  f->path, name, (unsigned long long)g->count,
+                                  (unsigned long long)g->local, (unsigned long long)g->global,
+                                  local->n, (unsigned long long)total);
+        if (i > 0 && out[i - 1].global + out[i - 1].count > g->global)
+            return attrib_err_set(ATTRIB_EINTERNAL, "%s: /%s: overlapping segments at global %llu",
+                                  f->path, name, (unsigned long long)g->global);
+        if (i > 0 && out[i - 1].local + out[i - 1].count != g->local)
+            *direct = 0;
+        *nsel += g->count;
+    }
+    return 0;
+}
+
+int attrib_h5_write_table_segs(attrib_h5file *f, const attrib_table *local,
+                               const attrib_h5seg *segs_in, size_t nseg, uint64_t total, int level)
+{
+    attrib_h5seg one = {0, 0, local->n};
+    uint64_t nsel = 0;
+    int rc = 0, direct = 1;
+    size_t k = 0;
+    if (!segs_in) {
+        if (nseg != 1)
+            rc = attrib_err_set(ATTRIB_EINTERNAL, "%s: /%s: no segments given", f->path,
+                                local->schema->name);
+        nseg = 1;
+        segs_in = &one;
+    }
+    attrib_h5seg *segs = attrib_xmalloc((nseg ? nseg : 1) * sizeof *segs);
+    if (rc == 0)
+        rc = prepare_segs(f, local, segs_in, nseg, total, segs, &k, &nsel, &direct);
+    /* Agree first, so that no rank enters a collective HDF5 call alone. */
+    rc = agree(f, rc);
+    if (rc == 0)
+        rc = create_table(f, local->schema, total, local->strw, level);
+    if (rc == 0)
+        rc = write_rows(f, local, segs, k, nsel, direct);
+    free(segs);
+    return rc;
+}
+
+int attrib_h5_write_table(attrib_h5file *f, const attrib_table *local, uint64_t offset,
+                          uint64_t total, int level)
+{
+    attrib_h5seg seg = {0, offset, local->n};
+    return attrib_h5_write_table_segs(f, local, &seg, 1, total, level);
+}
+
+int attrib_h5_table_create(attrib_h5file *f, const attrib_schema *s, uint64_t total,
+                           const size_t *strw, int level)
+{
+    size_t w[ATTRIB_MAX_COLS] = {0};
+    for (size_t c = 0; c < s->ncols; c++)
+        if (s->cols[c].type == ATTRIB_T_STR) {
+            if (!strw)
+                return attrib_err_set(ATTRIB_EINTERNAL, "%s: /%s: no string widths given", f->path,
+                                      s->name);
+            w[c] = strw[c];
+        }
+    return create_table(f, s, total, w, level);
+}
+
+int attrib_h5_table_write_block(attrib_h5file *f, const attrib_table *local, uint64_t global_offset)
+{
+    const attrib_schema *s = local->schema;
+    attrib_h5seg seg = {0, global_offset, local->n}, out;
+    uint64_t total = 0, nsel = 0;
+    size_t k = 0;
+    int direct = 1;
+    char path[600];
+    snprintf(path, sizeof path, "%s/%s", s->name, s->cols[0].name);
+    /* The table's length, to check this rank's block before the collective writes. */
+    hid_t dset = H5Dopen2(f->fid, path, H5P_DEFAULT);
+    hid_t space = dset >= 0 ? H5Dget_space(dset) : H5I_INVALID_HID;
+    hsize_t dims[1] = {0};
+    int rc = 0;
+    if (space < 0 || H5Sget_simple_extent_ndims(space) != 1 ||
+        H5Sget_simple_extent_dims(space, dims, NULL) < 0)
+        rc = h5fail(f, ATTRIB_EINTERNAL, "cannot open dataset /%s (create the table first)", path);
+    CLOSE(H5Sclose, space);
+    CLOSE(H5Dclose, dset);
+    total = dims[0];
+    if (rc == 0)
+        rc = prepare_segs(f, local, &seg, 1, total, &out, &k, &nsel, &direct);
+    rc = agree(f, rc);
+    if (rc == 0)
+        rc = write_rows(f, local, &out, k, nsel, direct);
+    return rc;
+}
+
+/* ---- reading tables ---- */
+
+/* Open column c of table s and check its type and shape; *rows = its length. */
+static int open_column(attrib_h5file *f, const attrib_schema *s, size_t c, hid_t *dset,
+                       hid_t *ftype, uint64_t *rows)
+{
+    const attrib_colspec *cs = &s->cols[c];
+    char path[600], got[64], why[160];
+    hid_t space = H5I_INVALID_HID;
+    int rc = 0;
+    *dset = *ftype = H5I_INVALID_HID;
+    snprintf(path, sizeof path, "%s/%s", s->name, cs->name);
+    int e = path_exists(f->fid, path);
+    if (e <= 0)
+        return e < 0 ? h5fail(f, ATTRIB_EINPUT, "cannot look up dataset /%s", path)
+                     : attrib_err_set(ATTRIB_EINPUT, "%s: missing dataset /%s", f->path, path);
+    *dset = H5Dopen2(f->fid, path, H5P_DEFAULT);
+    if (*dset < 0)
+        return h5fail(f, ATTRIB_EINPUT, "/%s is not a readable dataset", path);
+    *ftype = H5Dget_type(*dset);
+    space = H5Dget_space(*dset);
+    if (*ftype < 0 || space < 0) {
+        rc = h5fail(f, ATTRIB_EINPUT, "cannot read the type of dataset /%s", path);
+        goto out;
+    }
+    int nd = H5Sget_simple_extent_ndims(space);
+    hsize_t dims[1];
+    if (nd != 1) {
+        rc = attrib_err_set(ATTRIB_EINPUT, "%s: dataset /%s: expected 1-D, found %d-D", f->path,
+                            path, nd);
+        goto out;
+    }
+    H5Sget_simple_extent_dims(space, dims, NULL);
+    *rows = dims[0];
+    if (!type_matches(cs, *ftype, why, sizeof why)) {
+        found_desc(*ftype, got, sizeof got);
+        rc = attrib_err_set(ATTRIB_EINPUT, "%s: dataset /%s: expected %s, found %s%s%s", f->path,
+                            path, expected_desc(cs), got, *why ? ": " : "", why);
+    }
+out:
+    CLOSE(H5Sclose, space);
+    if (rc < 0) {
+        CLOSE(H5Tclose, *ftype);
+        CLOSE(H5Dclose, *dset);
+    }
+    return rc;
+}
+
+int attrib_h5_table_rows(attrib_h5file *f, const attrib_schema *s, uint64_t *rows)
+{
+    *rows = 0;
+    int e = path_exists(f->fid, s->name);
+    if (e < 0)
+        return h5fail(f, ATTRIB_EINPUT, "cannot look up /%s", s->name);
+    if (e == 0)
+        return attrib_err_set(ATTRIB_EINPUT, "%s: missing table (group) /%s", f->path, s->name);
+    if (obj_type(f->fid, s->name) != H5O_TYPE_GROUP)
+        return attrib_err_set(ATTRIB_EINPUT, "%s: /%s is not a group (table)", f->path, s->name);
+    uint64_t n0 = 0;
+    for (size_t c = 0; c < s->ncols; c++) {
+        hid_t dset, ftype;
+        uint64_t n;
+        ATTRIB_TRY(open_column(f, s, c, &dset, &ftype, &n));
+        CLOSE(H5Tclose, ftype);
+        CLOSE(H5Dclose, dset);
+        if (c == 0)
+            n0 = n;
+        else if (n != n0)
+            return attrib_err_set(ATTRIB_EINPUT,
+                                  "%s: dataset /%s/%s has %llu rows but /%s/%s has %llu", f->path,
+                                  s->name, s->cols[c].name, (unsigned long long)n, s->name,
+                                  s->cols[0].name, (unsigned long long)n0);
+    }
+    *rows = n0;
+    return 0;
+}
+
+int attrib_h5_read_table(attrib_h5file *f, const attrib_schema *s, uint64_t start, uint64_t count,
+                         attrib_table *out)
+{
+    attrib_table_init(out, s, 1);
+    int rc = 0;
+    hid_t dset[ATTRIB_MAX_COLS], ftype[ATTRIB_MAX_COLS];
+    for (size_t c = 0; c < s->ncols; c++)
+        dset[c] = ftype[c] = H5I_INVALID_HID;
+    /* Open every column first: string widths come from the file and must be set on the
+     * empty table before its arrays are allocated. */
+    for (size_t c = 0; c < s->ncols && rc == 0; c++) {
+        uint64_t n;
+        rc = open_column(f, s, c, &dset[c], &ftype[c], &n);
+        if (rc == 0 && (start > n || count > n - start))
+            rc = attrib_err_set(ATTRIB_EINPUT,
+                                "%s: dataset /%s/%s: rows [%llu, %llu) requested, "
+                                "it has %llu",
+                                f->path, s->name, s->cols[c].name, (unsigned long long)start,
+                                (unsigned long long)(start + count), (unsigned long long)n);
+        if (rc == 0 && s->cols[c].type == ATTRIB_T_STR)
+            out->strw[c] = H5Tget_size(ftype[c]);
+    }
+    if (rc == 0)
+        attrib_table_resize(out, count);
+    for (size_t c = 0; c < s->ncols && rc == 0 && count > 0; c++) {
+        const attrib_colspec *cs = &s->cols[c];
+        hid_t mtype, fspace = H5Dget_space(dset[c]), mspace;
+        hsize_t st[1] = {start}, cnt[1] = {count};
+        if (cs->type == ATTRIB_T_STR)
+            mtype = str_memtype(ftype[c]);
+        else if (cs->enum_names && H5Tget_class(ftype[c]) != H5T_ENUM)
+            mtype = H5Tcopy(H5T_NATIVE_UINT8);
+        else
+            mtype = col_type(cs, 0, 0);
+        mspace = H5Screate_simple(1, cnt, NULL);
+        if (mtype < 0 || fspace < 0 || mspace < 0 ||
+            H5Sselect_hyperslab(fspace, H5S_SELECT_SET, st, NULL, cnt, NULL) < 0 ||
+            H5Dread(dset[c], mtype, mspace, fspace, H5P_DEFAULT, out->col[c]) < 0)
+            rc = h5fail(f, ATTRIB_EINPUT, "cannot read dataset /%s/%s", s->name, cs->name);
+        CLOSE(H5Sclose, mspace);
+        CLOSE(H5Sclose, fspace);
+        CLOSE(H5Tclose, mtype);
+    }
+    for (size_t c = 0; c < s->ncols; c++) {
+        CLOSE(H5Tclose, ftype[c]);
+        CLOSE(H5Dclose, dset[c]);
+    }
+    if (rc < 0)
+        attrib_table_free(out);
+    return rc;
+}
+
+/* ---- string lists ---- */
+
+int attrib_h5_write_strings(attrib_h5file *f, const char *path, const char *const *s, size_t n)
+{
+    size_t w = 1;
+    for (size_t i = 0; i < n; i++)
+        if (strlen(s[i]) > w)
+            w = strlen(s[i]);
+    char *buf = attrib_xcalloc(n ? n : 1, w);
+    for (size_t i = 0; i < n; i++)
+        memcpy(buf + i * w, s[i], strlen(s[i]));
+    int rc = 0;
+    hsize_t dims[1] = {n};
+    hid_t type = H5Tcopy(H5T_C_S1), space = H5Screate_simple(1, dims, NULL);
+    hid_t lcpl = lcpl_intermediate(), dxpl = H5Pcreate(H5P_DATASET_XFER);
+    hid_t mspace = H5Screate_simple(1, dims, NULL), dset = H5I_INVALID_HID;
+    if (type < 0 || space < 0 || lcpl < 0 || dxpl < 0 || mspace < 0 || H5Tset_size(type, w) < 0 ||
+        H5Tset_strpad(type, H5T_STR_NULLPAD) < 0 || H5Tset_cset(type, H5T_CSET_UTF8) < 0 ||
+        H5Pset_dxpl_mpio(dxpl, H5FD_MPIO_COLLECTIVE) < 0) {
+        rc = h5fail(f, ATTRIB_EINTERNAL, "cannot set up dataset /%s", path);
+        goto out;
+    }
+    dset = H5Dcreate2(f->fid, path, type, space, lcpl, H5P_DEFAULT, H5P_DEFAULT);
+    if (dset < 0) {
+        rc = h5fail(f, ATTRIB_EIO, "cannot create dataset /%s", path);
+        goto out;
+    }
+    /* Identical on every rank, so one writes and the others take part with nothing. */
+    if (f->rank != 0 && (H5Sselect_none(space) < 0 || H5Sselect_none(mspace) < 0)) {
+        rc = h5fail(f, ATTRIB_EINTERNAL, "cannot select in dataset /%s", path);
+        goto out;
+    }
+    if (n > 0 && H5Dwrite(dset, type, mspace, space, dxpl, buf) < 0)
+        rc = h5fail(f, ATTRIB_EIO, "cannot write dataset /%s", path);
+out:
+    CLOSE(H5Dclose, dset);
+    CLOSE(H5Sclose, mspace);
+    CLOSE(H5Pclose, dxpl);
+    CLOSE(H5Pclose, lcpl);
+    CLOSE(H5Sclose, space);
+    CLOSE(H5Tclose, type);
+    free(buf);
+    return rc;
+}
+
+void attrib_strlist_free(char **s, size_t n)
+{
+    if (!s)
+        return;
+    for (size_t i = 0; i < n; i++)
+        free(s[i]);
+    free(s);
+}
+
+int attrib_h5_read_strings(attrib_h5file *f, const char *path, char ***out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    while (*path == '/')
+        path++;
+    int e = path_exists(f->fid, path);
+    if (e <= 0)
+        return e < 0 ? h5fail(f, ATTRIB_EINPUT, "cannot look up dataset /%s", path)
+                     : attrib_err_set(ATTRIB_EINPUT, "%s: missing dataset /%s", f->path, path);
+    int rc = 0;
+    char got[64], **list = NULL;
+    void *buf = NULL;
+    hsize_t dims[1] = {0};
+    hid_t dset = H5Dopen2(f->fid, path, H5P_DEFAULT), ftype = H5I_INVALID_HID;
+    hid_t space = H5I_INVALID_HID, mtype = H5I_INVALID_HID;
+    if (dset < 0 || (ftype = H5Dget_type(dset)) < 0 || (space = H5Dget_space(dset)) < 0) {
+        rc = h5fail(f, ATTRIB_EINPUT, "/%s is not a readable dataset", path);
+        goto out;
+    }
+    if (H5Tget_class(ftype) != H5T_STRING || H5Sget_simple_extent_ndims(space) != 1) {
+        found_desc(ftype, got, sizeof got);
+        rc = attrib_err_set(ATTRIB_EINPUT,
+                            "%s: dataset /%s: expected a 1-D list of strings, "
+                            "found %d-D %s",
+                            f->path, path, H5Sget_simple_extent_ndims(space), got);
+        goto out;
+    }
+    H5Sget_simple_extent_dims(space, dims, NULL);
+    int vlen = H5Tis_variable_str(ftype) > 0;
+    size_t w = vlen ? sizeof(char *) : H5Tget_size(ftype);
+    mtype = vlen ? H5Tcopy(ftype) : str_memtype(ftype);
+    buf = attrib_xcalloc(dims[0] ? dims[0] : 1, w);
+    if (mtype < 0 ||
+        (dims[0] > 0 && H5Dread(dset, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0)) {
+        rc = h5fail(f, ATTRIB_EINPUT, "cannot read dataset /%s", path);
+        goto out;
+    }
+    list = attrib_xcalloc(dims[0] ? dims[0] : 1, sizeof *list);
+    for (hsize_t i = 0; i < dims[0]; i++) {
+        const char *p = vlen ? ((char **)buf)[i] : (const char *)buf + i * w;
+        if (vlen)
+            list[i] = attrib_xstrdup(p ? p : "");
+        else {
+            const char *z = memchr(p, 0, w);
+            size_t len = z ? (size_t)(z - p) : w;
+            list[i] = attrib_xmalloc(len + 1);
+            memcpy(list[i], p, len);
+            list[i][len] = 0;
+        }
+    }
+    if (vlen)
+        H5Dvlen_reclaim(mtype, space, H5P_DEFAULT, buf);
+    *out = list;
+    *n = dims[0];
+out:
+    free(buf);
+    CLOSE(H5Tclose, mtype);
+    CLOSE(H5Sclose, space);
+    CLOSE(H5Tclose, ftype);
+    CLOSE(H5Dclose, dset);
+    return rc;
+}
+
+/* ---- root attributes ---- */
+
+static int set_attr(attrib_h5file *f, const char *name, hid_t type, const void *value)
+{
+    int rc = 0;
+    hid_t space = H5Screate(H5S_SCALAR), attr = H5I_INVALID_HID;
+    htri_t e = H5Aexists(f->fid, name);
+    if (space < 0 || e < 0 || (e > 0 && H5Adelete(f->fid, name) < 0)) {
+        rc = h5fail(f, ATTRIB_EIO, "cannot replace attribute '%s'", name);
+        goto out;
+    }
+    attr = H5Acreate2(f->fid, name, type, space, H5P_DEFAULT, H5P_DEFAULT);
+    if (attr < 0 || H5Awrite(attr, type, value) < 0)
+        rc = h5fail(f, ATTRIB_EIO, "cannot write attribute '%s'", name);
+out:
+    CLOSE(H5Aclose, attr);
+    CLOSE(H5Sclose, space);
+    return rc;
+}
+
+int attrib_h5_set_attr_str(attrib_h5file *f, const char *name, const char *value)
+{
+    /* Fixed-length (parallel HDF5 cannot write variable-length attributes); h5py reads
+     * it as bytes. Width >= 1 because HDF5 has no zero-size string type. */
+    size_t len = strlen(value);
+    hid_t type = H5Tcopy(H5T_C_S1);
+    if (type < 0 || H5Tset_size(type, len ? len : 1) < 0 ||
+        H5Tset_strpad(type, H5T_STR_NULLPAD) < 0 || H5Tset_cset(type, H5T_CSET_UTF8) < 0) {
+        CLOSE(H5Tclose, type);
+        return h5fail(f, ATTRIB_EINTERNAL, "cannot set up attribute '%s'", name);
+    }
+    int rc = set_attr(f, name, type, len ? value : "");
+    CLOSE(H5Tclose, type);
+    return rc;
+}
+
+int attrib_h5_set_attr_i64(attrib_h5file *f, const char *name, int64_t value)
+{
+    return set_attr(f, name, H5T_NATIVE_INT64, &value);
+}
+
+int attrib_h5_set_attr_f64(attrib_h5file *f, const char *name, double value)
+{
+    return set_attr(f, name, H5T_NATIVE_DOUBLE, &value);
+}
+
+/* Open a root attribute holding one value; the caller closes *attr and *type. */
+static int open_attr(attrib_h5file *f, const char *name, hid_t *attr, hid_t *type)
+{
+    *attr = *type = H5I_INVALID_HID;
+    htri_t e = H5Aexists(f->fid, name);
+    if (e < 0)
+        return h5fail(f, ATTRIB_EINPUT, "cannot look up attribute '%s'", name);
+    if (e == 0)
+        return attrib_err_set(ATTRIB_EINPUT, "%s: missing root attribute '%s'", f->path, name);
+    hid_t space = H5I_INVALID_HID;
+    *attr = H5Aopen(f->fid, name, H5P_DEFAULT);
+    if (*attr < 0 || (*type = H5Aget_type(*attr)) < 0 || (space = H5Aget_space(*attr)) < 0) {
+        CLOSE(H5Tclose, *type);
+        CLOSE(H5Aclose, *attr);
+        return h5fail(f, ATTRIB_EINPUT, "cannot open attribute '%s'", name);
+    }
+    hssize_t npts = H5Sget_simple_extent_npoints(space);
+    CLOSE(H5Sclose, space);
+    if (npts != 1) {
+        CLOSE(H5Tclose, *type);
+        CLOSE(H5Aclose, *attr);
+        return attrib_err_set(ATTRIB_EINPUT, "%s: attribute '%s': expected one value, found %lld",
+                              f->path, name, (long long)npts);
+    }
+    return 0;
+}
+
+int attrib_h5_get_attr_str(attrib_h5file *f, const char *name, char **value)
+{
+    *value = NULL;
+    hid_t attr, type, mtype = H5I_INVALID_HID;
+    char got[64];
+    int rc = 0;
+    ATTRIB_TRY(open_attr(f, name, &attr, &type));
+    if (H5Tget_class(type) != H5T_STRING) {
+        found_desc(type, got, sizeof got);
+        rc = attrib_err_set(ATTRIB_EINPUT, "%s: attribute '%s': expected a string, found %s",
+                            f->path, name, got);
+    } else if (H5Tis_variable_str(type) > 0) {
+        char *s = NULL;
+        mtype = H5Tcopy(type);
+        if (mtype < 0 || H5Aread(attr, mtype, &s) < 0) {
+            rc = h5fail(f, ATTRIB_EINPUT, "cannot read attribute '%s'", name);
+        } else {
+            *value = attrib_xstrdup(s ? s : "");
+            H5free_memory(s);
+        }
+    } else {
+        size_t w = H5Tget_size(type);
+        char *s = attrib_xcalloc(w + 1, 1);
+        mtype = str_memtype(type);
+        if (mtype < 0 || H5Aread(attr, mtype, s) < 0) {
+            free(s);
+            rc = h5fail(f, ATTRIB_EINPUT, "cannot read attribute '%s'", name);
+        } else {
+            *value = s;
+        }
+    }
+    CLOSE(H5Tclose, mtype);
+    CLOSE(H5Tclose, type);
+    CLOSE(H5Aclose, attr);
+    return rc;
+}
+
+int attrib_h5_get_attr_i64(attrib_h5file *f, const char *name, int64_t *value)
+{
+    hid_t attr, type;
+    char got[64];
+    int rc = 0;
+    ATTRIB_TRY(open_attr(f, name, &attr, &type));
+    if (H5Tget_class(type) != H5T_INTEGER) {
+        found_desc(type, got, sizeof got);
+        rc = attrib_err_set(ATTRIB_EINPUT, "%s: attribute '%s': expected an integer, found %s",
+                            f->path, name, got);
+    } else if (H5Aread(attr, H5T_NATIVE_INT64, value) < 0) {
+        rc = h5fail(f, ATTRIB_EINPUT, "cannot read attribute '%s'", name);
+    }
+    CLOSE(H5Tclose, type);
+    CLOSE(H5Aclose, attr);
+    return rc;
+}
