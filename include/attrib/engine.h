@@ -75,7 +75,8 @@ void attrib_acc_free(attrib_acc *a);
 
 void attrib_sparse_init(attrib_sparse *s, size_t nvals);
 void attrib_sparse_free(attrib_sparse *s);
-/* Add `vals` (nvals of them) to key (may leave the map unsorted). */
+/* Add `vals` (nvals of them) to key (may leave the map unsorted). The map combines
+ * equal keys whenever it would grow, so its size follows its distinct keys. */
 void attrib_sparse_add(attrib_sparse *s, uint64_t key, const attrib_fx *vals);
 /* Sort by key and combine equal keys. */
 void attrib_sparse_finish(attrib_sparse *s);
@@ -94,21 +95,28 @@ typedef struct attrib_engine_cfg {
     int64_t from, to;          /* period [from, to); INT64_MIN / INT64_MAX when open */
 } attrib_engine_cfg;
 
-/* Run the engine on this rank's rows. `events` and `conversions` are consumed (sorted
- * and deduplicated in place). Credit rows are appended to `credits`
- * (attrib_schema_credits) and unattributed rows to `unattr`
- * (attrib_schema_unattributed), both initialised by the caller; their order is
+/* Run the engine on this rank's rows. `events` and `conversions` are consumed: they are
+ * reordered in place (grouped by identity) and their contents are unspecified afterwards.
+ * Credit rows are appended to `credits` (attrib_schema_credits) and unattributed rows to
+ * `unattr` (attrib_schema_unattributed), both initialised by the caller; their order is
  * unspecified (the caller sorts). Report figures are added to `acc` (initialised with
- * the bound rules' campaign count). Touches whose campaign is absent from the catalog
- * are ignored. Returns 0, or ATTRIB_EINPUT for data that breaks the input contract
- * (e.g. a type id beyond the type table). */
+ * the bound rules' campaign count; may already hold sums, e.g. of other partitions); on
+ * return its three sparse maps are finished (sorted, ready for attrib_sparse_merge).
+ * Touches whose campaign is absent from the catalog are ignored entirely, before dedup
+ * (they neither win a dedup nor count as duplicates). Returns 0, or ATTRIB_EINPUT for
+ * data that breaks the input contract (a type id beyond the type table, a kind > 2,
+ * more than 2^32 rows), in which case nothing has been appended or accumulated.
+ * Local. Transient memory beyond the inputs and outputs: about 24 bytes per row of the
+ * larger table (sort and permutation scratch), plus buffers sized to the largest
+ * identity. */
 int attrib_engine_run(const attrib_engine_cfg *cfg, attrib_table *events,
                       attrib_table *conversions, size_t ntypes, attrib_table *credits,
                       attrib_table *unattr, attrib_acc *acc);
 
 /* Sort helper: a stable permutation ordering rows lexicographically by keys[0],
  * keys[1], … (unsigned 64-bit; map signed values with x ^ (1ull<<63)). LSD radix sort
- * that skips digits constant over all rows. perm has n entries. Local. */
+ * (11-bit digits) that skips digits constant over all rows; n <= UINT32_MAX. perm has n
+ * entries (output). Scratch: 20 bytes per row, freed before return. Local. */
 void attrib_sort_lex(size_t n, size_t nkeys, const uint64_t *const *keys, uint32_t *perm);
 
 #endif

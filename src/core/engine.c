@@ -1,0 +1,773 @@
+/* The attribution engine of one rank: dedup, match, models, accumulation (SPEC 4).
+ *
+ * Shape: one radix sort of each table by identity, then every identity is handled
+ * alone. Its rows are gathered into small local arrays (cache-resident for all but
+ * extreme identities), deduplicated, re-sorted by (advertiser, ts, id) and matched with
+ * a two-pointer window per (identity, advertiser): `hi` = touches at or before the
+ * conversion, `lo` = first touch within the longest lookback of any rule. Both only
+ * move forward as conversions advance in time, so the work per conversion is the
+ * window, never the identity's history.
+ *
+ * Order independence: every local sort is by a total order over the row's values
+ * (ties are exact copies, which are interchangeable), and every sum is fixed point.
+ */
+#include <assert.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "attrib/engine.h"
+#include "attrib/err.h"
+
+/* ---- small stable sorts over local arrays, with inlined comparisons ---- */
+
+#define INSERTION_MAX 16
+
+/* Defines `static void NAME(T *a, size_t n, T *tmp)`: stable merge sort (insertion sort
+ * on short runs). tmp has room for n elements. LESS(pa, pb) compares pointers. */
+#define DEFINE_MSORT(NAME, T, LESS)                                                            \
+    static void NAME##_ins(T *a, size_t n)                                                     \
+    {                                                                                          \
+        for (size_t i = 1; i < n; i++) {                                                       \
+            T x = a[i];                                                                        \
+            size_t j = i;                                                                      \
+            while (j > 0 && LESS(&x, &a[j - 1])) {                                             \
+                a[j] = a[j - 1];                                                               \
+                j--;                                                                           \
+            }                                                                                  \
+            a[j] = x;                                                                          \
+        }                                                                                      \
+    }                                                                                          \
+    static void NAME(T *a, size_t n, T *tmp)                                                   \
+    {                                                                                          \
+        for (size_t s = 0; s < n; s += INSERTION_MAX)                                          \
+            NAME##_ins(a + s, n - s < INSERTION_MAX ? n - s : INSERTION_MAX);                  \
+        T *src = a, *dst = tmp;                                                                \
+        for (size_t w = INSERTION_MAX; w < n; w *= 2) {                                        \
+            for (size_t s = 0; s < n; s += 2 * w) {                                            \
+                size_t m = s + w < n ? s + w : n, e = s + 2 * w < n ? s + 2 * w : n;           \
+                size_t i = s, j = m, k = s;                                                    \
+                while (i < m && j < e)                                                         \
+                    dst[k++] = LESS(&src[j], &src[i]) ? src[j++] : src[i++];                   \
+                while (i < m)                                                                  \
+                    dst[k++] = src[i++];                                                       \
+                while (j < e)                                                                  \
+                    dst[k++] = src[j++];                                                       \
+            }                                                                                  \
+            T *t = src;                                                                        \
+            src = dst;                                                                         \
+            dst = t;                                                                           \
+        }                                                                                      \
+        if (src != a)                                                                          \
+            memcpy(a, src, n * sizeof *a);                                                     \
+    }
+
+/* A touch of the identity being processed. */
+typedef struct ltouch {
+    uint64_t eid;
+    int64_t ts;
+    uint64_t costkey; /* cost as an order-preserving integer (total order on bits) */
+    double cost;
+    uint32_t camp;  /* catalog index (its order is campaign_id order) */
+    uint32_t advid; /* advertiser id of the campaign */
+    uint32_t pid;   /* (campaign, kind) pair id within the (identity, advertiser) group */
+    uint8_t kind;
+} ltouch;
+
+/* A conversion of the identity being processed. */
+typedef struct lconv {
+    uint64_t cid;
+    int64_t ts;
+    uint64_t valkey;
+    double value;
+    uint32_t advid;
+    uint16_t type;
+} lconv;
+
+#define T_DEDUP_LESS(a, b)                                                                     \
+    ((a)->eid != (b)->eid       ? (a)->eid < (b)->eid                                          \
+     : (a)->ts != (b)->ts       ? (a)->ts < (b)->ts                                            \
+     : (a)->camp != (b)->camp   ? (a)->camp < (b)->camp                                        \
+     : (a)->kind != (b)->kind   ? (a)->kind < (b)->kind                                        \
+                                : (a)->costkey < (b)->costkey)
+#define T_MATCH_LESS(a, b)                                                                     \
+    ((a)->advid != (b)->advid ? (a)->advid < (b)->advid                                        \
+     : (a)->ts != (b)->ts     ? (a)->ts < (b)->ts                                              \
+                              : (a)->eid < (b)->eid)
+#define C_DEDUP_LESS(a, b)                                                                     \
+    ((a)->advid != (b)->advid ? (a)->advid < (b)->advid                                        \
+     : (a)->cid != (b)->cid   ? (a)->cid < (b)->cid                                            \
+     : (a)->ts != (b)->ts     ? (a)->ts < (b)->ts                                              \
+     : (a)->type != (b)->type ? (a)->type < (b)->type                                          \
+                              : (a)->valkey < (b)->valkey)
+#define C_MATCH_LESS(a, b)                                                                     \
+    ((a)->advid != (b)->advid ? (a)->advid < (b)->advid                                        \
+     : (a)->ts != (b)->ts     ? (a)->ts < (b)->ts                                              \
+                              : (a)->cid < (b)->cid)
+
+DEFINE_MSORT(sort_t_dedup, ltouch, T_DEDUP_LESS)
+DEFINE_MSORT(sort_t_match, ltouch, T_MATCH_LESS)
+DEFINE_MSORT(sort_c_dedup, lconv, C_DEDUP_LESS)
+DEFINE_MSORT(sort_c_match, lconv, C_MATCH_LESS)
+
+/* Doubles as integers in IEEE total order, so that "smallest cost/value" is defined for
+ * every bit pattern and two rows are exact copies iff their keys are equal. */
+static uint64_t double_key(double d)
+{
+    uint64_t b;
+    memcpy(&b, &d, sizeof b);
+    return (b >> 63) ? ~b : b | (UINT64_C(1) << 63);
+}
+
+static int64_t day_of(int64_t ms)
+{
+    int64_t d = ms / INT64_C(86400000);
+    return (ms % INT64_C(86400000) < 0) ? d - 1 : d;
+}
+
+static uint64_t day_key(size_t camp, int64_t ms)
+{
+    return ((uint64_t)camp << 32) | (uint32_t)((uint64_t)day_of(ms) + (UINT64_C(1) << 31));
+}
+
+/* ---- models (SPEC 4.5): shares of n >= 1 candidates in (ts, event_id) order ---- */
+
+typedef void (*model_fn)(size_t n, const uint64_t *age, const attrib_adv_rule *r, double *share);
+
+static void model_last(size_t n, const uint64_t *age, const attrib_adv_rule *r, double *share)
+{
+    for (size_t i = 0; i < n; i++)
+        share[i] = 0;
+    share[n - 1] = 1;
+}
+
+static void model_first(size_t n, const uint64_t *age, const attrib_adv_rule *r, double *share)
+{
+    for (size_t i = 0; i < n; i++)
+        share[i] = 0;
+    share[0] = 1;
+}
+
+static void model_linear(size_t n, const uint64_t *age, const attrib_adv_rule *r, double *share)
+{
+    const double s = 1.0 / (double)n;
+    for (size_t i = 0; i < n; i++)
+        share[i] = s;
+}
+
+static void model_time_decay(size_t n, const uint64_t *age, const attrib_adv_rule *r,
+                             double *share)
+{
+    uint64_t min_age = age[0];
+    for (size_t i = 1; i < n; i++)
+        if (age[i] < min_age)
+            min_age = age[i];
+    const double hl = (double)r->half_life_ms;
+    double sum = 0;
+    for (size_t i = 0; i < n; i++) {
+        share[i] = exp2(-(double)(age[i] - min_age) / hl);
+        sum += share[i];
+    }
+    /* The youngest candidate weighs exactly 1, so sum >= 1. */
+    for (size_t i = 0; i < n; i++)
+        share[i] /= sum;
+}
+
+static void model_position(size_t n, const uint64_t *age, const attrib_adv_rule *r,
+                           double *share)
+{
+    const double f = r->first, l = r->last;
+    if (n == 1) {
+        share[0] = 1;
+    } else if (n == 2) {
+        if (f + l == 0) {
+            share[0] = share[1] = 0.5;
+        } else {
+            share[0] = f / (f + l);
+            share[1] = l / (f + l);
+        }
+    } else {
+        /* first + last = 1 must leave the middle exactly 0 (no rows), even where
+         * 1 - f - l would round to a tiny non-zero. */
+        const double rest = f + l >= 1.0 ? 0.0 : 1.0 - (f + l);
+        const double mid = rest / (double)(n - 2);
+        share[0] = f;
+        for (size_t i = 1; i + 1 < n; i++)
+            share[i] = mid;
+        share[n - 1] = l;
+    }
+}
+
+static const model_fn model_table[ATTRIB_NMODELS] = {
+    [ATTRIB_MODEL_LAST_TOUCH] = model_last,
+    [ATTRIB_MODEL_FIRST_TOUCH] = model_first,
+    [ATTRIB_MODEL_LINEAR] = model_linear,
+    [ATTRIB_MODEL_TIME_DECAY] = model_time_decay,
+    [ATTRIB_MODEL_POSITION_BASED] = model_position,
+    [ATTRIB_MODEL_U_SHAPED] = model_position,
+    [ATTRIB_MODEL_J_CURVE] = model_position,
+    [ATTRIB_MODEL_INVERSE_J] = model_position,
+};
+
+/* ---- engine state ---- */
+
+typedef struct engine {
+    const attrib_rules *rules;
+    int64_t from, to;
+    uint64_t maxlb;
+    size_t ncamp, nadv;
+    attrib_acc *acc;
+    attrib_table *credits, *unattr;
+
+    /* per campaign index */
+    uint32_t *camp_id, *camp_advid;
+    uint32_t *camp_advidx;
+    uint64_t *reach_stamp; /* identity serial that last counted reach */
+    /* per (campaign, kind): pair id within the current (identity, advertiser) group */
+    uint64_t *pair_stamp;
+    uint32_t *pair_id;
+    /* per pair of the current group */
+    size_t pair_cap;
+    uint32_t *pair_key;   /* camp * 3 + kind */
+    int64_t *pair_eff;    /* effective lookback at the current conversion, -1 = excluded */
+    uint32_t *pair_ver;   /* rule_version at the current conversion */
+    uint64_t *pair_cstamp;/* conversion serial pair_eff/ver were computed for */
+
+    /* per catalog advertiser index: counters ACC_A_N, and whether seen */
+    uint64_t *adv_cnt;
+    uint8_t *adv_seen;
+
+    /* scratch */
+    ltouch *t, *ttmp;
+    size_t tcap;
+    lconv *c, *ctmp;
+    size_t ccap;
+    uint32_t *cand;
+    uint64_t *age;
+    int64_t *seg_ts;   /* ts of the group's touches entered so far, contiguous for the scan */
+    uint32_t *seg_pid; /* their pair ids */
+    uint8_t *seg_kind; /* their kinds */
+    double *share;
+    size_t candcap;
+
+    uint64_t ident_serial, group_serial, conv_serial;
+    uint32_t last_camp_id;
+    int64_t last_camp_idx;
+} engine;
+
+static void adv_count(engine *e, uint32_t advid, int field, uint64_t k)
+{
+    int64_t ai = attrib_rules_adv_index(e->rules, advid);
+    if (ai >= 0) {
+        e->adv_cnt[(size_t)ai * ACC_A_N + field] += k;
+        e->adv_seen[ai] = 1;
+    } else {
+        attrib_fx v[ACC_A_N] = {0};
+        v[field] = (attrib_fx)k;
+        attrib_sparse_add(&e->acc->advertiser, advid, v);
+    }
+}
+
+static void adv_count_idx(engine *e, size_t ai, int field, uint64_t k)
+{
+    e->adv_cnt[ai * ACC_A_N + field] += k;
+    e->adv_seen[ai] = 1;
+}
+
+static int64_t camp_index(engine *e, uint32_t id)
+{
+    /* Touches of an identity cluster on few campaigns. */
+    if (id != e->last_camp_id || e->last_camp_idx == INT64_MIN) {
+        e->last_camp_id = id;
+        e->last_camp_idx = attrib_rules_camp_index(e->rules, id);
+    }
+    return e->last_camp_idx;
+}
+
+static void grow_touches(engine *e, size_t n)
+{
+    if (n <= e->tcap)
+        return;
+    size_t c = e->tcap ? e->tcap : 64;
+    while (c < n)
+        c *= 2;
+    free(e->t);
+    free(e->ttmp);
+    e->t = attrib_xmalloc(c * sizeof *e->t);
+    e->ttmp = attrib_xmalloc(c * sizeof *e->ttmp);
+    e->tcap = c;
+}
+
+static void grow_convs(engine *e, size_t n)
+{
+    if (n <= e->ccap)
+        return;
+    size_t c = e->ccap ? e->ccap : 64;
+    while (c < n)
+        c *= 2;
+    free(e->c);
+    free(e->ctmp);
+    e->c = attrib_xmalloc(c * sizeof *e->c);
+    e->ctmp = attrib_xmalloc(c * sizeof *e->ctmp);
+    e->ccap = c;
+}
+
+static void grow_cand(engine *e, size_t n)
+{
+    if (n <= e->candcap)
+        return;
+    size_t c = e->candcap ? e->candcap : 64;
+    while (c < n)
+        c *= 2;
+    e->cand = attrib_xrealloc(e->cand, c * sizeof *e->cand);
+    e->age = attrib_xrealloc(e->age, c * sizeof *e->age);
+    e->seg_ts = attrib_xrealloc(e->seg_ts, c * sizeof *e->seg_ts);
+    e->seg_pid = attrib_xrealloc(e->seg_pid, c * sizeof *e->seg_pid);
+    e->seg_kind = attrib_xrealloc(e->seg_kind, c * sizeof *e->seg_kind);
+    e->share = attrib_xrealloc(e->share, c * sizeof *e->share);
+    e->candcap = c;
+}
+
+static uint32_t pair_of(engine *e, uint32_t camp, uint8_t kind, uint32_t *npairs)
+{
+    const size_t k = (size_t)camp * ATTRIB_NKINDS + kind;
+    if (e->pair_stamp[k] == e->group_serial)
+        return e->pair_id[k];
+    if (*npairs == e->pair_cap) {
+        size_t c = e->pair_cap ? e->pair_cap * 2 : 16;
+        e->pair_key = attrib_xrealloc(e->pair_key, c * sizeof *e->pair_key);
+        e->pair_eff = attrib_xrealloc(e->pair_eff, c * sizeof *e->pair_eff);
+        e->pair_ver = attrib_xrealloc(e->pair_ver, c * sizeof *e->pair_ver);
+        e->pair_cstamp = attrib_xrealloc(e->pair_cstamp, c * sizeof *e->pair_cstamp);
+        e->pair_cap = c;
+    }
+    const uint32_t p = (*npairs)++;
+    e->pair_stamp[k] = e->group_serial;
+    e->pair_id[k] = p;
+    e->pair_key[p] = (uint32_t)k;
+    e->pair_cstamp[p] = 0;
+    return p;
+}
+
+/* Effective lookback of pair p for conversion c under the rule versions in force at c.ts:
+ * -1 when the kind is off or c's type does not count for the campaign. */
+static int64_t pair_eff(engine *e, uint32_t p, const lconv *c)
+{
+    if (e->pair_cstamp[p] != e->conv_serial) {
+        const uint32_t k = e->pair_key[p];
+        const attrib_camp_rule *cr =
+            attrib_rules_camp_at(e->rules, k / ATTRIB_NKINDS, c->ts);
+        const int64_t lb = cr->lookback_ms[k % ATTRIB_NKINDS];
+        const int ok = lb != ATTRIB_LOOKBACK_OFF && lb >= 0 &&
+                       (!cr->type_allowed || cr->type_allowed[c->type]);
+        e->pair_eff[p] = ok ? lb : -1;
+        e->pair_ver[p] = cr->rule_version;
+        e->pair_cstamp[p] = e->conv_serial;
+    }
+    return e->pair_eff[p];
+}
+
+static void emit_unattributed(engine *e, uint64_t identity, const lconv *c, int reason)
+{
+    attrib_table *u = e->unattr;
+    if (u->n == u->cap)
+        attrib_table_reserve(u, u->n + 1);
+    const size_t r = u->n++;
+    ATTRIB_COL(u, UN_CONVERSION_ID, uint64_t)[r] = c->cid;
+    ATTRIB_COL(u, UN_ADVERTISER_ID, uint32_t)[r] = c->advid;
+    ATTRIB_COL(u, UN_IDENTITY, uint64_t)[r] = identity;
+    ATTRIB_COL(u, UN_CONV_TS, int64_t)[r] = c->ts;
+    ATTRIB_COL(u, UN_VALUE, double)[r] = c->value;
+    ATTRIB_COL(u, UN_REASON, uint8_t)[r] = (uint8_t)reason;
+}
+
+/* Attribute conversion c given its candidates e->cand[0..n) (indices into t, in
+ * (ts, event_id) order, after engagement priority). */
+static void attribute(engine *e, uint64_t identity, const lconv *c, const ltouch *t, size_t n,
+                      const attrib_adv_rule *ar)
+{
+    for (size_t i = 0; i < n; i++)
+        e->age[i] = (uint64_t)c->ts - (uint64_t)e->seg_ts[e->cand[i]];
+    model_table[ar->model](n, e->age, ar, e->share);
+
+    attrib_table *cr = e->credits;
+    attrib_fx dv[ACC_D_N];
+    for (size_t i = 0; i < n; i++) {
+        const double credit = e->share[i];
+        if (!(credit > 0))
+            continue;
+        const ltouch *tt = &t[e->cand[i]];
+        const double cvalue = credit * c->value;
+        if (cr->n == cr->cap)
+            attrib_table_reserve(cr, cr->n + 1);
+        const size_t r = cr->n++;
+        ATTRIB_COL(cr, CR_CONVERSION_ID, uint64_t)[r] = c->cid;
+        ATTRIB_COL(cr, CR_ADVERTISER_ID, uint32_t)[r] = c->advid;
+        ATTRIB_COL(cr, CR_IDENTITY, uint64_t)[r] = identity;
+        ATTRIB_COL(cr, CR_CONV_TS, int64_t)[r] = c->ts;
+        ATTRIB_COL(cr, CR_VALUE, double)[r] = c->value;
+        ATTRIB_COL(cr, CR_EVENT_ID, uint64_t)[r] = tt->eid;
+        ATTRIB_COL(cr, CR_CAMPAIGN_ID, uint32_t)[r] = e->camp_id[tt->camp];
+        ATTRIB_COL(cr, CR_KIND, uint8_t)[r] = tt->kind;
+        ATTRIB_COL(cr, CR_TOUCH_TS, int64_t)[r] = tt->ts;
+        ATTRIB_COL(cr, CR_POSITION, uint32_t)[r] = (uint32_t)(i + 1);
+        ATTRIB_COL(cr, CR_PATH_LENGTH, uint32_t)[r] = (uint32_t)n;
+        ATTRIB_COL(cr, CR_CREDIT, double)[r] = credit;
+        ATTRIB_COL(cr, CR_CREDITED_VALUE, double)[r] = cvalue;
+        ATTRIB_COL(cr, CR_RULE_VERSION, uint32_t)[r] = e->pair_ver[tt->pid];
+
+        const attrib_fx fcredit = attrib_fx_from_double(credit, ATTRIB_FX_CREDIT_SHIFT);
+        const attrib_fx fvalue = attrib_fx_from_double(cvalue, ATTRIB_FX_MONEY_SHIFT);
+        attrib_fx *a = e->acc->camp + (size_t)tt->camp * ACC_C_N;
+        a[ACC_C_CONVERSIONS] += fcredit;
+        a[ACC_C_VALUE] += fvalue;
+        a[ACC_C_CREDITED_TOUCHES] += 1;
+        a[ACC_C_TTC] += attrib_fx_from_double(credit * ((double)e->age[i] / 1000.0),
+                                              ATTRIB_FX_MONEY_SHIFT);
+        dv[ACC_D_CONVERSIONS] = fcredit;
+        dv[ACC_D_VALUE] = fvalue;
+        attrib_sparse_add(&e->acc->daily, day_key(tt->camp, c->ts), dv);
+        attrib_sparse_add(&e->acc->daily_touch, day_key(tt->camp, tt->ts), dv);
+    }
+}
+
+/* Match one (identity, advertiser) group: touches t[0..nt) and conversions c[0..nc),
+ * both in time order. */
+static void match_group(engine *e, uint64_t identity, ltouch *t, size_t nt, const lconv *c,
+                        size_t nc)
+{
+    const uint32_t advid = c[0].advid;
+    const int64_t advidx = attrib_rules_adv_index(e->rules, advid);
+    e->group_serial++;
+    uint32_t npairs = 0;
+    size_t lo = 0, hi = 0;
+    grow_cand(e, nt);
+
+    for (size_t k = 0; k < nc; k++) {
+        const lconv *cv = &c[k];
+        if (cv->ts < e->from || cv->ts >= e->to)
+            continue;
+        e->conv_serial++;
+        while (hi < nt && t[hi].ts <= cv->ts) {
+            const uint32_t p = pair_of(e, t[hi].camp, t[hi].kind, &npairs);
+            t[hi].pid = p;
+            e->seg_ts[hi] = t[hi].ts;
+            e->seg_pid[hi] = p;
+            e->seg_kind[hi] = t[hi].kind;
+            hi++;
+        }
+        while (lo < hi && (uint64_t)cv->ts - (uint64_t)t[lo].ts > e->maxlb)
+            lo++;
+
+        int reason = -1;
+        size_t n = 0;
+        if (hi == 0) {
+            reason = ATTRIB_REASON_NO_TOUCH;
+        } else {
+            /* Rules first (per pair, few), then a branch-free scan of the window, which
+             * may be long for a heavy identity. Ages in [lo, hi) are <= maxlb, so they fit
+             * an int64, and an excluded pair's -1 rejects every age. */
+            for (uint32_t p = 0; p < npairs; p++)
+                (void)pair_eff(e, p, cv);
+            const int64_t *eff = e->pair_eff, *sts = e->seg_ts;
+            const uint32_t *spid = e->seg_pid;
+            const uint8_t *skind = e->seg_kind;
+            uint32_t *cand = e->cand;
+            const uint64_t cts = (uint64_t)cv->ts;
+            int has_eng = 0;
+            for (size_t j = lo; j < hi; j++) {
+                const int64_t age = (int64_t)(cts - (uint64_t)sts[j]);
+                const int ok = age <= eff[spid[j]];
+                cand[n] = (uint32_t)j;
+                n += (size_t)ok;
+                has_eng |= ok & (skind[j] == ATTRIB_KIND_ENGAGEMENT);
+            }
+            if (n == 0) {
+                /* Not a candidate yet not excluded means outside its window; the pairs
+                 * seen so far stand for every touch at or before c.ts. */
+                reason = ATTRIB_REASON_RULE_EXCLUDED;
+                for (uint32_t p = 0; p < npairs; p++)
+                    if (pair_eff(e, p, cv) >= 0) {
+                        reason = ATTRIB_REASON_OUTSIDE_WINDOW;
+                        break;
+                    }
+            } else {
+                const attrib_adv_rule *ar =
+                    advidx >= 0 ? attrib_rules_adv_at(e->rules, (size_t)advidx, cv->ts)
+                                : attrib_rules_adv_default_at(e->rules, advid, cv->ts);
+                if (ar->engagement_priority && has_eng) {
+                    size_t m = 0;
+                    for (size_t i = 0; i < n; i++) {
+                        const uint32_t j = cand[i];
+                        cand[m] = j;
+                        m += skind[j] == ATTRIB_KIND_ENGAGEMENT;
+                    }
+                    n = m;
+                }
+                attribute(e, identity, cv, t, n, ar);
+            }
+        }
+        if (advidx >= 0) {
+            adv_count_idx(e, (size_t)advidx, ACC_A_CONVERSIONS, 1);
+            adv_count_idx(e, (size_t)advidx,
+                          reason < 0 ? ACC_A_ATTRIBUTED : ACC_A_NO_TOUCH + reason, 1);
+        } else {
+            attrib_fx v[ACC_A_N] = {0};
+            v[ACC_A_CONVERSIONS] = 1;
+            v[reason < 0 ? ACC_A_ATTRIBUTED : ACC_A_NO_TOUCH + reason] = 1;
+            attrib_sparse_add(&e->acc->advertiser, advid, v);
+        }
+        if (reason >= 0)
+            emit_unattributed(e, identity, cv, reason);
+    }
+}
+
+/* Every row of one identity: rows [e0, e0+ne) of events, [c0, c0+nc) of conversions. */
+static void process_identity(engine *e, const attrib_table *ev, size_t e0, size_t ne,
+                             const attrib_table *cv, size_t c0, size_t nc, uint64_t identity)
+{
+    e->ident_serial++;
+    /* Touches: gather the catalog ones, dedup, count. */
+    grow_touches(e, ne);
+    ltouch *t = e->t;
+    size_t nt = 0;
+    const uint64_t *ev_eid = ev->col[EV_EVENT_ID];
+    const int64_t *ev_ts = ev->col[EV_TS];
+    const uint32_t *ev_camp = ev->col[EV_CAMPAIGN_ID];
+    const uint8_t *ev_kind = ev->col[EV_KIND];
+    const double *ev_cost = ev->col[EV_COST];
+    for (size_t i = 0; i < ne; i++) {
+        const size_t r = e0 + i;
+        const int64_t ci = camp_index(e, ev_camp[r]);
+        if (ci < 0)
+            continue;
+        ltouch *x = &t[nt++];
+        x->eid = ev_eid[r];
+        x->ts = ev_ts[r];
+        x->cost = ev_cost[r];
+        x->costkey = double_key(x->cost);
+        x->camp = (uint32_t)ci;
+        x->advid = e->camp_advid[ci];
+        x->kind = ev_kind[r];
+        x->pid = 0;
+    }
+    if (nt > 1)
+        sort_t_dedup(t, nt, e->ttmp);
+    size_t m = 0;
+    for (size_t i = 0; i < nt; i++) {
+        if (m > 0 && t[m - 1].eid == t[i].eid) {
+            const ltouch *k = &t[m - 1];
+            const size_t ai = e->camp_advidx[k->camp];
+            adv_count_idx(e, ai, ACC_A_DUP_TOUCHES, 1);
+            if (k->ts != t[i].ts || k->camp != t[i].camp || k->kind != t[i].kind ||
+                k->costkey != t[i].costkey)
+                adv_count_idx(e, ai, ACC_A_DUP_TOUCHES_INEXACT, 1);
+            continue;
+        }
+        t[m++] = t[i];
+        const ltouch *k = &t[m - 1];
+        if (k->ts >= e->from && k->ts < e->to) {
+            attrib_fx *a = e->acc->camp + (size_t)k->camp * ACC_C_N;
+            a[ACC_C_IMPRESSIONS + k->kind] += 1;
+            a[ACC_C_COST] += attrib_fx_from_double(k->cost, ATTRIB_FX_MONEY_SHIFT);
+            if (e->reach_stamp[k->camp] != e->ident_serial) {
+                e->reach_stamp[k->camp] = e->ident_serial;
+                a[ACC_C_REACH] += 1;
+            }
+        }
+    }
+    nt = m;
+    if (nc == 0)
+        return;
+
+    /* Conversions: gather, dedup. */
+    grow_convs(e, nc);
+    lconv *c = e->c;
+    const uint64_t *cv_cid = cv->col[CV_CONVERSION_ID];
+    const int64_t *cv_ts = cv->col[CV_TS];
+    const uint32_t *cv_adv = cv->col[CV_ADVERTISER_ID];
+    const uint16_t *cv_type = cv->col[CV_TYPE];
+    const double *cv_value = cv->col[CV_VALUE];
+    for (size_t i = 0; i < nc; i++) {
+        const size_t r = c0 + i;
+        lconv *x = &c[i];
+        x->cid = cv_cid[r];
+        x->ts = cv_ts[r];
+        x->advid = cv_adv[r];
+        x->type = cv_type[r];
+        x->value = cv_value[r];
+        x->valkey = double_key(x->value);
+    }
+    if (nc > 1)
+        sort_c_dedup(c, nc, e->ctmp);
+    m = 0;
+    for (size_t i = 0; i < nc; i++) {
+        if (m > 0 && c[m - 1].advid == c[i].advid && c[m - 1].cid == c[i].cid) {
+            const lconv *k = &c[m - 1];
+            adv_count(e, k->advid, ACC_A_DUP_CONVERSIONS, 1);
+            if (k->ts != c[i].ts || k->type != c[i].type || k->valkey != c[i].valkey)
+                adv_count(e, k->advid, ACC_A_DUP_CONVERSIONS_INEXACT, 1);
+            continue;
+        }
+        c[m++] = c[i];
+        /* Every conversion's advertiser gets a report row, in period or not. */
+        adv_count(e, c[m - 1].advid, ACC_A_CONVERSIONS, 0);
+    }
+    nc = m;
+
+    /* Match per advertiser: both sides sorted by (advertiser id, ts, id). */
+    if (nt > 1)
+        sort_t_match(t, nt, e->ttmp);
+    if (nc > 1)
+        sort_c_match(c, nc, e->ctmp);
+    size_t ti = 0;
+    for (size_t ci = 0; ci < nc;) {
+        const uint32_t a = c[ci].advid;
+        size_t ce = ci + 1;
+        while (ce < nc && c[ce].advid == a)
+            ce++;
+        while (ti < nt && t[ti].advid < a)
+            ti++;
+        size_t te = ti;
+        while (te < nt && t[te].advid == a)
+            te++;
+        match_group(e, identity, t + ti, te - ti, c + ci, ce - ci);
+        ti = te;
+        ci = ce;
+    }
+}
+
+static void engine_free(engine *e)
+{
+    free(e->camp_id);
+    free(e->camp_advid);
+    free(e->camp_advidx);
+    free(e->reach_stamp);
+    free(e->pair_stamp);
+    free(e->pair_id);
+    free(e->pair_key);
+    free(e->pair_eff);
+    free(e->pair_ver);
+    free(e->pair_cstamp);
+    free(e->adv_cnt);
+    free(e->adv_seen);
+    free(e->t);
+    free(e->ttmp);
+    free(e->c);
+    free(e->ctmp);
+    free(e->cand);
+    free(e->age);
+    free(e->seg_ts);
+    free(e->seg_pid);
+    free(e->seg_kind);
+    free(e->share);
+}
+
+int attrib_engine_run(const attrib_engine_cfg *cfg, attrib_table *events,
+                      attrib_table *conversions, size_t ntypes, attrib_table *credits,
+                      attrib_table *unattr, attrib_acc *acc)
+{
+    const attrib_rules *r = cfg->rules;
+    assert(events->schema == &attrib_schema_events);
+    assert(conversions->schema == &attrib_schema_conversions);
+    assert(credits->schema == &attrib_schema_credits);
+    assert(unattr->schema == &attrib_schema_unattributed);
+    const size_t ncamp = attrib_rules_ncampaigns(r);
+    if (acc->ncampaigns != ncamp)
+        return attrib_err_set(ATTRIB_EINTERNAL,
+                              "engine: accumulator has %zu campaigns, the rules %zu",
+                              acc->ncampaigns, ncamp);
+    if (events->n > UINT32_MAX || conversions->n > UINT32_MAX)
+        return attrib_err_set(ATTRIB_EINPUT, "engine: more than 2^32 rows on one rank");
+
+    /* Check the input contract before touching any output. */
+    const uint8_t *kinds = events->col[EV_KIND];
+    for (size_t i = 0; i < events->n; i++)
+        if (kinds[i] >= ATTRIB_NKINDS)
+            return attrib_err_set(ATTRIB_EINPUT, "events: row %zu: kind %u out of range", i,
+                                  (unsigned)kinds[i]);
+    const uint16_t *types = conversions->col[CV_TYPE];
+    for (size_t i = 0; i < conversions->n; i++)
+        if (types[i] >= ntypes)
+            return attrib_err_set(ATTRIB_EINPUT,
+                                  "conversions: row %zu: type %u beyond the %zu type names", i,
+                                  (unsigned)types[i], ntypes);
+
+    engine e = {0};
+    e.rules = r;
+    e.from = cfg->from;
+    e.to = cfg->to;
+    const int64_t maxlb = attrib_rules_max_lookback(r);
+    e.maxlb = maxlb > 0 ? (uint64_t)maxlb : 0;
+    e.ncamp = ncamp;
+    e.nadv = attrib_rules_nadvertisers(r);
+    e.acc = acc;
+    e.credits = credits;
+    e.unattr = unattr;
+    e.last_camp_idx = INT64_MIN;
+    const size_t nc1 = ncamp ? ncamp : 1;
+    e.camp_id = attrib_xmalloc(nc1 * sizeof *e.camp_id);
+    e.camp_advid = attrib_xmalloc(nc1 * sizeof *e.camp_advid);
+    e.camp_advidx = attrib_xmalloc(nc1 * sizeof *e.camp_advidx);
+    e.reach_stamp = attrib_xcalloc(nc1, sizeof *e.reach_stamp);
+    e.pair_stamp = attrib_xcalloc(nc1 * ATTRIB_NKINDS, sizeof *e.pair_stamp);
+    e.pair_id = attrib_xcalloc(nc1 * ATTRIB_NKINDS, sizeof *e.pair_id);
+    for (size_t i = 0; i < ncamp; i++) {
+        const size_t ai = attrib_rules_camp_adv(r, i);
+        e.camp_id[i] = attrib_rules_camp_id(r, i);
+        e.camp_advidx[i] = (uint32_t)ai;
+        e.camp_advid[i] = attrib_rules_adv_id(r, ai);
+    }
+    e.adv_cnt = attrib_xcalloc((e.nadv ? e.nadv : 1) * ACC_A_N, sizeof *e.adv_cnt);
+    e.adv_seen = attrib_xcalloc(e.nadv ? e.nadv : 1, 1);
+
+    /* Group by identity. The tables are permuted column by column: a tight gather per
+     * column keeps many cache misses in flight, where gathering row by row inside the
+     * per-identity loop would wait for each one. */
+    const size_t ne = events->n, ncv = conversions->n;
+    uint32_t *perm = attrib_xmalloc((ne > ncv ? ne : ncv ? ncv : 1) * sizeof *perm);
+    const uint64_t *key = events->col[EV_IDENTITY];
+    if (ne > 0) { /* an empty table has no column arrays to permute */
+        attrib_sort_lex(ne, 1, &key, perm);
+        attrib_table_permute(events, perm, ne);
+    }
+    key = conversions->col[CV_IDENTITY];
+    if (ncv > 0) {
+        attrib_sort_lex(ncv, 1, &key, perm);
+        attrib_table_permute(conversions, perm, ncv);
+    }
+    free(perm);
+
+    const uint64_t *eid = events->col[EV_IDENTITY];
+    const uint64_t *cid = conversions->col[CV_IDENTITY];
+    size_t i = 0, j = 0;
+    while (i < ne || j < ncv) {
+        uint64_t id;
+        if (j == ncv || (i < ne && eid[i] <= cid[j]))
+            id = eid[i];
+        else
+            id = cid[j];
+        size_t ie = i, je = j;
+        while (ie < ne && eid[ie] == id)
+            ie++;
+        while (je < ncv && cid[je] == id)
+            je++;
+        process_identity(&e, events, i, ie - i, conversions, j, je - j, id);
+        i = ie;
+        j = je;
+    }
+
+    for (size_t a = 0; a < e.nadv; a++) {
+        if (!e.adv_seen[a])
+            continue;
+        attrib_fx v[ACC_A_N];
+        for (int f = 0; f < ACC_A_N; f++)
+            v[f] = (attrib_fx)e.adv_cnt[a * ACC_A_N + f];
+        attrib_sparse_add(&acc->advertiser, attrib_rules_adv_id(r, a), v);
+    }
+    attrib_sparse_finish(&acc->daily);
+    attrib_sparse_finish(&acc->daily_touch);
+    attrib_sparse_finish(&acc->advertiser);
+    engine_free(&e);
+    return 0;
+}
