@@ -22,6 +22,19 @@ cmake --build build -j2
 echo "== ctest (build)"
 (cd build && ctest -j2 --output-on-failure) || status=1
 
+# == Slurm end-to-end (tests/slurm/e2e.sh; slurm/ on a real single-node Slurm, as root)
+# Brings up munged/slurmctld/slurmd under a temp dir, runs the monthly chains of two
+# generated months, checks jobs, outputs and node state, stops the daemons by pid.
+# Bounded to 5 minutes; ATTRIB_TEST_SLURM=0 skips it.
+if [ "${ATTRIB_TEST_SLURM:-1}" != 0 ]; then
+  echo "== Slurm end-to-end"
+  slurm_rc=0
+  timeout -k 10 300 tests/slurm/e2e.sh build/attrib || slurm_rc=$?
+  if [ $slurm_rc = 77 ]; then echo "test: Slurm end-to-end skipped"
+  elif [ $slurm_rc != 0 ]; then echo "test: Slurm end-to-end FAILED (exit $slurm_rc)" >&2; status=1; fi
+fi
+# == end of Slurm end-to-end
+
 if [ "${ATTRIB_TEST_QUICK:-0}" != 1 ]; then
   echo "== build (clang, ASan + UBSan, fuzzers)"
   CC=clang cmake -S . -B build-asan -DATTRIB_WERROR=ON -DATTRIB_SANITIZE=ON -DATTRIB_FUZZ=ON \

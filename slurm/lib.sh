@@ -1,0 +1,232 @@
+# Shared by slurm/*.sh and slurm/*.sbatch (sourced, bash). See docs/cluster.md.
+#
+# Settings are environment variables, optionally read from a job config file
+# (conf/example.job.cfg: shell syntax, KEY=VALUE). A variable already set in the
+# environment wins over the config file, so `ATTRIB_LOOKBACK_DAYS=45 slurm/monthly.sh …`
+# overrides one value of a site's config.
+
+# --- settings ---------------------------------------------------------------------
+
+attrib_load_config() { # [FILE]: load FILE (or $ATTRIB_JOB_CONFIG), then defaults
+  local f=${1:-${ATTRIB_JOB_CONFIG:-}} saved
+  if [ -n "$f" ]; then
+    [ -r "$f" ] || { echo "attrib-slurm: cannot read job config '$f'" >&2; return 2; }
+    f=$(cd "$(dirname "$f")" && pwd)/$(basename "$f")
+    saved=$(export -p | sed -n 's/^declare -x \(ATTRIB_\)/declare -gx \1/p')
+    set -a
+    # shellcheck disable=SC1090
+    . "$f" || { set +a; echo "attrib-slurm: error in job config '$f'" >&2; return 2; }
+    set +a
+    eval "$saved"
+    export ATTRIB_JOB_CONFIG=$f
+  fi
+  export ATTRIB_BIN=${ATTRIB_BIN:-attrib}
+  export ATTRIB_SRUN_ARGS=${ATTRIB_SRUN_ARGS:---mpi=pmix --kill-on-bad-exit=1}
+  export ATTRIB_LOOKBACK_DAYS=${ATTRIB_LOOKBACK_DAYS:-30}
+  export ATTRIB_MAX_REJECT_RATE=${ATTRIB_MAX_REJECT_RATE:-0.001}
+  export ATTRIB_REPORT_FORMATS=${ATTRIB_REPORT_FORMATS:-text csv json html}
+  export ATTRIB_RECONCILE_TOLERANCE=${ATTRIB_RECONCILE_TOLERANCE:-0.001}
+  export ATTRIB_RECONCILE_DIFF_FAILS=${ATTRIB_RECONCILE_DIFF_FAILS:-1}
+  export ATTRIB_REQUIRE_DAILY_DROPS=${ATTRIB_REQUIRE_DAILY_DROPS:-1}
+  export ATTRIB_RECONCILE_BY=${ATTRIB_RECONCILE_BY:-} ATTRIB_MODEL=${ATTRIB_MODEL:-}
+  # extra sbatch options: for every job, then per step (e.g. "--ntasks=64 --time=6:00:00")
+  export ATTRIB_SBATCH_ARGS=${ATTRIB_SBATCH_ARGS:-} ATTRIB_IMPORT_SBATCH=${ATTRIB_IMPORT_SBATCH:-}
+  export ATTRIB_RUN_SBATCH=${ATTRIB_RUN_SBATCH:-} ATTRIB_REPORT_SBATCH=${ATTRIB_REPORT_SBATCH:-}
+  export ATTRIB_RECONCILE_SBATCH=${ATTRIB_RECONCILE_SBATCH:-} ATTRIB_STATUS_SBATCH=${ATTRIB_STATUS_SBATCH:-}
+  if [ -n "${ATTRIB_DATA:-}" ]; then
+    export ATTRIB_RULES=${ATTRIB_RULES:-$ATTRIB_DATA/rules.cfg}
+    export ATTRIB_CAMPAIGNS=${ATTRIB_CAMPAIGNS:-$ATTRIB_DATA/campaigns.csv}
+    local refs="$ATTRIB_DATA/published/{month}.csv $ATTRIB_DATA/external/{month}.csv"
+    export ATTRIB_RECONCILE_REF=${ATTRIB_RECONCILE_REF:-$refs}
+  fi
+}
+
+attrib_abs() { # PATH -> absolute path (the file need not exist)
+  case $1 in /*) echo "$1" ;; *) echo "$PWD/$1" ;; esac
+}
+
+# --- months -------------------------------------------------------------------------
+
+attrib_check_month() { # YYYY-MM
+  [[ $1 =~ ^[0-9]{4}-(0[1-9]|1[0-2])$ ]] || { echo "attrib-slurm: bad month '$1' (want YYYY-MM)" >&2; return 2; }
+}
+attrib_month_first() { echo "$1-01"; }                                   # YYYY-MM -> YYYY-MM-01
+attrib_month_next() { date -u -d "$1-01 +1 month" +%Y-%m-%d; }           # -> first day of next month
+attrib_month_add() { date -u -d "$1-01 +$2 month" +%Y-%m; }              # YYYY-MM N -> YYYY-MM
+attrib_days() { # FROM TO (YYYY-MM-DD, TO exclusive) -> one date per line
+  local d=$1
+  while [[ $d < $2 ]]; do echo "$d"; d=$(date -u -d "$d +1 day" +%Y-%m-%d); done
+}
+
+# --- the month's files --------------------------------------------------------------
+# $ATTRIB_DATA/drops/YYYY-MM-DD/{events,conversions}*.csv[.gz|.zst]   daily drops
+# $ATTRIB_DATA/campaigns.csv, rules.cfg                               catalog and rules
+# $ATTRIB_DATA/months/YYYY-MM/                                        one month's chain:
+#   input.h5 rejects.csv results.h5 report.{txt,csv,json,html} reconcile.txt
+#   reconcile.verdict status.txt  logs/STEP-JOBID.log  state/STEP.{jobid,ok,failed,...}
+# $ATTRIB_DATA/published/YYYY-MM.csv, external/YYYY-MM.csv            reconcile references
+
+ATTRIB_STEPS="import run report reconcile"
+
+attrib_month_dir() { echo "$ATTRIB_DATA/months/$1"; }
+
+attrib_report_ext() { case $1 in text) echo txt ;; *) echo "$1" ;; esac; }
+
+attrib_step_outputs() { # STEP MONTH -> the files whose existence means "done"
+  local m
+  m=$(attrib_month_dir "$2")
+  case $1 in
+  import) echo "$m/input.h5" ;;
+  run) echo "$m/results.h5" ;;
+  report) for f in $ATTRIB_REPORT_FORMATS; do echo "$m/report.$(attrib_report_ext "$f")"; done ;;
+  reconcile) echo "$m/reconcile.verdict" ;;
+  esac
+}
+
+attrib_step_complete() { # STEP MONTH: its outputs exist and no redo is pending
+  local m f
+  m=$(attrib_month_dir "$2")
+  [ -e "$m/state/$1.stale" ] && return 1
+  for f in $(attrib_step_outputs "$1" "$2"); do [ -s "$f" ] || return 1; done
+  # a reconcile is final only when it matched; "no reference" or "differences" is redone
+  if [ "$1" = reconcile ]; then [ "$(cut -d' ' -f1 "$m/reconcile.verdict")" = match ] || return 1; fi
+  return 0
+}
+
+attrib_reconcile_ref() { # MONTH -> the first existing reference file, or nothing
+  local t f
+  for t in $ATTRIB_RECONCILE_REF; do
+    f=${t//\{month\}/$1}
+    [ -s "$f" ] && { echo "$f"; return 0; }
+  done
+  return 1
+}
+
+# --- inside a job: step markers -----------------------------------------------------
+# A chain step runs its command through attrib_step_exec: state/STEP.running while it
+# runs, then state/STEP.ok, or state/STEP.failed with the exit code and the last lines
+# of its stderr. Outside a chain (no ATTRIB_STATE_DIR) it only runs the command.
+
+attrib_step_exec() { # COMMAND... -> its exit code
+  local st=${ATTRIB_STATE_DIR:-} step=${ATTRIB_STEP:-step} rc err
+  echo "attrib-slurm: $step: $(date -u +%FT%TZ) job ${SLURM_JOB_ID:-none} on ${SLURMD_NODENAME:-$(hostname -s)}: $*" >&2
+  if [ -z "$st" ]; then
+    "$@"
+    return
+  fi
+  mkdir -p "$st"
+  rm -f "$st/$step.ok" "$st/$step.failed"
+  echo "job=${SLURM_JOB_ID:-none} started=$(date -u +%FT%TZ)" >"$st/$step.running"
+  err=$st/$step.stderr
+  set +e
+  # stderr to the job log and, for the marker, to state/STEP.stderr; stdout untouched
+  { "$@" 2>&1 1>&3 3>&- | tee "$err" >&2; rc=${PIPESTATUS[0]}; } 3>&1
+  set -e
+  # the message: attrib's last words, without progress lines and srun's echo of them
+  attrib_step_mark "$rc" "$(grep -Ev '^(srun: (error|Job step aborted|launch/)|attrib: [a-z_]+ +[0-9]+ rows )' "$err" | tail -n 4)"
+  return $rc
+}
+
+attrib_step_mark() { # RC [MESSAGE]: write the step's ok/failed marker
+  local st=$ATTRIB_STATE_DIR step=${ATTRIB_STEP:-step}
+  rm -f "$st/$step.running" "$st/$step.ok" "$st/$step.failed"
+  if [ "$1" = 0 ]; then
+    echo "job=${SLURM_JOB_ID:-none} finished=$(date -u +%FT%TZ)" >"$st/$step.ok"
+    rm -f "$st/$step.stale"
+  else
+    { echo "job=${SLURM_JOB_ID:-none} exit=$1 finished=$(date -u +%FT%TZ)"; [ -n "${2:-}" ] && printf '%s\n' "$2"; } >"$st/$step.failed"
+    echo "attrib-slurm: ${step} FAILED (exit $1)" >&2
+  fi
+}
+
+attrib_step_fail() { # RC MESSAGE: a step that fails before running attrib
+  echo "attrib-slurm: ${ATTRIB_STEP:-step}: $2" >&2
+  [ -n "${ATTRIB_STATE_DIR:-}" ] && { mkdir -p "$ATTRIB_STATE_DIR"; attrib_step_mark "$1" "$2"; }
+  exit "$1"
+}
+
+# --- jobs -----------------------------------------------------------------------------
+
+attrib_job_field() { # JOBID FIELD -> value from `scontrol show job` (nothing if unknown)
+  [[ $1 =~ ^[0-9]+(_[0-9]+)?$ ]] || return 0
+  scontrol show job -o "$1" 2>/dev/null | tr ' ' '\n' | sed -n "s/^$2=//p" | head -n 1
+}
+
+attrib_job_active() { # JOBID: pending, running or finishing
+  case $(attrib_job_field "$1" JobState) in
+  PENDING | RUNNING | CONFIGURING | COMPLETING | SUSPENDED | REQUEUED | RESIZING | SIGNALING | STAGE_OUT) return 0 ;;
+  *) return 1 ;;
+  esac
+}
+
+# --- status of a month's chain ----------------------------------------------------------
+# Without accounting: from the marker files and, while Slurm still knows the jobs,
+# `scontrol show job`. Prints one line per step and a verdict line; returns 0 when
+# every step is done, 1 when a step failed or was cancelled, 3 while in progress,
+# 4 when steps were never submitted.
+
+attrib_month_status() { # MONTH [EXCLUDE_JOBID]
+  local M=$1 self=${2:-} m st step job js ec reason line first_fail="" active="" missing="" msg
+  m=$(attrib_month_dir "$M")
+  st=$m/state
+  echo "month $M  ($m)"
+  for step in $ATTRIB_STEPS; do
+    job=$(cat "$st/$step.jobid" 2>/dev/null || true)
+    js="" ec="" reason=""
+    if [ -n "$job" ] && [ "$job" != "$self" ]; then
+      js=$(attrib_job_field "$job" JobState)
+      ec=$(attrib_job_field "$job" ExitCode)
+      reason=$(attrib_job_field "$job" Reason)
+    fi
+    if [ -n "$js" ] && attrib_job_active "$job"; then
+      line="${js,,} (job $job${reason:+, $reason})"
+      active=${active:-$step}
+    elif [ -f "$st/$step.failed" ]; then
+      msg=$(sed -n '2,$p' "$st/$step.failed" | sed 's/^/      | /')
+      line="FAILED (job $(sed -n 's/.*job=\([^ ]*\).*/\1/p;q' "$st/$step.failed"), exit $(sed -n 's/.*exit=\([^ ]*\).*/\1/p;q' "$st/$step.failed")${js:+, $js $ec}); log: $m/logs/$step-$job.log"
+      [ -n "$msg" ] && line="$line"$'\n'"$msg"
+      first_fail=${first_fail:-$step}
+    elif [ -f "$st/$step.ok" ] && ! [ -f "$st/$step.stale" ]; then
+      if attrib_step_complete "$step" "$M" || [ "$step" = reconcile ]; then
+        line="done (job $(sed -n 's/.*job=\([^ ]*\).*/\1/p;q' "$st/$step.ok")${js:+, $js $ec})"
+      else
+        line="FAILED: job finished but its output is missing: $(attrib_step_outputs "$step" "$M" | tr '\n' ' ')"
+        first_fail=${first_fail:-$step}
+      fi
+    elif [ "$js" = CANCELLED ] && [ "$reason" = DependencyNeverSatisfied ]; then
+      line="CANCELLED, not run: an earlier step failed (job $job)"
+      first_fail=${first_fail:-$step}
+    elif [ -n "$js" ]; then
+      # the job ended without writing a marker: time limit, node failure, cancelled,
+      # or a job "COMPLETED" whose steps never ran
+      line="FAILED: job $job ended $js $ec${reason:+ ($reason)} without finishing the step; log: $m/logs/$step-$job.log"
+      first_fail=${first_fail:-$step}
+    elif [ -f "$st/$step.running" ] && [ -n "$job" ] && [ "$job" != "$self" ]; then
+      line="FAILED: job $job vanished while running the step"
+      first_fail=${first_fail:-$step}
+    elif [ -n "$job" ] && [ "$job" = "$self" ]; then
+      line="running"
+    elif attrib_step_complete "$step" "$M"; then
+      line="done (output exists)"
+    elif [ -f "$st/$step.stale" ] && [ -n "$job" ]; then
+      line="not run (job $job unknown to Slurm); outputs are stale"
+      first_fail=${first_fail:-$step}
+    else
+      line="not done"
+      missing=${missing:-$step}
+    fi
+    printf '  %-10s %s\n' "$step" "$line"
+  done
+  if [ -n "$first_fail" ]; then
+    echo "verdict: $M FAILED at step $first_fail; later steps did not run or were cancelled"
+    return 1
+  elif [ -n "$active" ]; then
+    echo "verdict: $M in progress (at step $active)"
+    return 3
+  elif [ -n "$missing" ]; then
+    echo "verdict: $M incomplete (from step $missing: not submitted)"
+    return 4
+  fi
+  echo "verdict: $M complete; reconcile: $(cat "$m/reconcile.verdict" 2>/dev/null || echo '?')"
+  return 0
+}
