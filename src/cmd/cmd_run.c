@@ -10,12 +10,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "attrib/checksum.h"
 #include "attrib/cmd.h"
 #include "attrib/engine.h"
 #include "attrib/err.h"
+#include "attrib/explain.h" /* explain: */
 #include "attrib/h5io.h"
 #include "attrib/par.h"
 #include "attrib/rules.h"
@@ -40,7 +42,16 @@ static const char usage_text[] =
     "                     linear, time_decay, position_based, u_shaped, j_curve, inverse_j),\n"
     "                     keeping their other keys\n"
     "      --plan         print the partition plan (rows per rank) and stop (a dry run)\n"
+    /* explain: */
+    "      --explain      also write /explain/conversion: per conversion, its outcome and the\n"
+    "                     counts of candidates and of excluded touches by reason (see\n"
+    "                     `attrib explain --help` and docs/explain.md)\n"
     "      --level N      zstd level of the output (default 3; 0 = uncompressed)\n"
+    "      --memory-per-rank SIZE\n"
+    "                     memory budget of each rank (e.g. 2G): partitions are exchanged and\n"
+    "                     matched in waves that fit it; when even one rank's share of the\n"
+    "                     input does not fit, stop before reading and name the rank count\n"
+    "                     needed. Output rows (credits) come on top of the budget.\n"
     "  -q, --quiet        no progress lines\n"
     "\n"
     "Run under `mpirun -n N attrib run …` or `srun attrib run …` for N processes. The\n"
@@ -53,6 +64,8 @@ typedef struct run_opts {
     int64_t from, to;
     char from_s[64], to_s[64];
     int plan_only, quiet, level, model_id;
+    uint64_t mem_budget; /* bytes per rank; 0 = no budget */
+    int explain; /* explain: --explain */
 } run_opts;
 
 static int parse_args(int argc, char **argv, run_opts *o)
@@ -63,6 +76,8 @@ static int parse_args(int argc, char **argv, run_opts *o)
         {"to", required_argument, 0, 'T'},     {"model", required_argument, 0, 'm'},
         {"plan", no_argument, 0, 'P'},         {"level", required_argument, 0, 'L'},
         {"quiet", no_argument, 0, 'q'},        {"help", no_argument, 0, 'h'},
+        {"explain", no_argument, 0, 'X'}, /* explain: */
+        {"memory-per-rank", required_argument, 0, 'M'},
         {0, 0, 0, 0}};
     memset(o, 0, sizeof *o);
     o->from = INT64_MIN;
@@ -80,6 +95,7 @@ static int parse_args(int argc, char **argv, run_opts *o)
         case 'm': o->model = optarg; break;
         case 'P': o->plan_only = 1; break;
         case 'q': o->quiet = 1; break;
+        case 'X': o->explain = 1; break; /* explain: */
         case 'h': return 1;
         case 'L': {
             char *end;
@@ -87,6 +103,25 @@ static int parse_args(int argc, char **argv, run_opts *o)
             if (*end || v < 0 || v > 22)
                 return attrib_err_set(ATTRIB_EUSAGE, "run: --level takes 0..22, not '%s'", optarg);
             o->level = (int)v;
+            break;
+        }
+        case 'M': {
+            char *end;
+            double v = strtod(optarg, &end);
+            double mult = 1;
+            switch (*end) {
+            case 'k': case 'K': mult = 1024.0; end++; break;
+            case 'm': case 'M': mult = 1048576.0; end++; break;
+            case 'g': case 'G': mult = 1073741824.0; end++; break;
+            case 't': case 'T': mult = 1099511627776.0; end++; break;
+            default: break;
+            }
+            if (*end == 'i' || *end == 'B')
+                end += (*end == 'i' && end[1] == 'B') ? 2 : 1;
+            if (*end || !(v > 0) || v * mult > 1e18)
+                return attrib_err_set(ATTRIB_EUSAGE,
+                                      "run: bad --memory-per-rank '%s' (want e.g. 512M, 4G)", optarg);
+            o->mem_budget = (uint64_t)(v * mult);
             break;
         }
         case 'F':
@@ -235,6 +270,136 @@ static void iso_or_open(int64_t ms, int open, char *buf)
         attrib_time_format_iso(ms, buf);
 }
 
+/* ---- Memory budget and waves ----
+ * Estimated peak of a rank: a fixed base (MPI, HDF5, libraries), its slab of the input
+ * (held for the whole run), and per wave the rows it sends and receives with the
+ * engine's working copies (sort keys, permutations, dedup buffers), counted as three
+ * times the bytes it receives (measured: about 2.7). Output rows come on top (they are what the run is for). */
+#define RUN_BASE_BYTES (UINT64_C(64) << 20)
+#define RUN_WAVE_FACTOR 3
+#define EV_ROW_BYTES 37 /* event_id, identity, ts, campaign_id, kind, cost */
+#define CV_ROW_BYTES 38 /* conversion_id, identity, ts, advertiser_id, type, value */
+
+typedef struct run_waves {
+    int n;            /* number of waves (1 without a budget) */
+    uint16_t *of_part; /* wave of each logical partition */
+} run_waves;
+
+static int check_budget_before_read(const attrib_par *p, const run_opts *o, uint64_t nev, uint64_t ncv)
+{
+    if (!o->mem_budget)
+        return 0;
+    uint64_t total = nev * EV_ROW_BYTES + ncv * CV_ROW_BYTES;
+    uint64_t slab = (total + (uint64_t)p->size - 1) / (uint64_t)p->size;
+    /* At the least the slab and some room for waves (a quarter of the slab) must fit. */
+    if (o->mem_budget > RUN_BASE_BYTES && slab + slab / 4 <= o->mem_budget - RUN_BASE_BYTES)
+        return 0;
+    uint64_t room = o->mem_budget > RUN_BASE_BYTES ? o->mem_budget - RUN_BASE_BYTES : 0;
+    uint64_t need = room ? (total + total / 4 + room - 1) / room : 0;
+    if (need)
+        return attrib_err_set(ATTRIB_EUSAGE,
+                              "run: --memory-per-rank %.0f MiB is too small for %d rank%s: each "
+                              "rank holds its share of the input (%.0f MiB) plus working space; "
+                              "these data need at least %llu ranks at this budget",
+                              (double)o->mem_budget / 1048576.0, p->size, p->size == 1 ? "" : "s",
+                              (double)slab / 1048576.0, (unsigned long long)need);
+    return attrib_err_set(ATTRIB_EUSAGE,
+                          "run: --memory-per-rank %.0f MiB is below the %.0f MiB a rank needs "
+                          "before any data", (double)o->mem_budget / 1048576.0,
+                          (double)RUN_BASE_BYTES / 1048576.0);
+}
+
+/* Split each rank's partitions into the same number of waves, each wave's bytes within
+ * the room the budget leaves. Every rank computes the same table from the plan. */
+static int plan_waves(const attrib_par *p, const run_opts *o, const attrib_plan *plan,
+                      const attrib_table *ev, const attrib_table *cv, run_waves *wv)
+{
+    wv->n = 1;
+    wv->of_part = attrib_xcalloc(plan->npart, sizeof *wv->of_part);
+    if (!o->mem_budget)
+        return 0;
+    uint64_t slab = (uint64_t)ev->n * EV_ROW_BYTES + (uint64_t)cv->n * CV_ROW_BYTES, slab_max = 0;
+    MPI_Allreduce(&slab, &slab_max, 1, MPI_UINT64_T, MPI_MAX, p->comm);
+    uint64_t used = RUN_BASE_BYTES + slab_max;
+    uint64_t room = o->mem_budget > used ? o->mem_budget - used : 1;
+    uint64_t maxw = 1, biggest = 0;
+    for (int r = 0; r < p->size; r++) {
+        uint64_t need = RUN_WAVE_FACTOR * plan->rank_bytes[r];
+        uint64_t w = (need + room - 1) / room;
+        maxw = w > maxw ? w : maxw;
+    }
+    for (uint32_t q = 0; q < plan->npart; q++)
+        biggest = plan->bytes[q] > biggest ? plan->bytes[q] : biggest;
+    if (maxw > 65535)
+        maxw = 65535;
+    wv->n = (int)maxw;
+    /* Within a rank: its partitions in index order, cut where the running byte count
+     * crosses each multiple of rank_bytes / waves. */
+    uint64_t *cum = attrib_xcalloc((size_t)p->size, sizeof *cum);
+    for (uint32_t q = 0; q < plan->npart; q++) {
+        int r = plan->owner[q];
+        uint64_t tot = plan->rank_bytes[r] ? plan->rank_bytes[r] : 1;
+        uint64_t w = (uint64_t)((unsigned __int128)cum[r] * maxw / tot);
+        wv->of_part[q] = (uint16_t)(w < maxw ? w : maxw - 1);
+        cum[r] += plan->bytes[q];
+    }
+    free(cum);
+    if (p->rank == 0 && p->progress) {
+        fprintf(stderr, "attrib: budget     %.0f MiB per rank: %d wave%s", (double)o->mem_budget / 1048576.0,
+                wv->n, wv->n == 1 ? "" : "s");
+        if (RUN_WAVE_FACTOR * biggest > room)
+            fprintf(stderr, " (warning: one partition holds %.0f MiB, more than a wave's room of "
+                            "%.0f MiB: identities that skewed may exceed the budget)",
+                    (double)biggest / 1048576.0, (double)room / RUN_WAVE_FACTOR / 1048576.0);
+        fputc('\n', stderr);
+    }
+    return 0;
+}
+
+/* The rows of `t` whose identity's partition belongs to wave w, copied into *out. */
+static void select_wave(const attrib_table *t, int idcol, const uint16_t *of_part, int w, attrib_table *out)
+{
+    const uint64_t *id = ATTRIB_COL(t, idcol, uint64_t);
+    uint32_t *rows = attrib_xmalloc((t->n ? t->n : 1) * sizeof *rows);
+    size_t n = 0;
+    for (size_t i = 0; i < t->n; i++)
+        if (of_part[attrib_partition_of(id[i])] == w)
+            rows[n++] = (uint32_t)i;
+    attrib_table_init(out, t->schema, 1);
+    attrib_table_resize(out, n);
+    for (size_t c = 0; c < t->schema->ncols; c++) {
+        size_t es = attrib_table_elem_size(t, c);
+        const char *src = t->col[c];
+        char *dst = out->col[c];
+        for (size_t i = 0; i < n; i++)
+            memcpy(dst + i * es, src + (size_t)rows[i] * es, es);
+    }
+    free(rows);
+}
+
+/* Send every row to the owner of its identity's partition. */
+static int exchange_rows(const attrib_par *p, const attrib_plan *plan, attrib_table *t, int idcol)
+{
+    if (p->size == 1)
+        return 0;
+    int *dest = attrib_xmalloc((t->n ? t->n : 1) * sizeof *dest);
+    const uint64_t *id = ATTRIB_COL(t, idcol, uint64_t);
+    for (size_t i = 0; i < t->n; i++)
+        dest[i] = plan->owner[attrib_partition_of(id[i])];
+    int rc = attrib_par_exchange(p, t, dest, 0);
+    free(dest);
+    return rc;
+}
+
+/* Peak resident set of this process so far, in bytes. */
+static uint64_t peak_rss(void)
+{
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru) != 0)
+        return 0;
+    return (uint64_t)ru.ru_maxrss * 1024; /* Linux reports KiB */
+}
+
 typedef struct phase_times {
     double read, plan, exchange, match, reduce, sort, write;
 } phase_times;
@@ -268,19 +433,22 @@ int attrib_cmd_run(int argc, char **argv)
     attrib_table_init(&rep_d, &attrib_schema_report_daily, 10);
     attrib_table_init(&rep_dt, &attrib_schema_report_daily_touch, 10);
     attrib_table_init(&rep_a, &attrib_schema_report_advertiser, 1);
+    /* explain: */
+    attrib_table xconv;
+    attrib_table_init(&xconv, &attrib_schema_explain_conversion, 1);
     attrib_acc acc;
     memset(&acc, 0, sizeof acc);
     int acc_init = 0;
     attrib_plan plan;
     memset(&plan, 0, sizeof plan);
-    uint32_t *part = NULL;
-    int *dest = NULL;
+    run_waves waves = {0, NULL};
     phase_times tm;
     memset(&tm, 0, sizeof tm);
     double t0 = MPI_Wtime(), t;
     uint32_t in_crc = 0;
     uint64_t in_size = 0;
-    char extra[256];
+    char extra[256] = "";
+    uint64_t peak_max = 0;
 
     ATTRIB_TRY_GOTO(rc, attrib_h5_register_zstd(), done);
 
@@ -313,6 +481,7 @@ int attrib_cmd_run(int argc, char **argv)
         fprintf(stderr, "%s%s", warnings, warnings[strlen(warnings) - 1] == '\n' ? "" : "\n");
 
     /* 3. Each rank reads its slab of the big tables. */
+    ATTRIB_TRY_GOTO(rc, check_budget_before_read(&p, &o, nev, ncv), done);
     {
         uint64_t r = (uint64_t)p.rank, P = (uint64_t)p.size;
         uint64_t e0 = nev * r / P, e1 = nev * (r + 1) / P;
@@ -336,8 +505,6 @@ int attrib_cmd_run(int argc, char **argv)
     {
         uint64_t *lrows = attrib_xcalloc(ATTRIB_NPARTITIONS, sizeof *lrows);
         uint64_t *lbytes = attrib_xcalloc(ATTRIB_NPARTITIONS, sizeof *lbytes);
-        size_t nmax = ev.n > cv.n ? ev.n : cv.n;
-        part = attrib_xmalloc((nmax ? nmax : 1) * sizeof *part);
         const uint64_t ebytes = table_bytes(&ev) / (ev.n ? ev.n : 1);
         const uint64_t cbytes = table_bytes(&cv) / (cv.n ? cv.n : 1);
         const uint64_t *eid = ATTRIB_COL(&ev, EV_IDENTITY, uint64_t);
@@ -374,45 +541,61 @@ int attrib_cmd_run(int argc, char **argv)
         goto done;
     }
 
-    /* 5. Exchange rows to the owners of their partitions. */
-    t = MPI_Wtime();
-    if (p.size > 1) {
-        dest = attrib_xmalloc(((ev.n > cv.n ? ev.n : cv.n) + 1) * sizeof *dest);
-        const uint64_t *eid = ATTRIB_COL(&ev, EV_IDENTITY, uint64_t);
-        for (size_t i = 0; i < ev.n; i++)
-            dest[i] = plan.owner[attrib_partition_of(eid[i])];
-        rc = attrib_par_exchange(&p, &ev, dest, 0);
-        if (!rc) {
-            const uint64_t *cid = ATTRIB_COL(&cv, CV_IDENTITY, uint64_t);
-            for (size_t i = 0; i < cv.n; i++)
-                dest[i] = plan.owner[attrib_partition_of(cid[i])];
-            rc = attrib_par_exchange(&p, &cv, dest, 0);
-        }
-        free(dest);
-        dest = NULL;
-        ATTRIB_TRY_GOTO(rc, attrib_par_agree(&p, rc), done);
-    }
-    free(part);
-    part = NULL;
-    tm.exchange = MPI_Wtime() - t;
-    attrib_progress_end(&p, "exchange", nev + ncv,
-                        attrib_par_sum_u64(&p, table_bytes(&ev) + table_bytes(&cv)), extra);
-
-    /* 6. Match and apply the models on this rank's partitions. */
-    t = MPI_Wtime();
+    /* 5-6. Exchange rows to the owners of their partitions, then match and apply the
+     * models there; under a memory budget, a group of partitions (a wave) at a time. */
+    ATTRIB_TRY_GOTO(rc, plan_waves(&p, &o, &plan, &ev, &cv, &waves), done);
     attrib_acc_init(&acc, attrib_rules_ncampaigns(rules));
     acc_init = 1;
-    {
+    for (int w = 0; w < waves.n; w++) {
+        attrib_table wev, wcv;
+        t = MPI_Wtime();
+        if (waves.n == 1) {
+            wev = ev; /* the whole slab: no copy */
+            wcv = cv;
+            attrib_table_init(&ev, &attrib_schema_events, 1);
+            attrib_table_init(&cv, &attrib_schema_conversions, 1);
+        } else {
+            select_wave(&ev, EV_IDENTITY, waves.of_part, w, &wev);
+            select_wave(&cv, CV_IDENTITY, waves.of_part, w, &wcv);
+        }
+        rc = exchange_rows(&p, &plan, &wev, EV_IDENTITY);
+        if (!rc)
+            rc = exchange_rows(&p, &plan, &wcv, CV_IDENTITY);
+        rc = attrib_par_agree(&p, rc);
+        if (rc) {
+            attrib_table_free(&wev);
+            attrib_table_free(&wcv);
+            goto done;
+        }
+        tm.exchange += MPI_Wtime() - t;
+        if (waves.n > 1)
+            snprintf(extra, sizeof extra, "wave %d/%d", w + 1, waves.n);
+        attrib_progress_end(&p, "exchange", attrib_par_sum_u64(&p, wev.n + wcv.n),
+                            attrib_par_sum_u64(&p, table_bytes(&wev) + table_bytes(&wcv)), extra);
+
+        t = MPI_Wtime();
         attrib_engine_cfg cfg = {.rules = rules, .from = o.from, .to = o.to};
-        rc = attrib_engine_run(&cfg, &ev, &cv, ntypes, &credits, &unattr, &acc);
+        /* explain: per-conversion counts, before the engine consumes the rows */
+        if (o.explain) {
+            rc = attrib_par_agree(&p, attrib_explain_counts(&cfg, &wev, &wcv, ntypes, &xconv));
+            if (rc) {
+                attrib_table_free(&wev);
+                attrib_table_free(&wcv);
+                goto done;
+            }
+        }
+        rc = attrib_engine_run(&cfg, &wev, &wcv, ntypes, &credits, &unattr, &acc);
+        attrib_table_free(&wev);
+        attrib_table_free(&wcv);
         ATTRIB_TRY_GOTO(rc, attrib_par_agree(&p, rc), done);
+        tm.match += MPI_Wtime() - t;
     }
     attrib_table_free(&ev);
     attrib_table_free(&cv);
-    tm.match = MPI_Wtime() - t;
     uint64_t ncred = attrib_par_sum_u64(&p, credits.n), nun = attrib_par_sum_u64(&p, unattr.n);
     snprintf(extra, sizeof extra, "%llu credits, %llu unattributed", (unsigned long long)ncred,
              (unsigned long long)nun);
+    p.t_phase = MPI_Wtime() - tm.match; /* the line reports the matching time of every wave */
     attrib_progress_end(&p, "match", ncred + nun, 0, extra);
 
     /* 7. Reports: exact sums reduced to rank 0. */
@@ -455,6 +638,9 @@ int attrib_cmd_run(int argc, char **argv)
     rc = write_distributed(&p, out, &credits, o.level);
     if (!rc)
         rc = write_distributed(&p, out, &unattr, o.level);
+    /* explain: /explain/conversion */
+    if (!rc && o.explain)
+        rc = attrib_explain_write(&p, out, &xconv, o.level);
     attrib_table *reps[] = {&rep_c, &rep_d, &rep_dt, &rep_a};
     for (size_t i = 0; i < 4 && !rc; i++) {
         uint64_t total;
@@ -504,6 +690,12 @@ int attrib_cmd_run(int argc, char **argv)
         if (!rc)
             rc = attrib_h5_set_attr_f64(out, "seconds_total", total);
     }
+    if (!rc) {
+        uint64_t mine = peak_rss(), mx = 0;
+        MPI_Allreduce(&mine, &mx, 1, MPI_UINT64_T, MPI_MAX, p.comm);
+        peak_max = mx;
+        rc = attrib_h5_set_attr_f64(out, "peak_rss_mib_max", (double)mx / 1048576.0);
+    }
     {
         int crc = attrib_h5_close(out);
         out = NULL;
@@ -516,8 +708,9 @@ int attrib_cmd_run(int argc, char **argv)
     rc = attrib_par_agree(&p, rc);
     attrib_progress_end(&p, "write", ncred + nun, 0, NULL);
     if (!rc && p.rank == 0 && p.progress)
-        fprintf(stderr, "attrib: run done in %.3f s on %d rank%s: %s\n", MPI_Wtime() - t0, p.size,
-                p.size == 1 ? "" : "s", o.output);
+        fprintf(stderr, "attrib: run done in %.3f s on %d rank%s, peak RSS %.0f MiB per rank (max): %s\n",
+                MPI_Wtime() - t0, p.size, p.size == 1 ? "" : "s", (double)peak_max / 1048576.0,
+                o.output);
 
 done:
     if (out)
@@ -526,11 +719,11 @@ done:
         attrib_h5_close(in);
     if (rc && tmp_path[0] && p.rank == 0)
         unlink(tmp_path);
-    free(part);
-    free(dest);
+    free(waves.of_part);
     attrib_plan_free(&plan);
     if (acc_init)
         attrib_acc_free(&acc);
+    attrib_table_free(&xconv); /* explain: */
     attrib_table *all[] = {&cat, &ev, &cv, &credits, &unattr, &rep_c, &rep_d, &rep_dt, &rep_a};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         attrib_table_free(all[i]);

@@ -28,7 +28,11 @@ const char *const attrib_gen_type_names[ATTRIB_GEN_NTYPES] = {"add_to_cart", "pu
 
 #define GOLDEN UINT64_C(0x9E3779B97F4A7C15)
 #define MAX_ADV 3
-#define WEIGHT_MAX_OCTAVE 13
+/* Capped at 2^8 x the base activity and with conversions growing like the square root of
+ * activity: heavy identities exist, but a conversion's path stays in the tens of touches
+ * on average, as in real ad traffic (uncapped, a few bot-like identities with thousands of
+ * conversions in one dense journey dominated every figure). */
+#define WEIGHT_MAX_OCTAVE 8
 /* Probabilities as thresholds on a uniform u64. */
 #define P_DUP UINT64_C(92233720368547758) /* 0.005 * 2^64 */
 #define TIE_PERCENT 2
@@ -169,7 +173,8 @@ static inline void weights(const attrib_gen *g, uint64_t id, uint64_t *w, uint64
         k = WEIGHT_MAX_OCTAVE;
     *w = (UINT64_C(65536) + (h & 0xFFFF)) << k;
     uint64_t h2 = mix(h);
-    *v = (*w * (1 + h2 % 7)) >> 2; /* conversions: activity times 0.25 .. 1.75 */
+    /* conversions: sqrt-of-activity growth, times 0.25 .. 1.75 */
+    *v = (((UINT64_C(65536) + (h & 0xFFFF)) << (k / 2)) * (1 + h2 % 7)) >> 2;
 }
 
 void attrib_gen_weight_sum(const attrib_gen *g, uint64_t lo, uint64_t hi, attrib_u128 *we,
