@@ -118,6 +118,10 @@ struct attrib_rules {
     /* bind() */
     size_t nc, na;
     uint32_t *c_id, *a_id;
+    /* Direct map campaign id -> index + 1 (0 = absent) when ids are dense enough;
+     * the engine looks up every touch's campaign, a binary search showed in profiles. */
+    uint32_t *c_direct;
+    size_t c_direct_n;
     size_t *c_adv;
     int64_t *a_radv; /* index in radv, or -1 */
     size_t *cseg_off;
@@ -141,7 +145,9 @@ static void entry_free(rules_entry *e)
 
 static void unbind(attrib_rules *r)
 {
-    free(r->c_id), free(r->a_id), free(r->c_adv), free(r->a_radv);
+    free(r->c_id), free(r->a_id), free(r->c_adv), free(r->a_radv), free(r->c_direct);
+    r->c_direct = NULL;
+    r->c_direct_n = 0;
     free(r->cseg_off), free(r->cseg_start), free(r->cseg_rule), free(r->cseg_origin);
     r->c_id = r->a_id = NULL;
     r->c_adv = r->cseg_off = NULL;
@@ -863,6 +869,12 @@ int attrib_rules_bind(attrib_rules *r, const attrib_table *cat, char *const *typ
     r->c_id = attrib_xmalloc((n ? n : 1) * sizeof *r->c_id);
     if (n)
         memcpy(r->c_id, cid, n * sizeof *cid);
+    if (n && (uint64_t)cid[n - 1] < 8 * (uint64_t)n + 65536) {
+        r->c_direct_n = (size_t)cid[n - 1] + 1;
+        r->c_direct = attrib_xcalloc(r->c_direct_n, sizeof *r->c_direct);
+        for (size_t i = 0; i < n; i++)
+            r->c_direct[cid[i]] = (uint32_t)i + 1;
+    }
     r->a_id = attrib_xmalloc((n ? n : 1) * sizeof *r->a_id);
     if (n)
         memcpy(r->a_id, aid, n * sizeof *aid);
@@ -957,6 +969,8 @@ int attrib_rules_bind(attrib_rules *r, const attrib_table *cat, char *const *typ
 
 int64_t attrib_rules_camp_index(const attrib_rules *r, uint32_t campaign_id)
 {
+    if (r->c_direct)
+        return campaign_id < r->c_direct_n ? (int64_t)r->c_direct[campaign_id] - 1 : -1;
     return u32_find(r->c_id, r->nc, campaign_id);
 }
 

@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# attrib against an independent implementation of SPEC 4 in SQL (the DuckDB peer,
+# bench/duckdb/peer.mjs): same exported CSV inputs, same rules, the tables must agree
+# (integers and strings exactly, floats within 1e-9 relative, NaN = NaN).
+#
+# Environment (CTest): ATTRIB, ATTRIB_SRC, ATTRIB_BUILD, HDF5_PLUGIN_PATH, MPIEXEC.
+# Needs node (exit 77 without it) and the npm package @duckdb/node-api: installed with
+# `npm ci` in bench/duckdb when missing (network access to the npm registry).
+# PEER_RTOL overrides the float tolerance.
+set -euo pipefail
+
+: "${ATTRIB:?}" "${ATTRIB_SRC:?}"
+MPIEXEC=${MPIEXEC:-mpiexec}
+RTOL=${PEER_RTOL:-1e-9}
+PEER_DIR="$ATTRIB_SRC/bench/duckdb"
+PY=/usr/bin/python3
+
+if ! command -v node >/dev/null 2>&1; then
+    echo "SKIP: node not found (the DuckDB peer needs Node >= 18)"
+    exit 77
+fi
+if [ ! -d "$PEER_DIR/node_modules/@duckdb/node-api" ]; then
+    echo "installing the DuckDB peer's npm packages (npm ci in $PEER_DIR)"
+    if ! command -v npm >/dev/null 2>&1; then
+        echo "SKIP: npm not found"
+        exit 77
+    fi
+    # one installer at a time if several test runs share the source tree
+    ( if command -v flock >/dev/null 2>&1; then flock 9; fi
+      [ -d "$PEER_DIR/node_modules/@duckdb/node-api" ] ||
+          (cd "$PEER_DIR" && npm ci --no-audit --no-fund --loglevel=error)
+    ) 9>"${ATTRIB_BUILD:-/tmp}/.peer_duckdb_npm.lock"
+fi
+
+W=$(mktemp -d)
+trap 'rm -rf "$W"' EXIT
+MPI=("$MPIEXEC" --allow-run-as-root --oversubscribe)
+
+"$ATTRIB" gen -q --events 20000 --conversions 2000 -o "$W/in.h5"
+for t in events conversions campaigns; do
+    "$ATTRIB" export "$W/in.h5" "$t" -o "$W/$t.csv"
+done
+n=$(wc -l <"$W/events.csv")
+[ "$n" -eq 20001 ] || { echo "FAIL: events.csv has $n lines, expected 20001"; exit 1; }
+
+# Rules exercising what the example does not: advertiser and campaign versions,
+# key-by-key inheritance, conversion types, "off", position weights (first + last = 1).
+cat >"$W/versions.rules.cfg" <<'EOF'
+defaults: {
+  model = "last_touch";
+  engagement_priority = true;
+  lookback = { engagement = "20d"; impression = "2d"; nurture = "5d"; };
+  conversion_types = [];
+  time_decay = { half_life = "3d"; };
+  position_based = { first = 0.3; last = 0.5; };
+};
+advertisers = (
+  { id = 1; model = "position_based"; position_based = { first = 0.7; last = 0.3; }; },
+  { id = 2; effective_from = "2026-10-12T00:00:00Z"; model = "time_decay"; engagement_priority = false;
+    lookback = { impression = "off"; }; },
+  { id = 2; model = "linear"; },
+  { id = 3; model = "j_curve"; conversion_types = ["purchase", "signup"]; },
+  { id = 4; effective_from = "2026-10-20"; model = "first_touch"; time_decay = { half_life = "12h"; }; },
+  { id = 5; model = "position_based"; position_based = { first = 0.0; }; engagement_priority = false; }
+);
+campaigns = (
+  { id = 11; lookback = { nurture = "off"; }; },
+  { id = 11; effective_from = "2026-10-08T12:00:00Z"; conversion_types = ["purchase"]; },
+  { id = 21; effective_from = "2026-10-25T00:00:00.500+02:00"; lookback = { engagement = "3d"; }; },
+  { id = 12; effective_from = "2026-10-15T00:00:00Z"; lookback = { engagement = "1d"; impression = "1h"; }; },
+  { id = 13; conversion_types = ["add_to_cart"]; },
+  { id = 999; lookback = { engagement = "1d"; }; }
+);
+EOF
+
+fail=0
+check() { # name rules [attrib run options...]
+    local name=$1 rules=$2
+    shift 2
+    local d="$W/$name"
+    mkdir -p "$d"
+    "${MPI[@]}" -n 2 "$ATTRIB" run -q -c "$rules" -i "$W/in.h5" -o "$d/out.h5" "$@"
+    for t in report/campaign credits unattributed report/daily report/daily_touch report/advertiser; do
+        "$ATTRIB" export "$d/out.h5" "$t" -o "$d/${t//\//_}.csv"
+    done
+    local popts=()
+    while [ $# -gt 0 ]; do
+        case $1 in
+            --from) popts+=(--period-from "$2"); shift 2 ;;
+            --to) popts+=(--period-to "$2"); shift 2 ;;
+            *) popts+=("$1"); shift ;;
+        esac
+    done
+    node "$PEER_DIR/peer.mjs" --quiet --events "$W/events.csv" --conversions "$W/conversions.csv" \
+        --campaigns "$W/campaigns.csv" -c "$rules" -o "$d/peer" "${popts[@]}" >"$d/peer.times"
+    echo "== $name ($(tr '\n' ' ' <"$d/peer.times"))"
+    if ! "$PY" "$PEER_DIR/compare.py" --rtol "$RTOL" "$d" "$d/peer"; then
+        echo "FAIL: $name: attrib and the DuckDB peer disagree"
+        fail=1
+    fi
+    # the comparison must have looked at real content
+    local credits
+    credits=$(($(wc -l <"$d/credits.csv") - 1))
+    if [ "$credits" -lt 100 ]; then
+        echo "FAIL: $name: only $credits credit rows, the comparison is too weak"
+        fail=1
+    fi
+}
+
+# The peer has two ways to compute last_touch/first_touch (bench/README.md): small data
+# takes the pair path on its own, PEER_PATH=rank forces the other.
+check example "$ATTRIB_SRC/conf/example.rules.cfg"
+PEER_PATH=rank check example_rank "$ATTRIB_SRC/conf/example.rules.cfg"
+check example_linear_period "$ATTRIB_SRC/conf/example.rules.cfg" --model linear --from 2026-10-05 --to 2026-10-20
+check versions "$W/versions.rules.cfg"
+PEER_PATH=rank check versions_first_touch_rank "$W/versions.rules.cfg" --model first_touch --from 2026-10-03 --to 2026-10-28
+check versions_u_shaped "$W/versions.rules.cfg" --model u_shaped --from 2026-10-10
+
+if [ "$fail" -ne 0 ]; then
+    echo "peer_duckdb: FAILED"
+    exit 1
+fi
+echo "peer_duckdb: OK"
