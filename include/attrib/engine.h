@@ -119,4 +119,24 @@ int attrib_engine_run(const attrib_engine_cfg *cfg, attrib_table *events,
  * entries (output). Scratch: 20 bytes per row, freed before return. Local. */
 void attrib_sort_lex(size_t n, size_t nkeys, const uint64_t *const *keys, uint32_t *perm);
 
+
+/* ==== explain: additions used by src/core/explain.c (attrib explain, run --explain);
+ * attrib_engine_run does not call them. All local. ==== */
+
+/* The engine's model: shares of n >= 1 candidates in (ts, event_id) order, `age` =
+ * c.ts - t.ts of each (ms), written to share[0..n). Bit-identical to the engine's. */
+void attrib_engine_model_shares(const attrib_adv_rule *r, size_t n, const uint64_t *age,
+                                double *share);
+/* The engine's dedup (SPEC 4.1) of rows [e0, e0+n) of `events`, all of one identity:
+ * kept[i] = the offset (0..n) of the row kept for row e0+i's event id (itself when it is
+ * the kept row), or UINT32_MAX for a row whose campaign is absent from the bound rules'
+ * catalog (the engine ignores those). */
+void attrib_engine_dedup_touches(const attrib_rules *r, const attrib_table *events, size_t e0,
+                                 size_t n, uint32_t *kept);
+/* The same for rows [c0, c0+n) of `conversions`, all of one identity (key: advertiser,
+ * conversion id; the earliest, then smallest type, then value is kept). */
+void attrib_engine_dedup_conversions(const attrib_table *conversions, size_t c0, size_t n,
+                                     uint32_t *kept);
+/* ==== end of explain additions ==== */
+
 #endif

@@ -771,3 +771,76 @@ int attrib_engine_run(const attrib_engine_cfg *cfg, attrib_table *events,
     engine_free(&e);
     return 0;
 }
+
+/* ==== explain: additions for `attrib explain` and `attrib run --explain`
+ * (src/core/explain.c). Strictly additive: attrib_engine_run never calls them. They
+ * expose the engine's own dedup order and models, so that an explanation cannot drift
+ * from what the engine does. ==== */
+
+void attrib_engine_model_shares(const attrib_adv_rule *r, size_t n, const uint64_t *age,
+                                double *share)
+{
+    assert(n >= 1 && (unsigned)r->model < ATTRIB_NMODELS);
+    model_table[r->model](n, age, r, share);
+}
+
+void attrib_engine_dedup_touches(const attrib_rules *r, const attrib_table *ev, size_t e0,
+                                 size_t n, uint32_t *kept)
+{
+    ltouch *t = attrib_xmalloc((n ? n : 1) * sizeof *t);
+    ltouch *tmp = attrib_xmalloc((n ? n : 1) * sizeof *tmp);
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        const size_t row = e0 + i;
+        const int64_t ci =
+            attrib_rules_camp_index(r, ATTRIB_COL(ev, EV_CAMPAIGN_ID, uint32_t)[row]);
+        kept[i] = UINT32_MAX;
+        if (ci < 0)
+            continue;
+        ltouch *x = &t[m++];
+        x->eid = ATTRIB_COL(ev, EV_EVENT_ID, uint64_t)[row];
+        x->ts = ATTRIB_COL(ev, EV_TS, int64_t)[row];
+        x->cost = ATTRIB_COL(ev, EV_COST, double)[row];
+        x->costkey = double_key(x->cost);
+        x->camp = (uint32_t)ci;
+        x->advid = 0;
+        x->kind = ATTRIB_COL(ev, EV_KIND, uint8_t)[row];
+        x->pid = (uint32_t)i; /* the row, carried through the sort (not a sort key) */
+    }
+    if (m > 1)
+        sort_t_dedup(t, m, tmp);
+    for (size_t i = 0, k = 0; i < m; i++) {
+        if (i == 0 || t[i].eid != t[k].eid)
+            k = i;
+        kept[t[i].pid] = t[k].pid;
+    }
+    free(t);
+    free(tmp);
+}
+
+void attrib_engine_dedup_conversions(const attrib_table *cv, size_t c0, size_t n,
+                                     uint32_t *kept)
+{
+    lconv *c = attrib_xmalloc((n ? n : 1) * sizeof *c);
+    lconv *tmp = attrib_xmalloc((n ? n : 1) * sizeof *tmp);
+    for (size_t i = 0; i < n; i++) {
+        const size_t row = c0 + i;
+        lconv *x = &c[i];
+        x->cid = ATTRIB_COL(cv, CV_CONVERSION_ID, uint64_t)[row];
+        x->ts = ATTRIB_COL(cv, CV_TS, int64_t)[row];
+        x->advid = ATTRIB_COL(cv, CV_ADVERTISER_ID, uint32_t)[row];
+        x->type = ATTRIB_COL(cv, CV_TYPE, uint16_t)[row];
+        x->valkey = double_key(ATTRIB_COL(cv, CV_VALUE, double)[row]);
+        x->value = (double)i; /* the row, carried through the sort (valkey is the key) */
+    }
+    if (n > 1)
+        sort_c_dedup(c, n, tmp);
+    for (size_t i = 0, k = 0; i < n; i++) {
+        if (i == 0 || c[i].advid != c[k].advid || c[i].cid != c[k].cid)
+            k = i;
+        kept[(size_t)c[i].value] = (uint32_t)c[k].value;
+    }
+    free(c);
+    free(tmp);
+}
+/* ==== end of explain additions ==== */

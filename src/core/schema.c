@@ -2,6 +2,7 @@
  * the order of the enums in table.h and of CSV exports. */
 #include <string.h>
 
+#include "attrib/explain.h"
 #include "attrib/table.h"
 
 const char *const attrib_kind_names[] = {"impression", "engagement", "nurture", NULL};
@@ -74,7 +75,7 @@ const attrib_schema *const attrib_schemas[] = {
     &attrib_schema_events, &attrib_schema_conversions, &attrib_schema_campaigns,
     &attrib_schema_credits, &attrib_schema_unattributed, &attrib_schema_report_campaign,
     &attrib_schema_report_daily, &attrib_schema_report_daily_touch,
-    &attrib_schema_report_advertiser, NULL};
+    &attrib_schema_report_advertiser, &attrib_schema_explain_conversion, NULL};
 
 const attrib_schema *attrib_schema_find(const char *name)
 {

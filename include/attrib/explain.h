@@ -1,0 +1,148 @@
+/* attrib — explanations of the attribution of one conversion (attrib explain) and the
+ * per-conversion candidate counts of `attrib run --explain` (core: no MPI, no HDF5).
+ *
+ * An explanation is built from every row of one identity: the engine itself
+ * (attrib_engine_run) is run on those rows and gives the credits; a classifier that
+ * uses the engine's own dedup and models gives every touch a status and a reason, and
+ * is checked against the engine's rows (a disagreement is ATTRIB_EINTERNAL, never a
+ * wrong explanation). All functions are local unless said otherwise.
+ */
+#ifndef ATTRIB_EXPLAIN_H
+#define ATTRIB_EXPLAIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "attrib/engine.h"
+#include "attrib/rules.h"
+#include "attrib/table.h"
+
+/* Status of one touch row for one conversion. */
+enum attrib_xstatus {
+    ATTRIB_XS_CREDITED,             /* a candidate with a share > 0 */
+    ATTRIB_XS_ZERO_SHARE,           /* a candidate the model gives 0 (e.g. last_touch's others) */
+    ATTRIB_XS_BEATEN_BY_ENGAGEMENT, /* a candidate removed by engagement priority (SPEC 4.3) */
+    ATTRIB_XS_OUTSIDE_WINDOW,       /* older than its kind's lookback */
+    ATTRIB_XS_KIND_OFF,             /* its kind's lookback is "off" for its campaign */
+    ATTRIB_XS_TYPE_EXCLUDED,        /* its campaign does not count the conversion's type */
+    ATTRIB_XS_AFTER_CONVERSION,     /* later than the conversion */
+    ATTRIB_XS_DUPLICATE,            /* a redelivery dropped by dedup (SPEC 4.1) */
+    ATTRIB_XS_N
+};
+/* "credited", "zero_share", … in enum order, NULL-terminated. */
+extern const char *const attrib_xstatus_names[];
+
+/* Outcome of a conversion: attributed, or its unattributed reason. */
+enum { ATTRIB_XOUT_ATTRIBUTED = 0, ATTRIB_XOUT_NO_TOUCH, ATTRIB_XOUT_RULE_EXCLUDED,
+       ATTRIB_XOUT_OUTSIDE_WINDOW };
+extern const char *const attrib_xoutcome_names[]; /* "attributed", "no_touch", … */
+
+/* Counts over the deduplicated touches of the conversion's (identity, advertiser). */
+typedef struct attrib_xcounts {
+    uint32_t touches;        /* at or before c.ts (= candidates + the three exclusions) */
+    uint32_t candidates;     /* before engagement priority */
+    uint32_t path_length;    /* after engagement priority */
+    uint32_t credited;       /* candidates with a share > 0 (= credit rows) */
+    uint32_t outside_window, kind_off, type_excluded, beaten_by_engagement;
+    uint32_t after_conversion;      /* touches later than c.ts */
+    uint32_t duplicate_touches;     /* dropped touch rows whose kept row is of the advertiser */
+    uint32_t duplicate_conversions; /* dropped rows of this conversion */
+} attrib_xcounts;
+
+typedef struct attrib_xtouch {
+    uint64_t event_id;
+    int64_t ts;
+    int64_t age_ms;      /* c.ts - ts (negative after the conversion) */
+    uint32_t campaign_id;
+    uint8_t kind;
+    double cost;
+    enum attrib_xstatus status;
+    int64_t lookback_ms; /* of its kind for its campaign at c.ts; ATTRIB_LOOKBACK_OFF */
+    uint32_t rule_version;
+    uint32_t position;   /* 1-based among the path (credited / zero_share), else 0 */
+    double credit, credited_value; /* credited: the engine's /credits figures */
+    int dup_exact;       /* duplicate: an exact copy of the kept row */
+    int in_journey;      /* ts within the longest lookback before/after the conversion */
+} attrib_xtouch;
+
+/* Rule provenance of one campaign of the journey, at the conversion's ts. */
+typedef struct attrib_xcamp {
+    uint32_t campaign_id;
+    uint32_t rule_version; /* 0: no entry of the campaign in force */
+    const char *origin;    /* "rules.cfg:21", "defaults", … (owned by the rules) */
+    int64_t since;         /* start of the resolved rule in force; INT64_MIN: always */
+    int64_t lookback_ms[ATTRIB_NKINDS];
+    const uint8_t *type_allowed; /* NULL: every type counts */
+} attrib_xcamp;
+
+typedef struct attrib_explanation {
+    uint64_t conversion_id, identity;
+    uint32_t advertiser_id;
+    int64_t ts;
+    uint16_t type;
+    double value;
+    int in_period;             /* c.ts in [from, to); otherwise nothing below is filled */
+    int outcome;               /* ATTRIB_XOUT_* */
+    attrib_adv_rule adv_rule;  /* the advertiser's rule at c.ts (after --model) */
+    int priority_applied;      /* engagement priority removed some candidates */
+    int64_t max_lookback_ms;   /* the journey's horizon */
+    attrib_xcounts counts;
+    size_t ntouches;           /* every touch row of the (identity, advertiser), dedup */
+    attrib_xtouch *touch;      /* dropped ones included, in (ts, event_id) order */
+    size_t ncamps;
+    attrib_xcamp *camp;        /* by campaign_id */
+    size_t before_journey, after_journey; /* touches outside the horizon (not in_journey) */
+} attrib_explanation;
+
+typedef struct attrib_explain_in {
+    const attrib_rules *rules; /* bound, --model applied */
+    int64_t from, to;          /* period, INT64_MIN / INT64_MAX when open */
+    size_t ntypes;             /* conversion type names of the input */
+    uint64_t conversion_id, identity;
+    uint32_t advertiser_id;
+} attrib_explain_in;
+
+/* Explain conversion (identity, advertiser_id, conversion_id). `events` must hold every
+ * touch row of the identity (other identities' rows are ignored), `conversions` every row
+ * of the conversion (others ignored); neither is modified. *out is owned by the caller
+ * (attrib_explanation_free). ATTRIB_EINPUT when the conversion has no row,
+ * ATTRIB_EINTERNAL when the classifier and the engine disagree. */
+int attrib_explain_build(const attrib_explain_in *in, const attrib_table *events,
+                         const attrib_table *conversions, attrib_explanation **out);
+void attrib_explanation_free(attrib_explanation *x); /* NULL ok */
+
+/* "-2d 03:10", "-45s", "+1h 00:00", "0" : a signed offset relative to the conversion,
+ * printed to the minute (seconds and ms shown only when non-zero). buf >= 48 bytes. */
+void attrib_explain_format_offset(int64_t ms, char *buf, size_t size);
+/* "30d", "1d 12h", "90m", "1500ms": a duration as the rules would write it. */
+void attrib_explain_format_duration(int64_t ms, char *buf, size_t size);
+
+/* ---- attrib run --explain: per-conversion counts at scale ---- */
+
+/* /explain/conversion, one row per conversion in the period (attributed or not), sorted
+ * like /credits by (conversion_id, advertiser_id, identity). */
+enum {
+    XC_CONVERSION_ID, XC_ADVERTISER_ID, XC_IDENTITY, XC_CONV_TS, XC_OUTCOME, XC_TOUCHES,
+    XC_CANDIDATES, XC_PATH_LENGTH, XC_CREDITED, XC_OUTSIDE_WINDOW, XC_KIND_OFF, XC_TYPE_EXCLUDED,
+    XC_BEATEN_BY_ENGAGEMENT, XC_AFTER_CONVERSION, XC_DUPLICATE_TOUCHES, XC_DUPLICATE_CONVERSIONS,
+    XC_NCOLS
+};
+extern const attrib_schema attrib_schema_explain_conversion; /* "explain/conversion" */
+
+/* Append one /explain/conversion row (unsorted) per conversion in cfg's period of this
+ * rank's rows, counted by the same classifier as attrib_explain_build. `events` and
+ * `conversions` are permuted in place (grouped by identity; the row set is unchanged,
+ * so attrib_engine_run may consume them afterwards). `out` is initialised by the caller
+ * with attrib_schema_explain_conversion. 0 or ATTRIB_EINPUT (kind/type out of range). */
+int attrib_explain_counts(const attrib_engine_cfg *cfg, attrib_table *events,
+                          attrib_table *conversions, size_t ntypes, attrib_table *out);
+
+/* ---- cmd layer (src/cmd/cmd_explain.c), for `attrib run --explain` ---- */
+struct attrib_par;
+struct attrib_h5file;
+/* Collective. Sort `t` (attrib_schema_explain_conversion) globally and write it to `f`
+ * as /explain/conversion with zstd level `level`. */
+int attrib_explain_write(const struct attrib_par *p, struct attrib_h5file *f, attrib_table *t,
+                         int level);
+
+#endif
