@@ -15,8 +15,8 @@ $A import --events examples/events.csv --conversions examples/conversions.csv \
   --campaigns examples/campaigns.csv --rejects "$out/rejects.csv" -o "$out/input.h5"
 echo "== mpirun -n 2 attrib run (conf/example.rules.cfg -> $out/results.h5)"
 mpirun -n 2 $A run -c conf/example.rules.cfg -i "$out/input.h5" -o "$out/results.h5"
-echo "== report/campaign"
-$A export "$out/results.h5" report/campaign
+echo "== attrib report"
+$A report "$out/results.h5"
 echo "== credits (first rows)"
 $A export "$out/results.h5" credits | head -n 12
 echo "Done. Results in $out/results.h5; read them with 'attrib export' or h5py (HDF5_PLUGIN_PATH=$PWD/build/plugin)."

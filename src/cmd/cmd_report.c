@@ -347,8 +347,9 @@ static void write_text(const rep *R, FILE *out)
 {
     char b[64];
     fprintf(out, "attrib report: %s\n", R->r->path);
-    fprintf(out, "  period    [%s, %s)\n", attr_or(R, ATTRIB_RES_PERIOD_FROM, "?"),
-            attr_or(R, ATTRIB_RES_PERIOD_TO, "?"));
+    const char *from = attr_or(R, ATTRIB_RES_PERIOD_FROM, "?"), *to = attr_or(R, ATTRIB_RES_PERIOD_TO, "?");
+    /* An open end is stored as an empty string (run without --from / --to). */
+    fprintf(out, "  period    [%s, %s)\n", *from ? from : "beginning of input", *to ? to : "end of input");
     fprintf(out, "  model     %s\n", attr_or(R, ATTRIB_RES_MODEL, "?"));
     fprintf(out, "  rules     %s\n", attr_or(R, ATTRIB_RES_RULES_FILE, "?"));
     fprintf(out, "  input     %s (%s)\n", attr_or(R, ATTRIB_RES_INPUT_FILE, "?"),
