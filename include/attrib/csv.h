@@ -126,6 +126,7 @@ enum attrib_csv_reason {
     ATTRIB_CSV_R_AMOUNT,         /* cost/value not a finite non-negative decimal */
     ATTRIB_CSV_R_UNKNOWN_CAMPAIGN, /* touch of a campaign not in the catalog (caller) */
     ATTRIB_CSV_R_DUP_CAMPAIGN,   /* campaign_id already in the catalog (caller) */
+    ATTRIB_CSV_R_TS_RANGE,       /* timestamp outside years 0000 to 9999 */
     ATTRIB_CSV_NREASONS
 };
 

@@ -12,6 +12,12 @@
  * Returns 0 or ATTRIB_EINPUT (no message set: the caller names file and line). */
 int attrib_time_parse(const char *s, size_t len, int64_t *ms);
 
+/* The timestamps attrib accepts in its inputs: ISO 8601 years 0000 to 9999, so that every
+ * one has a 4-digit ISO form that reads back, a 10-character day, and no sentinel of an
+ * open period (INT64_MIN, INT64_MAX) is a real time (docs/conventions.md). */
+#define ATTRIB_TIME_MIN_MS INT64_C(-62167219200000) /* 0000-01-01T00:00:00.000Z */
+#define ATTRIB_TIME_MAX_MS INT64_C(253402300799999) /* 9999-12-31T23:59:59.999Z */
+
 /* Format as "YYYY-MM-DDTHH:MM:SS.fffZ" (24 chars + NUL; wider for years beyond 9999). */
 void attrib_time_format_iso(int64_t ms, char buf[40]);
 /* Format the UTC date of `ms` as "YYYY-MM-DD" (10 chars + NUL). */

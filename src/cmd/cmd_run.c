@@ -6,6 +6,7 @@
  *   sort credits globally (sample sort)     write NAME.tmp collectively, rename on success
  */
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -400,6 +401,16 @@ static uint64_t peak_rss(void)
     return (uint64_t)ru.ru_maxrss * 1024; /* Linux reports KiB */
 }
 
+/* test hook: ATTRIB_TEST_CRASH="PHASE:RANK" makes that rank SIGKILL itself as PHASE
+ * begins (tests/e2e/hard_faults.sh); phases read plan exchange match reduce sort write. */
+static void test_crash(const attrib_par *p, const char *phase)
+{
+    const char *s = getenv("ATTRIB_TEST_CRASH");
+    size_t n = strlen(phase);
+    if (s && strncmp(s, phase, n) == 0 && s[n] == ':' && atoi(s + n + 1) == p->rank)
+        raise(SIGKILL);
+}
+
 typedef struct phase_times {
     double read, plan, exchange, match, reduce, sort, write;
 } phase_times;
@@ -482,6 +493,7 @@ int attrib_cmd_run(int argc, char **argv)
 
     /* 3. Each rank reads its slab of the big tables. */
     ATTRIB_TRY_GOTO(rc, check_budget_before_read(&p, &o, nev, ncv), done);
+    test_crash(&p, "read"); /* test hook */
     {
         uint64_t r = (uint64_t)p.rank, P = (uint64_t)p.size;
         uint64_t e0 = nev * r / P, e1 = nev * (r + 1) / P;
@@ -502,6 +514,7 @@ int attrib_cmd_run(int argc, char **argv)
 
     /* 4. The plan: partition row counts → owners. */
     t = MPI_Wtime();
+    test_crash(&p, "plan"); /* test hook */
     {
         uint64_t *lrows = attrib_xcalloc(ATTRIB_NPARTITIONS, sizeof *lrows);
         uint64_t *lbytes = attrib_xcalloc(ATTRIB_NPARTITIONS, sizeof *lbytes);
@@ -558,6 +571,7 @@ int attrib_cmd_run(int argc, char **argv)
             select_wave(&ev, EV_IDENTITY, waves.of_part, w, &wev);
             select_wave(&cv, CV_IDENTITY, waves.of_part, w, &wcv);
         }
+        test_crash(&p, "exchange"); /* test hook */
         rc = exchange_rows(&p, &plan, &wev, EV_IDENTITY);
         if (!rc)
             rc = exchange_rows(&p, &plan, &wcv, CV_IDENTITY);
@@ -584,6 +598,7 @@ int attrib_cmd_run(int argc, char **argv)
                 goto done;
             }
         }
+        test_crash(&p, "match"); /* test hook */
         rc = attrib_engine_run(&cfg, &wev, &wcv, ntypes, &credits, &unattr, &acc);
         attrib_table_free(&wev);
         attrib_table_free(&wcv);
@@ -600,6 +615,7 @@ int attrib_cmd_run(int argc, char **argv)
 
     /* 7. Reports: exact sums reduced to rank 0. */
     t = MPI_Wtime();
+    test_crash(&p, "reduce"); /* test hook */
     attrib_sparse_finish(&acc.daily);
     attrib_sparse_finish(&acc.daily_touch);
     attrib_sparse_finish(&acc.advertiser);
@@ -616,6 +632,7 @@ int attrib_cmd_run(int argc, char **argv)
 
     /* 8. Global order of the row tables (SPEC 5), independent of the rank count. */
     t = MPI_Wtime();
+    test_crash(&p, "sort"); /* test hook */
     {
         static const int ckeys[] = {CR_CONVERSION_ID, CR_ADVERTISER_ID, CR_EVENT_ID, CR_IDENTITY};
         static const int ukeys[] = {UN_CONVERSION_ID, UN_ADVERTISER_ID, UN_IDENTITY};
@@ -636,6 +653,7 @@ int attrib_cmd_run(int argc, char **argv)
     rc = attrib_h5_create(p.comm, tmp_path, &out);
     ATTRIB_TRY_GOTO(rc, attrib_par_agree(&p, rc), done);
     rc = write_distributed(&p, out, &credits, o.level);
+    test_crash(&p, "write"); /* test hook: NAME.tmp exists, half written */
     if (!rc)
         rc = write_distributed(&p, out, &unattr, o.level);
     /* explain: /explain/conversion */

@@ -1,5 +1,6 @@
 /* attrib — entry point: a table of subcommands (git's manner). */
 #include <mpi.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +54,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "attrib: '%s' is not a command. See 'attrib --help'.\n", argv[1]);
         return 2;
     }
+    /* Past a file-size limit (ulimit -f) a write then fails with EFBIG, which is
+     * reported with the file's name, instead of the process dying of SIGXFSZ. */
+    signal(SIGXFSZ, SIG_IGN);
     if (MPI_Init(&argc, &argv) != MPI_SUCCESS) {
         fprintf(stderr, "attrib: cannot initialise MPI\n");
         return 3;

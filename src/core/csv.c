@@ -312,6 +312,7 @@ const char *attrib_csv_reason_str(attrib_csv_kind kind, int reason)
     case ATTRIB_CSV_R_AMOUNT: return kind == ATTRIB_CSV_EVENTS ? "bad cost" : "bad value";
     case ATTRIB_CSV_R_UNKNOWN_CAMPAIGN: return "campaign_id not in the campaigns catalog";
     case ATTRIB_CSV_R_DUP_CAMPAIGN: return "duplicate campaign_id in the catalog";
+    case ATTRIB_CSV_R_TS_RANGE: return "timestamp outside years 0000 to 9999";
     default: return "accepted";
     }
 }
@@ -438,6 +439,8 @@ int attrib_csv_parse_row(const attrib_csv_header *h, const attrib_csv_rec *r,
     const attrib_csv_field *tsf = &f[at[ATTRIB_CSV_TS]];
     if (attrib_time_parse(tsf->p, tsf->len, &v->ts) < 0)
         return ATTRIB_CSV_R_TS;
+    if (v->ts < ATTRIB_TIME_MIN_MS || v->ts > ATTRIB_TIME_MAX_MS)
+        return ATTRIB_CSV_R_TS_RANGE;
     if (parse_u32(&f[at[ATTRIB_CSV_REF]], &v->ref) < 0)
         return ATTRIB_CSV_R_REF;
     const attrib_csv_field *sf = &f[at[ATTRIB_CSV_STR]];

@@ -426,7 +426,8 @@ int attrib_explain_build(const attrib_explain_in *in, const attrib_table *events
         }
         x->ntouches++;
     }
-    qsort(rows, nrows, sizeof *rows, xrow_cmp);
+    if (nrows) /* rows is NULL when there are none (qsort's argument is nonnull) */
+        qsort(rows, nrows, sizeof *rows, xrow_cmp);
     status = attrib_xmalloc((nrows ? nrows : 1) * sizeof *status);
     pos = attrib_xmalloc((nrows ? nrows : 1) * sizeof *pos);
     share = attrib_xmalloc((nrows ? nrows : 1) * sizeof *share);
@@ -439,7 +440,8 @@ int attrib_explain_build(const attrib_explain_in *in, const attrib_table *events
         t->credit = share[i];
         t->credited_value = share[i] * x->value;
     }
-    qsort(x->touch, x->ntouches, sizeof *x->touch, xtouch_cmp);
+    if (x->ntouches)
+        qsort(x->touch, x->ntouches, sizeof *x->touch, xtouch_cmp);
 
     /* The journey's horizon, and the rules of its campaigns. */
     const uint64_t h = (uint64_t)(x->max_lookback_ms > 0 ? x->max_lookback_ms : 0);
@@ -605,7 +607,8 @@ int attrib_explain_counts(const attrib_engine_cfg *cfg, attrib_table *events,
                                    .camp = (uint32_t)ci, .advid = camp_adv_id(r, ci),
                                    .kind = ATTRIB_COL(events, EV_KIND, uint8_t)[row]};
         }
-        qsort(rows, nrows, sizeof *rows, xrow_cmp);
+        if (nrows) /* rows may be NULL when there are none */
+            qsort(rows, nrows, sizeof *rows, xrow_cmp);
         /* Conversions: kept ones with their count of dropped rows. */
         attrib_engine_dedup_conversions(conversions, j, nc, ckept);
         size_t ncs = 0;

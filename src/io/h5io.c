@@ -8,6 +8,7 @@
 #include "attrib/h5io.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <hdf5.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -27,6 +28,8 @@ struct attrib_h5file {
     MPI_Comm comm;
     int rank;
     char *path;
+    int writing; /* created by attrib_h5_create */
+    int failed;  /* an HDF5 call on this file failed (see attrib_h5_close) */
 };
 
 /* About 1M rows: 8 MiB chunks for 8-byte columns are large enough that compression
@@ -70,6 +73,10 @@ static int h5fail(const attrib_h5file *f, int err, const char *fmt, ...)
         return attrib_err_set(err, "%s: %s (HDF5: %s)", f->path, what, cause);
     return attrib_err_set(err, "%s: %s", f->path, what);
 }
+
+/* A failed write (H5Dwrite, H5Awrite): the ranks may now be at different points of
+ * HDF5's collective sequence, so the file is marked for attrib_h5_close to end the job. */
+#define h5fail_write(f, ...) ((f)->failed = 1, h5fail((f), ATTRIB_EIO, __VA_ARGS__))
 
 /* Agree on the outcome of a local check before a collective HDF5 call, so that a rank
  * with bad arguments does not leave the others waiting inside HDF5. */
@@ -148,6 +155,7 @@ int attrib_h5_create(MPI_Comm comm, const char *path, attrib_h5file **out)
         return rc;
     }
     CLOSE(H5Pclose, fapl);
+    f->writing = 1;
     *out = f;
     return 0;
 }
@@ -181,11 +189,60 @@ int attrib_h5_open(MPI_Comm comm, const char *path, attrib_h5file **out)
     return 0;
 }
 
+/* Room for what HDF5 still writes at close: the metadata it keeps in its cache, in
+ * holes below the end of the file or past it (3 to 31 KiB measured for input and
+ * results files). HDF5 truncates the file to its end of allocated space at close. */
+#define CLOSE_MARGIN ((off_t)1 << 17)
+
+/* Rank 0: make sure the file system can take the whole file (a full disk or a file-size
+ * limit shows here, not in the middle of HDF5's collective close). */
+static int reserve_space(attrib_h5file *f)
+{
+    struct stat st;
+    int fd = open(f->path, O_WRONLY);
+    int e = fd < 0 || fstat(fd, &st) != 0 ? errno
+                                          : posix_fallocate(fd, 0, st.st_size + CLOSE_MARGIN);
+    if (fd >= 0)
+        close(fd);
+    if (e != 0)
+        return attrib_err_set(ATTRIB_EIO, "%s: cannot write the file: %s", f->path, strerror(e));
+    return 0;
+}
+
+/* An HDF5 write failure (a full disk, a file-size limit) leaves the ranks at different
+ * points of HDF5's own collective sequence: a collective H5Fclose would then hang, and
+ * on one rank HDF5 crashes at MPI_Finalize. So a file being written is checked first,
+ * and if any rank had a failure or there is no room to finish it, the job ends here
+ * with the cause (exit 2); the partial file is removed. */
+static void check_before_close(attrib_h5file *f)
+{
+    int bad = f->failed, any = 0;
+    if (!bad && f->rank == 0)
+        bad = reserve_space(f) < 0;
+    if (MPI_Allreduce(&bad, &any, 1, MPI_INT, MPI_MAX, f->comm) == MPI_SUCCESS && !any)
+        return;
+    if (bad) {
+        int size = 1;
+        MPI_Comm_size(f->comm, &size);
+        const char *m = attrib_err_msg();
+        if (size > 1 && strncmp(m, "rank ", 5) != 0)
+            fprintf(stderr, "attrib: rank %d: %s\n", f->rank, *m ? m : "cannot write the file");
+        else
+            fprintf(stderr, "attrib: %s\n", *m ? m : "cannot write the file");
+    }
+    if (f->rank == 0)
+        unlink(f->path);
+    fflush(stderr);
+    MPI_Abort(f->comm, attrib_err_exit_code(ATTRIB_EIO));
+}
+
 int attrib_h5_close(attrib_h5file *f)
 {
     if (!f)
         return 0;
     int rc = 0;
+    if (f->writing && f->fid >= 0)
+        check_before_close(f);
     if (f->fid >= 0 && H5Fclose(f->fid) < 0)
         rc = h5fail(f, ATTRIB_EIO, "cannot close (flush) the file");
     file_free(f);
@@ -473,6 +530,12 @@ static int create_table(attrib_h5file *f, const attrib_schema *s, uint64_t total
                 rc = h5fail(f, ATTRIB_EINTERNAL, "cannot set up compression of /%s/%s", s->name,
                             cs->name);
         }
+        /* A Fletcher-32 checksum of every stored chunk, last in the pipeline: a damaged
+         * chunk is then an error on read rather than silently different numbers (a zstd
+         * frame carries no checksum, and raw blocks or level 0 have no check at all). */
+        if (rc == 0 && H5Pset_fletcher32(dcpl) < 0)
+            rc = h5fail(f, ATTRIB_EINTERNAL, "cannot set up the checksum of /%s/%s", s->name,
+                        cs->name);
         if (rc == 0) {
             dset = H5Dcreate2(gid, cs->name, ftype, fspace, H5P_DEFAULT, dcpl, H5P_DEFAULT);
             if (dset < 0)
@@ -539,7 +602,7 @@ static int write_rows(attrib_h5file *f, const attrib_table *t, const attrib_h5se
                 buf = packed;
             }
             if (H5Dwrite(dset, mtype, mspace, fspace, dxpl, buf) < 0)
-                rc = h5fail(f, ATTRIB_EIO, "cannot write dataset /%s", path);
+                rc = h5fail_write(f, "cannot write dataset /%s", path);
         }
         free(packed);
         CLOSE(H5Sclose, mspace);
@@ -824,7 +887,7 @@ int attrib_h5_write_strings(attrib_h5file *f, const char *path, const char *cons
         goto out;
     }
     if (n > 0 && H5Dwrite(dset, type, mspace, space, dxpl, buf) < 0)
-        rc = h5fail(f, ATTRIB_EIO, "cannot write dataset /%s", path);
+        rc = h5fail_write(f, "cannot write dataset /%s", path);
 out:
     CLOSE(H5Dclose, dset);
     CLOSE(H5Sclose, mspace);
@@ -922,7 +985,7 @@ static int set_attr(attrib_h5file *f, const char *name, hid_t type, const void *
     }
     attr = H5Acreate2(f->fid, name, type, space, H5P_DEFAULT, H5P_DEFAULT);
     if (attr < 0 || H5Awrite(attr, type, value) < 0)
-        rc = h5fail(f, ATTRIB_EIO, "cannot write attribute '%s'", name);
+        rc = h5fail_write(f, "cannot write attribute '%s'", name);
 out:
     CLOSE(H5Aclose, attr);
     CLOSE(H5Sclose, space);

@@ -82,7 +82,9 @@ int attrib_par_exchange(const attrib_par *p, attrib_table *t, const int *dest, u
             for (int d = 0; d < P; d++) {
                 uint64_t ns = scount[d] > base ? min_u64(chunk, scount[d] - base) : 0;
                 uint64_t nr = rcount[d] > base ? min_u64(chunk, rcount[d] - base) : 0;
-                memcpy(sendbuf + (size_t)soff * es, col + (size_t)(sdisp[d] + base) * es, (size_t)ns * es);
+                if (ns) /* an empty local table may have NULL columns */
+                    memcpy(sendbuf + (size_t)soff * es, col + (size_t)(sdisp[d] + base) * es,
+                           (size_t)ns * es);
                 sc[d] = (int)ns;
                 sd[d] = soff;
                 soff += (int)ns;
