@@ -411,6 +411,38 @@ static void test_crash(const attrib_par *p, const char *phase)
         raise(SIGKILL);
 }
 
+/* Values the input contract rules out, checked where the rows are read so the message
+ * can name the file, dataset and row (a file not written by attrib may hold them). */
+static int check_slab(const char *input, const attrib_table *ev, uint64_t e0, const attrib_table *cv,
+                      uint64_t c0, size_t ntypes)
+{
+    const uint8_t *kind = ATTRIB_COL(ev, EV_KIND, uint8_t);
+    const int64_t *ets = ATTRIB_COL(ev, EV_TS, int64_t);
+    for (size_t i = 0; i < ev->n; i++) {
+        if (kind[i] >= ATTRIB_NKINDS)
+            return attrib_err_set(ATTRIB_EINPUT, "%s: dataset /events/kind row %llu: %u is not a kind",
+                                  input, (unsigned long long)(e0 + i), (unsigned)kind[i]);
+        if (ets[i] < ATTRIB_TIME_MIN_MS || ets[i] > ATTRIB_TIME_MAX_MS)
+            return attrib_err_set(ATTRIB_EINPUT,
+                                  "%s: dataset /events/ts row %llu: %lld is outside years 0000 to 9999",
+                                  input, (unsigned long long)(e0 + i), (long long)ets[i]);
+    }
+    const uint16_t *type = ATTRIB_COL(cv, CV_TYPE, uint16_t);
+    const int64_t *cts = ATTRIB_COL(cv, CV_TS, int64_t);
+    for (size_t i = 0; i < cv->n; i++) {
+        if (type[i] >= ntypes)
+            return attrib_err_set(ATTRIB_EINPUT,
+                                  "%s: dataset /conversions/type row %llu: %u is beyond the %zu names "
+                                  "of /conversions/type_names",
+                                  input, (unsigned long long)(c0 + i), (unsigned)type[i], ntypes);
+        if (cts[i] < ATTRIB_TIME_MIN_MS || cts[i] > ATTRIB_TIME_MAX_MS)
+            return attrib_err_set(ATTRIB_EINPUT,
+                                  "%s: dataset /conversions/ts row %llu: %lld is outside years 0000 to 9999",
+                                  input, (unsigned long long)(c0 + i), (long long)cts[i]);
+    }
+    return 0;
+}
+
 typedef struct phase_times {
     double read, plan, exchange, match, reduce, sort, write;
 } phase_times;
@@ -489,7 +521,12 @@ int attrib_cmd_run(int argc, char **argv)
         rc = attrib_rules_bind(rules, &cat, type_names, ntypes, &warnings);
     ATTRIB_TRY_GOTO(rc, attrib_par_agree(&p, rc), done);
     if (p.rank == 0 && warnings && *warnings)
-        fprintf(stderr, "%s%s", warnings, warnings[strlen(warnings) - 1] == '\n' ? "" : "\n");
+        for (const char *line = warnings; *line;) {
+            const char *nl = strchr(line, '\n');
+            int len = nl ? (int)(nl - line) : (int)strlen(line);
+            fprintf(stderr, "attrib: warning: %.*s\n", len, line);
+            line += len + (nl != NULL);
+        }
 
     /* 3. Each rank reads its slab of the big tables. */
     ATTRIB_TRY_GOTO(rc, check_budget_before_read(&p, &o, nev, ncv), done);
@@ -503,6 +540,8 @@ int attrib_cmd_run(int argc, char **argv)
         rc = attrib_h5_read_table(in, &attrib_schema_events, e0, e1 - e0, &ev);
         if (!rc)
             rc = attrib_h5_read_table(in, &attrib_schema_conversions, c0, c1 - c0, &cv);
+        if (!rc)
+            rc = check_slab(o.input, &ev, e0, &cv, c0, ntypes);
         ATTRIB_TRY_GOTO(rc, attrib_par_agree(&p, rc), done);
     }
     attrib_h5_close(in);
