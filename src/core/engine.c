@@ -631,7 +631,9 @@ static void process_identity(engine *e, const attrib_table *ev, size_t e0, size_
         size_t te = ti;
         while (te < nt && t[te].advid == a)
             te++;
-        match_group(e, identity, t + ti, te - ti, c + ci, ce - ci);
+        /* fuzz/sanitize helper: t is NULL when the identity has no touches (UBSan:
+         * "applying zero offset to null pointer"); match_group gets NULL, 0 then. */
+        match_group(e, identity, nt ? t + ti : t, te - ti, c + ci, ce - ci);
         ti = te;
         ci = ce;
     }

@@ -641,7 +641,7 @@ int attrib_explain_counts(const attrib_engine_cfg *cfg, attrib_table *events,
             for (size_t d = 0; d < ndup; d++)
                 k.duplicate_touches += dupadv[d] == c->advid;
             const int outcome = classify(r, c->ts, c->type, adv_rule_at(r, c->advid, c->ts),
-                                         rows + lo, hi - lo, &s, NULL, NULL, NULL, &k, NULL);
+                                         nrows ? rows + lo : rows, hi - lo, &s, NULL, NULL, NULL, &k, NULL);
             counts_row(out, c->cid, c->advid, id, c->ts, outcome, &k);
         }
     next:

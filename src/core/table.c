@@ -135,7 +135,7 @@ void attrib_table_append(attrib_table *dst, const attrib_table *src, size_t from
             for (size_t i = 0; i < count; i++)
                 attrib_table_set_str(dst, c, at + i, attrib_table_str(src, c, from + i),
                                      attrib_table_strlen(src, c, from + i));
-        } else {
+        } else if (count) { /* an empty table may have NULL columns */
             memcpy((char *)dst->col[c] + at * es, (const char *)src->col[c] + from * es, count * es);
         }
     }
