@@ -75,6 +75,9 @@ void attrib_table_append(attrib_table *dst, const attrib_table *src, size_t from
 void attrib_table_permute(attrib_table *t, const uint32_t *perm, size_t n_out);
 /* Column index by name, or -1. */
 int attrib_schema_col(const attrib_schema *s, const char *name);
+/* Sort a campaign catalog (attrib_schema_campaigns) by campaign_id, as the rules' bind
+ * needs it. A campaign_id present twice is ATTRIB_EINPUT naming `file` and the id. Local. */
+int attrib_catalog_sort(attrib_table *cat, const char *file);
 
 /* Typed column access (no checks beyond an assert in debug builds). */
 #define ATTRIB_COL(t, c, T) ((T *)(t)->col[(c)])

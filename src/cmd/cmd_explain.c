@@ -869,12 +869,9 @@ int attrib_cmd_explain(int argc, char **argv)
     if (!rc)
         rc = attrib_h5_read_table(in, &attrib_schema_campaigns, 0, p.rank == 0 ? ncat : 0, &cat);
     if (!rc && p.rank == 0) {
-        uint32_t *perm = attrib_xmalloc((cat.n ? cat.n : 1) * sizeof *perm);
-        const int keys[1] = {CA_CAMPAIGN_ID};
-        attrib_table_sort_perm(&cat, keys, 1, perm);
-        attrib_table_permute(&cat, perm, cat.n);
-        free(perm);
-        rc = attrib_rules_bind(rules, &cat, type_names, ntypes, &warnings);
+        rc = attrib_catalog_sort(&cat, o.input);
+        if (!rc)
+            rc = attrib_rules_bind(rules, &cat, type_names, ntypes, &warnings);
     }
     ATTRIB_TRY_GOTO(rc, attrib_par_agree(&p, rc), done);
 

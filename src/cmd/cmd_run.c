@@ -216,22 +216,6 @@ static int load_rules(const attrib_par *p, const char *path, attrib_rules **rule
     return attrib_par_agree(p, rc);
 }
 
-/* The catalog sorted by campaign_id (bind requires it); duplicates are an input error. */
-static int sort_catalog(attrib_table *cat, const char *input)
-{
-    uint32_t *perm = attrib_xmalloc((cat->n ? cat->n : 1) * sizeof *perm);
-    int keys[1] = {CA_CAMPAIGN_ID};
-    attrib_table_sort_perm(cat, keys, 1, perm);
-    attrib_table_permute(cat, perm, cat->n);
-    free(perm);
-    const uint32_t *id = ATTRIB_COL(cat, CA_CAMPAIGN_ID, uint32_t);
-    for (size_t i = 1; i < cat->n; i++)
-        if (id[i] == id[i - 1])
-            return attrib_err_set(ATTRIB_EINPUT, "%s: /campaigns: campaign_id %u appears twice", input,
-                                  id[i]);
-    return 0;
-}
-
 static uint64_t table_bytes(const attrib_table *t)
 {
     uint64_t b = 0;
@@ -516,7 +500,7 @@ int attrib_cmd_run(int argc, char **argv)
     if (!rc)
         rc = attrib_h5_read_table(in, &attrib_schema_campaigns, 0, ncat, &cat);
     if (!rc)
-        rc = sort_catalog(&cat, o.input);
+        rc = attrib_catalog_sort(&cat, o.input);
     if (!rc)
         rc = attrib_rules_bind(rules, &cat, type_names, ntypes, &warnings);
     ATTRIB_TRY_GOTO(rc, attrib_par_agree(&p, rc), done);

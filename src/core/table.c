@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "attrib/engine.h"
 #include "attrib/err.h"
 
 size_t attrib_type_size(attrib_type t)
@@ -181,4 +182,26 @@ int attrib_schema_col(const attrib_schema *s, const char *name)
         if (strcmp(s->cols[c].name, name) == 0)
             return (int)c;
     return -1;
+}
+
+int attrib_catalog_sort(attrib_table *cat, const char *file)
+{
+    uint32_t *perm = attrib_xmalloc((cat->n ? cat->n : 1) * sizeof *perm);
+    const uint64_t *keys[1];
+    uint64_t *id64 = attrib_xmalloc((cat->n ? cat->n : 1) * sizeof *id64);
+    const uint32_t *id = ATTRIB_COL(cat, CA_CAMPAIGN_ID, uint32_t);
+    for (size_t i = 0; i < cat->n; i++)
+        id64[i] = id[i];
+    keys[0] = id64;
+    attrib_sort_lex(cat->n, 1, keys, perm);
+    free(id64);
+    if (cat->n)
+        attrib_table_permute(cat, perm, cat->n);
+    free(perm);
+    id = ATTRIB_COL(cat, CA_CAMPAIGN_ID, uint32_t);
+    for (size_t i = 1; i < cat->n; i++)
+        if (id[i] == id[i - 1])
+            return attrib_err_set(ATTRIB_EINPUT, "%s: /campaigns: campaign_id %u appears twice", file,
+                                  id[i]);
+    return 0;
 }
