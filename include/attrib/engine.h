@@ -113,6 +113,74 @@ int attrib_engine_run(const attrib_engine_cfg *cfg, attrib_table *events,
                       attrib_table *conversions, size_t ntypes, attrib_table *credits,
                       attrib_table *unattr, attrib_acc *acc);
 
+/* ---- The engine over packed rows (what `attrib run` uses) ----
+ *
+ * A row of each input table packed into 40 bytes, exactly its values (nothing derived),
+ * so rows travel between ranks as one block and the engine reads them sequentially. */
+typedef struct attrib_ev_rec {
+    uint64_t identity, event_id;
+    int64_t ts;
+    double cost;
+    uint32_t campaign_id;
+    uint8_t kind;
+    uint8_t pad[3]; /* zero */
+} attrib_ev_rec;
+
+typedef struct attrib_cv_rec {
+    uint64_t identity, conversion_id;
+    int64_t ts;
+    double value;
+    uint32_t advertiser_id;
+    uint16_t type;
+    uint16_t pad; /* zero */
+} attrib_cv_rec;
+
+typedef struct attrib_engine attrib_engine;
+
+/* Start an engine: credits/unattr/acc as for attrib_engine_run (the accumulator must
+ * have the bound rules' campaign count). Returns 0 or ATTRIB_EINTERNAL. */
+int attrib_engine_open(const attrib_engine_cfg *cfg, attrib_table *credits, attrib_table *unattr,
+                       attrib_acc *acc, attrib_engine **out);
+/* Every row of a set of identities (typically one logical partition), in any order:
+ * reorders ev and cv in place and appends/accumulates their results. The rows' kinds and
+ * types must be in range (the caller checked the input contract). Memory: scratch of the
+ * largest call, kept for the next. */
+void attrib_engine_feed(attrib_engine *e, attrib_ev_rec *ev, size_t ne, attrib_cv_rec *cv,
+                        size_t nc);
+/* Add the per-advertiser counters to the accumulator, finish its sparse maps, free. */
+void attrib_engine_close(attrib_engine *e);
+
+/* Packing rows into records grouped by destination. `slot_of_part[q]` is the slot of
+ * logical partition q (slots are the caller's order of destinations, e.g. (rank,
+ * partition)), or -1 to leave out the rows of q. attrib_pack_slots() writes the slot of
+ * each of n rows to slot[i] (-1 when left out) and adds to count[slot]; then, with
+ * cursor[s] = the position of slot s's next row in `out`, attrib_pack_events/_conversions
+ * copy the n rows (column pointers already offset to the first row) to their slots'
+ * positions, advancing the cursors. Local. */
+typedef struct attrib_ev_cols {
+    const uint64_t *identity, *event_id;
+    const int64_t *ts;
+    const uint32_t *campaign_id;
+    const uint8_t *kind;
+    const double *cost;
+} attrib_ev_cols;
+typedef struct attrib_cv_cols {
+    const uint64_t *identity, *conversion_id;
+    const int64_t *ts;
+    const uint32_t *advertiser_id;
+    const uint16_t *type;
+    const double *value;
+} attrib_cv_cols;
+void attrib_pack_slots(const uint64_t *identity, size_t n, const int32_t *slot_of_part,
+                       int32_t *slot, uint64_t *count);
+void attrib_pack_events(const attrib_ev_cols *c, size_t n, const int32_t *slot,
+                        uint64_t *cursor, attrib_ev_rec *out);
+void attrib_pack_conversions(const attrib_cv_cols *c, size_t n, const int32_t *slot,
+                             uint64_t *cursor, attrib_cv_rec *out);
+/* Column pointers of rows [r0, …) of an events / conversions table. */
+attrib_ev_cols attrib_ev_cols_of(const attrib_table *t, size_t r0);
+attrib_cv_cols attrib_cv_cols_of(const attrib_table *t, size_t r0);
+
 /* Sort helper: a stable permutation ordering rows lexicographically by keys[0],
  * keys[1], … (unsigned 64-bit; map signed values with x ^ (1ull<<63)). LSD radix sort
  * (11-bit digits) that skips digits constant over all rows; n <= UINT32_MAX. perm has n

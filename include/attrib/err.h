@@ -79,5 +79,10 @@ void *attrib_xmalloc(size_t n);
 void *attrib_xcalloc(size_t n, size_t size);
 void *attrib_xrealloc(void *p, size_t n);
 char *attrib_xstrdup(const char *s);
+/* Allocations of 4 MiB and more are advised for transparent huge pages. Call
+ * attrib_malloc_tune() once at process start: it keeps blocks up to 32 MiB on the heap
+ * and freed memory in the process, so buffers reused phase after phase are not faulted
+ * in again (see err.c). */
+void attrib_malloc_tune(void);
 
 #endif

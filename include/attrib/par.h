@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdint.h>
 
+#include "attrib/partition.h"
 #include "attrib/table.h"
 
 typedef struct attrib_par {
@@ -61,18 +62,7 @@ int attrib_par_exchange(const attrib_par *p, attrib_table *t, const int *dest,
 
 /* ---- The partition plan (plan.c) ---- */
 
-/* Logical partitions: identities hash into a fixed number of partitions, independent
- * of the rank count, so every figure is the same for any N. */
-#define ATTRIB_NPARTITIONS 4096
-
-static inline uint32_t attrib_partition_of(uint64_t identity)
-{
-    /* identity is already a keyed hash; mixing again guards against a weak key. */
-    uint64_t x = identity ^ (identity >> 33);
-    x *= 0xff51afd7ed558ccdULL;
-    x ^= x >> 33;
-    return (uint32_t)(x >> 52); /* top 12 bits: 4096 partitions */
-}
+/* Logical partitions: attrib_partition_of(), ATTRIB_NPARTITIONS (partition.h). */
 
 typedef struct attrib_plan {
     uint32_t npart;

@@ -24,6 +24,7 @@
 #include "attrib/rules.h"
 #include "attrib/table.h"
 #include "attrib/timeparse.h"
+#include "run_rows.h"
 
 static const char usage_text[] =
     "usage: attrib run -c RULES -i IN.h5 -o OUT.h5 [--from DATE] [--to DATE] [--model M]\n"
@@ -216,14 +217,6 @@ static int load_rules(const attrib_par *p, const char *path, attrib_rules **rule
     return attrib_par_agree(p, rc);
 }
 
-static uint64_t table_bytes(const attrib_table *t)
-{
-    uint64_t b = 0;
-    for (size_t c = 0; c < t->schema->ncols; c++)
-        b += (uint64_t)attrib_table_elem_size(t, c);
-    return b * t->n;
-}
-
 /* Rank 0 owns the report tables; the others need the same shape (rows, string widths)
  * to take part in the collective writes with no rows of their own. */
 static void share_shape(const attrib_par *p, attrib_table *t, uint64_t *total)
@@ -256,124 +249,103 @@ static void iso_or_open(int64_t ms, int open, char *buf)
 }
 
 /* ---- Memory budget and waves ----
- * Estimated peak of a rank: a fixed base (MPI, HDF5, libraries), its slab of the input
- * (held for the whole run), and per wave the rows it sends and receives with the
- * engine's working copies (sort keys, permutations, dedup buffers), counted as three
- * times the bytes it receives (measured: about 2.7). Output rows come on top (they are what the run is for). */
+ * Estimated peak of a rank (cmd_run_rows.c): a fixed base (MPI, HDF5, libraries), the
+ * identity columns of its slab (8 bytes per row, held for the whole run), the buffers of
+ * one round (a round's other columns, its packed records and slots: ROUND_ROW_BYTES per
+ * row), and per wave the records it receives (40 bytes per row) plus a tenth for the
+ * partition buffers and the engine's scratch. Output rows (credits) come on top: they
+ * are what the run is for. Under a budget, rounds shrink to a quarter of the room. */
 #define RUN_BASE_BYTES (UINT64_C(64) << 20)
-#define RUN_WAVE_FACTOR 3
-#define EV_ROW_BYTES 37 /* event_id, identity, ts, campaign_id, kind, cost */
-#define CV_ROW_BYTES 38 /* conversion_id, identity, ts, advertiser_id, type, value */
+#define ID_BYTES 8
+#define REC_BYTES 44 /* 40-byte record + a tenth */
+#define ROUND_ROW_BYTES 80
+#define MIN_ROUND_ROWS (UINT64_C(1) << 14)
 
 typedef struct run_waves {
     int n;            /* number of waves (1 without a budget) */
     uint16_t *of_part; /* wave of each logical partition */
+    uint64_t round_rows; /* rows per round (0 = default) */
 } run_waves;
 
-static int check_budget_before_read(const attrib_par *p, const run_opts *o, uint64_t nev, uint64_t ncv)
+/* Before reading: the identity columns of a slab and the smallest rounds must fit with
+ * room to spare (a quarter of the identities) for the waves. */
+static int check_budget_before_read(const attrib_par *p, const run_opts *o, uint64_t nev,
+                                    uint64_t ncv, uint64_t *round_rows)
 {
+    *round_rows = 0;
     if (!o->mem_budget)
         return 0;
-    uint64_t total = nev * EV_ROW_BYTES + ncv * CV_ROW_BYTES;
-    uint64_t slab = (total + (uint64_t)p->size - 1) / (uint64_t)p->size;
-    /* At the least the slab and some room for waves (a quarter of the slab) must fit. */
-    if (o->mem_budget > RUN_BASE_BYTES && slab + slab / 4 <= o->mem_budget - RUN_BASE_BYTES)
+    const uint64_t total = (nev + ncv) * ID_BYTES, P = (uint64_t)p->size;
+    const uint64_t slab = (total + P - 1) / P, floor = MIN_ROUND_ROWS * ROUND_ROW_BYTES;
+    const uint64_t room = o->mem_budget > RUN_BASE_BYTES ? o->mem_budget - RUN_BASE_BYTES : 0;
+    if (room > floor && slab + slab / 4 <= room - floor) {
+        uint64_t rr = (room - slab) / 4 / ROUND_ROW_BYTES;
+        rr = rr < MIN_ROUND_ROWS ? MIN_ROUND_ROWS : rr;
+        *round_rows = rr < (UINT64_C(1) << 20) ? rr : (UINT64_C(1) << 20);
         return 0;
-    uint64_t room = o->mem_budget > RUN_BASE_BYTES ? o->mem_budget - RUN_BASE_BYTES : 0;
-    uint64_t need = room ? (total + total / 4 + room - 1) / room : 0;
-    if (need)
+    }
+    if (room > floor) {
+        uint64_t need = (total + total / 4 + (room - floor) - 1) / (room - floor);
         return attrib_err_set(ATTRIB_EUSAGE,
                               "run: --memory-per-rank %.0f MiB is too small for %d rank%s: each "
-                              "rank holds its share of the input (%.0f MiB) plus working space; "
-                              "these data need at least %llu ranks at this budget",
+                              "rank holds the identities of its share of the input (%.0f MiB) "
+                              "plus working space; these data need at least %llu ranks at this "
+                              "budget",
                               (double)o->mem_budget / 1048576.0, p->size, p->size == 1 ? "" : "s",
                               (double)slab / 1048576.0, (unsigned long long)need);
+    }
     return attrib_err_set(ATTRIB_EUSAGE,
                           "run: --memory-per-rank %.0f MiB is below the %.0f MiB a rank needs "
                           "before any data", (double)o->mem_budget / 1048576.0,
-                          (double)RUN_BASE_BYTES / 1048576.0);
+                          (double)(RUN_BASE_BYTES + floor) / 1048576.0);
 }
 
-/* Split each rank's partitions into the same number of waves, each wave's bytes within
- * the room the budget leaves. Every rank computes the same table from the plan. */
+/* Split each rank's partitions into the same number of waves, each wave's received rows
+ * within the room the budget leaves. Every rank computes the same table from the plan. */
 static int plan_waves(const attrib_par *p, const run_opts *o, const attrib_plan *plan,
-                      const attrib_table *ev, const attrib_table *cv, run_waves *wv)
+                      const run_input *ri, run_waves *wv)
 {
     wv->n = 1;
     wv->of_part = attrib_xcalloc(plan->npart, sizeof *wv->of_part);
     if (!o->mem_budget)
         return 0;
-    uint64_t slab = (uint64_t)ev->n * EV_ROW_BYTES + (uint64_t)cv->n * CV_ROW_BYTES, slab_max = 0;
+    uint64_t slab = ((ri->e1 - ri->e0) + (ri->c1 - ri->c0)) * ID_BYTES, slab_max = 0;
     MPI_Allreduce(&slab, &slab_max, 1, MPI_UINT64_T, MPI_MAX, p->comm);
-    uint64_t used = RUN_BASE_BYTES + slab_max;
+    uint64_t used = RUN_BASE_BYTES + slab_max + ri->round_rows * ROUND_ROW_BYTES;
     uint64_t room = o->mem_budget > used ? o->mem_budget - used : 1;
     uint64_t maxw = 1, biggest = 0;
     for (int r = 0; r < p->size; r++) {
-        uint64_t need = RUN_WAVE_FACTOR * plan->rank_bytes[r];
+        uint64_t need = REC_BYTES * plan->rank_rows[r];
         uint64_t w = (need + room - 1) / room;
         maxw = w > maxw ? w : maxw;
     }
     for (uint32_t q = 0; q < plan->npart; q++)
-        biggest = plan->bytes[q] > biggest ? plan->bytes[q] : biggest;
+        biggest = plan->rows[q] > biggest ? plan->rows[q] : biggest;
     if (maxw > 65535)
         maxw = 65535;
     wv->n = (int)maxw;
-    /* Within a rank: its partitions in index order, cut where the running byte count
-     * crosses each multiple of rank_bytes / waves. */
+    /* Within a rank: its partitions in index order, cut where the running row count
+     * crosses each multiple of rank_rows / waves. */
     uint64_t *cum = attrib_xcalloc((size_t)p->size, sizeof *cum);
     for (uint32_t q = 0; q < plan->npart; q++) {
         int r = plan->owner[q];
-        uint64_t tot = plan->rank_bytes[r] ? plan->rank_bytes[r] : 1;
+        uint64_t tot = plan->rank_rows[r] ? plan->rank_rows[r] : 1;
         uint64_t w = (uint64_t)((unsigned __int128)cum[r] * maxw / tot);
         wv->of_part[q] = (uint16_t)(w < maxw ? w : maxw - 1);
-        cum[r] += plan->bytes[q];
+        cum[r] += plan->rows[q];
     }
     free(cum);
     if (p->rank == 0 && p->progress) {
-        fprintf(stderr, "attrib: budget     %.0f MiB per rank: %d wave%s", (double)o->mem_budget / 1048576.0,
-                wv->n, wv->n == 1 ? "" : "s");
-        if (RUN_WAVE_FACTOR * biggest > room)
+        fprintf(stderr, "attrib: budget     %.0f MiB per rank: %d wave%s, rounds of %llu rows",
+                (double)o->mem_budget / 1048576.0, wv->n, wv->n == 1 ? "" : "s",
+                (unsigned long long)ri->round_rows);
+        if (REC_BYTES * biggest > room)
             fprintf(stderr, " (warning: one partition holds %.0f MiB, more than a wave's room of "
                             "%.0f MiB: identities that skewed may exceed the budget)",
-                    (double)biggest / 1048576.0, (double)room / RUN_WAVE_FACTOR / 1048576.0);
+                    (double)(REC_BYTES * biggest) / 1048576.0, (double)room / 1048576.0);
         fputc('\n', stderr);
     }
     return 0;
-}
-
-/* The rows of `t` whose identity's partition belongs to wave w, copied into *out. */
-static void select_wave(const attrib_table *t, int idcol, const uint16_t *of_part, int w, attrib_table *out)
-{
-    const uint64_t *id = ATTRIB_COL(t, idcol, uint64_t);
-    uint32_t *rows = attrib_xmalloc((t->n ? t->n : 1) * sizeof *rows);
-    size_t n = 0;
-    for (size_t i = 0; i < t->n; i++)
-        if (of_part[attrib_partition_of(id[i])] == w)
-            rows[n++] = (uint32_t)i;
-    attrib_table_init(out, t->schema, 1);
-    attrib_table_resize(out, n);
-    for (size_t c = 0; c < t->schema->ncols; c++) {
-        size_t es = attrib_table_elem_size(t, c);
-        const char *src = t->col[c];
-        char *dst = out->col[c];
-        for (size_t i = 0; i < n; i++)
-            memcpy(dst + i * es, src + (size_t)rows[i] * es, es);
-    }
-    free(rows);
-}
-
-/* Send every row to the owner of its identity's partition. */
-static int exchange_rows(const attrib_par *p, const attrib_plan *plan, attrib_table *t, int idcol)
-{
-    if (p->size == 1)
-        return 0;
-    int *dest = attrib_xmalloc((t->n ? t->n : 1) * sizeof *dest);
-    const uint64_t *id = ATTRIB_COL(t, idcol, uint64_t);
-    for (size_t i = 0; i < t->n; i++)
-        dest[i] = plan->owner[attrib_partition_of(id[i])];
-    int rc = attrib_par_exchange(p, t, dest, 0);
-    free(dest);
-    return rc;
 }
 
 /* Peak resident set of this process so far, in bytes. */
@@ -393,38 +365,6 @@ static void test_crash(const attrib_par *p, const char *phase)
     size_t n = strlen(phase);
     if (s && strncmp(s, phase, n) == 0 && s[n] == ':' && atoi(s + n + 1) == p->rank)
         raise(SIGKILL);
-}
-
-/* Values the input contract rules out, checked where the rows are read so the message
- * can name the file, dataset and row (a file not written by attrib may hold them). */
-static int check_slab(const char *input, const attrib_table *ev, uint64_t e0, const attrib_table *cv,
-                      uint64_t c0, size_t ntypes)
-{
-    const uint8_t *kind = ATTRIB_COL(ev, EV_KIND, uint8_t);
-    const int64_t *ets = ATTRIB_COL(ev, EV_TS, int64_t);
-    for (size_t i = 0; i < ev->n; i++) {
-        if (kind[i] >= ATTRIB_NKINDS)
-            return attrib_err_set(ATTRIB_EINPUT, "%s: dataset /events/kind row %llu: %u is not a kind",
-                                  input, (unsigned long long)(e0 + i), (unsigned)kind[i]);
-        if (ets[i] < ATTRIB_TIME_MIN_MS || ets[i] > ATTRIB_TIME_MAX_MS)
-            return attrib_err_set(ATTRIB_EINPUT,
-                                  "%s: dataset /events/ts row %llu: %lld is outside years 0000 to 9999",
-                                  input, (unsigned long long)(e0 + i), (long long)ets[i]);
-    }
-    const uint16_t *type = ATTRIB_COL(cv, CV_TYPE, uint16_t);
-    const int64_t *cts = ATTRIB_COL(cv, CV_TS, int64_t);
-    for (size_t i = 0; i < cv->n; i++) {
-        if (type[i] >= ntypes)
-            return attrib_err_set(ATTRIB_EINPUT,
-                                  "%s: dataset /conversions/type row %llu: %u is beyond the %zu names "
-                                  "of /conversions/type_names",
-                                  input, (unsigned long long)(c0 + i), (unsigned)type[i], ntypes);
-        if (cts[i] < ATTRIB_TIME_MIN_MS || cts[i] > ATTRIB_TIME_MAX_MS)
-            return attrib_err_set(ATTRIB_EINPUT,
-                                  "%s: dataset /conversions/ts row %llu: %lld is outside years 0000 to 9999",
-                                  input, (unsigned long long)(c0 + i), (long long)cts[i]);
-    }
-    return 0;
 }
 
 typedef struct phase_times {
@@ -450,10 +390,8 @@ int attrib_cmd_run(int argc, char **argv)
     char *rules_text = NULL, *warnings = NULL, **type_names = NULL, tmp_path[4096] = "";
     size_t ntypes = 0;
     attrib_h5file *in = NULL, *out = NULL;
-    attrib_table cat, ev, cv, credits, unattr, rep_c, rep_d, rep_dt, rep_a;
+    attrib_table cat, credits, unattr, rep_c, rep_d, rep_dt, rep_a;
     attrib_table_init(&cat, &attrib_schema_campaigns, 1);
-    attrib_table_init(&ev, &attrib_schema_events, 1);
-    attrib_table_init(&cv, &attrib_schema_conversions, 1);
     attrib_table_init(&credits, &attrib_schema_credits, 1);
     attrib_table_init(&unattr, &attrib_schema_unattributed, 1);
     attrib_table_init(&rep_c, &attrib_schema_report_campaign, 1);
@@ -468,7 +406,10 @@ int attrib_cmd_run(int argc, char **argv)
     int acc_init = 0;
     attrib_plan plan;
     memset(&plan, 0, sizeof plan);
-    run_waves waves = {0, NULL};
+    run_waves waves = {0, NULL, 0};
+    run_input ri;
+    int ri_init = 0;
+    attrib_engine *eng = NULL;
     phase_times tm;
     memset(&tm, 0, sizeof tm);
     double t0 = MPI_Wtime(), t;
@@ -512,28 +453,18 @@ int attrib_cmd_run(int argc, char **argv)
             line += len + (nl != NULL);
         }
 
-    /* 3. Each rank reads its slab of the big tables. */
-    ATTRIB_TRY_GOTO(rc, check_budget_before_read(&p, &o, nev, ncv), done);
+    /* 3. Each rank reads the identities of its slab of the big tables; the other columns
+     * are read round by round during the exchange (cmd_run_rows.c). */
+    uint64_t round_rows = 0;
+    ATTRIB_TRY_GOTO(rc, check_budget_before_read(&p, &o, nev, ncv, &round_rows), done);
     test_crash(&p, "read"); /* test hook */
-    {
-        uint64_t r = (uint64_t)p.rank, P = (uint64_t)p.size;
-        uint64_t e0 = nev * r / P, e1 = nev * (r + 1) / P;
-        uint64_t c0 = ncv * r / P, c1 = ncv * (r + 1) / P;
-        attrib_table_free(&ev);
-        attrib_table_free(&cv);
-        rc = attrib_h5_read_table(in, &attrib_schema_events, e0, e1 - e0, &ev);
-        if (!rc)
-            rc = attrib_h5_read_table(in, &attrib_schema_conversions, c0, c1 - c0, &cv);
-        if (!rc)
-            rc = check_slab(o.input, &ev, e0, &cv, c0, ntypes);
-        ATTRIB_TRY_GOTO(rc, attrib_par_agree(&p, rc), done);
-    }
-    attrib_h5_close(in);
-    in = NULL;
+    ATTRIB_TRY_GOTO(rc, run_read_identities(&p, in, o.input, ntypes, nev, ncv, round_rows, &ri),
+                    done);
+    ri_init = 1;
     ATTRIB_TRY_GOTO(rc, attrib_file_crc32(&p, o.input, &in_crc, &in_size), done);
     tm.read = MPI_Wtime() - t;
-    attrib_progress_end(&p, "read", nev + ncv,
-                        attrib_par_sum_u64(&p, table_bytes(&ev) + table_bytes(&cv)), NULL);
+    attrib_progress_end(&p, "read", nev + ncv, (nev + ncv) * sizeof(uint64_t),
+                        "identities; the other columns are read during the exchange");
 
     /* 4. The plan: partition row counts → owners. */
     t = MPI_Wtime();
@@ -541,20 +472,9 @@ int attrib_cmd_run(int argc, char **argv)
     {
         uint64_t *lrows = attrib_xcalloc(ATTRIB_NPARTITIONS, sizeof *lrows);
         uint64_t *lbytes = attrib_xcalloc(ATTRIB_NPARTITIONS, sizeof *lbytes);
-        const uint64_t ebytes = table_bytes(&ev) / (ev.n ? ev.n : 1);
-        const uint64_t cbytes = table_bytes(&cv) / (cv.n ? cv.n : 1);
-        const uint64_t *eid = ATTRIB_COL(&ev, EV_IDENTITY, uint64_t);
-        const uint64_t *cid = ATTRIB_COL(&cv, CV_IDENTITY, uint64_t);
-        for (size_t i = 0; i < ev.n; i++) {
-            uint32_t q = attrib_partition_of(eid[i]);
-            lrows[q]++;
-            lbytes[q] += ebytes;
-        }
-        for (size_t i = 0; i < cv.n; i++) {
-            uint32_t q = attrib_partition_of(cid[i]);
-            lrows[q]++;
-            lbytes[q] += cbytes;
-        }
+        run_local_counts(&ri, lrows);
+        for (uint32_t q = 0; q < ATTRIB_NPARTITIONS; q++)
+            lbytes[q] = lrows[q] * sizeof(attrib_ev_rec); /* what is exchanged: 40-byte records */
         rc = attrib_plan_build(&p, lrows, lbytes, &plan);
         free(lrows);
         free(lbytes);
@@ -577,59 +497,45 @@ int attrib_cmd_run(int argc, char **argv)
         goto done;
     }
 
-    /* 5-6. Exchange rows to the owners of their partitions, then match and apply the
-     * models there; under a memory budget, a group of partitions (a wave) at a time. */
-    ATTRIB_TRY_GOTO(rc, plan_waves(&p, &o, &plan, &ev, &cv, &waves), done);
+    /* 5-6. Read the other columns, exchange rows to the owners of their partitions, then
+     * match and apply the models there; under a memory budget, a group of partitions (a
+     * wave) at a time, each wave reading the input again. */
+    ATTRIB_TRY_GOTO(rc, plan_waves(&p, &o, &plan, &ri, &waves), done);
     attrib_acc_init(&acc, attrib_rules_ncampaigns(rules));
     acc_init = 1;
+    attrib_engine_cfg cfg = {.rules = rules, .from = o.from, .to = o.to};
+    ATTRIB_TRY_GOTO(rc, attrib_par_agree(&p, attrib_engine_open(&cfg, &credits, &unattr, &acc, &eng)),
+                    done);
+    run_wave_times wt;
+    memset(&wt, 0, sizeof wt);
     for (int w = 0; w < waves.n; w++) {
-        attrib_table wev, wcv;
+        run_store sev, scv;
         t = MPI_Wtime();
-        if (waves.n == 1) {
-            wev = ev; /* the whole slab: no copy */
-            wcv = cv;
-            attrib_table_init(&ev, &attrib_schema_events, 1);
-            attrib_table_init(&cv, &attrib_schema_conversions, 1);
-        } else {
-            select_wave(&ev, EV_IDENTITY, waves.of_part, w, &wev);
-            select_wave(&cv, CV_IDENTITY, waves.of_part, w, &wcv);
-        }
+        const double r0 = wt.read;
         test_crash(&p, "exchange"); /* test hook */
-        rc = exchange_rows(&p, &plan, &wev, EV_IDENTITY);
-        if (!rc)
-            rc = exchange_rows(&p, &plan, &wcv, CV_IDENTITY);
-        rc = attrib_par_agree(&p, rc);
-        if (rc) {
-            attrib_table_free(&wev);
-            attrib_table_free(&wcv);
-            goto done;
-        }
+        ATTRIB_TRY_GOTO(rc, run_exchange_wave(&p, &ri, &plan, waves.of_part, w, &sev, &scv, &wt),
+                        done);
         tm.exchange += MPI_Wtime() - t;
+        snprintf(extra, sizeof extra, "of which reading the other columns %.3f s", wt.read - r0);
         if (waves.n > 1)
-            snprintf(extra, sizeof extra, "wave %d/%d", w + 1, waves.n);
-        attrib_progress_end(&p, "exchange", attrib_par_sum_u64(&p, wev.n + wcv.n),
-                            attrib_par_sum_u64(&p, table_bytes(&wev) + table_bytes(&wcv)), extra);
+            snprintf(extra + strlen(extra), sizeof extra - strlen(extra), ", wave %d/%d", w + 1,
+                     waves.n);
+        attrib_progress_end(&p, "exchange", attrib_par_sum_u64(&p, sev.n + scv.n),
+                            attrib_par_sum_u64(&p, sev.n * sev.recsize + scv.n * scv.recsize),
+                            extra);
 
         t = MPI_Wtime();
-        attrib_engine_cfg cfg = {.rules = rules, .from = o.from, .to = o.to};
-        /* explain: per-conversion counts, before the engine consumes the rows */
-        if (o.explain) {
-            rc = attrib_par_agree(&p, attrib_explain_counts(&cfg, &wev, &wcv, ntypes, &xconv));
-            if (rc) {
-                attrib_table_free(&wev);
-                attrib_table_free(&wcv);
-                goto done;
-            }
-        }
         test_crash(&p, "match"); /* test hook */
-        rc = attrib_engine_run(&cfg, &wev, &wcv, ntypes, &credits, &unattr, &acc);
-        attrib_table_free(&wev);
-        attrib_table_free(&wcv);
+        rc = run_match_wave(&sev, &scv, eng, &cfg, ntypes, o.explain ? &xconv : NULL);
         ATTRIB_TRY_GOTO(rc, attrib_par_agree(&p, rc), done);
         tm.match += MPI_Wtime() - t;
     }
-    attrib_table_free(&ev);
-    attrib_table_free(&cv);
+    attrib_engine_close(eng);
+    eng = NULL;
+    attrib_h5_close(in);
+    in = NULL;
+    run_input_free(&ri);
+    ri_init = 0;
     uint64_t ncred = attrib_par_sum_u64(&p, credits.n), nun = attrib_par_sum_u64(&p, unattr.n);
     snprintf(extra, sizeof extra, "%llu credits, %llu unattributed", (unsigned long long)ncred,
              (unsigned long long)nun);
@@ -754,6 +660,10 @@ int attrib_cmd_run(int argc, char **argv)
                 o.output);
 
 done:
+    if (eng) /* a failed run: its partial sums are dropped with acc */
+        attrib_engine_close(eng);
+    if (ri_init)
+        run_input_free(&ri);
     if (out)
         attrib_h5_close(out);
     if (in)
@@ -765,7 +675,7 @@ done:
     if (acc_init)
         attrib_acc_free(&acc);
     attrib_table_free(&xconv); /* explain: */
-    attrib_table *all[] = {&cat, &ev, &cv, &credits, &unattr, &rep_c, &rep_d, &rep_dt, &rep_a};
+    attrib_table *all[] = {&cat, &credits, &unattr, &rep_c, &rep_d, &rep_dt, &rep_a};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         attrib_table_free(all[i]);
     attrib_strlist_free(type_names, ntypes);

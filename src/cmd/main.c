@@ -57,6 +57,7 @@ int main(int argc, char **argv)
     /* Past a file-size limit (ulimit -f) a write then fails with EFBIG, which is
      * reported with the file's name, instead of the process dying of SIGXFSZ. */
     signal(SIGXFSZ, SIG_IGN);
+    attrib_malloc_tune();
     if (MPI_Init(&argc, &argv) != MPI_SUCCESS) {
         fprintf(stderr, "attrib: cannot initialise MPI\n");
         return 3;

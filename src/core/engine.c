@@ -18,6 +18,7 @@
 
 #include "attrib/engine.h"
 #include "attrib/err.h"
+#include "attrib/partition.h"
 
 /* ---- small stable sorts over local arrays, with inlined comparisons ---- */
 
@@ -211,7 +212,8 @@ static const model_fn model_table[ATTRIB_NMODELS] = {
 
 /* ---- engine state ---- */
 
-typedef struct engine {
+typedef struct attrib_engine engine;
+struct attrib_engine {
     const attrib_rules *rules;
     int64_t from, to;
     uint64_t maxlb;
@@ -250,10 +252,21 @@ typedef struct engine {
     double *share;
     size_t candcap;
 
+    /* touch sort and duplicate detection scratch */
+    uint32_t *ridx, *ridx2;
+    size_t ridx_cap;
+    uint64_t *hkey, *hstamp, hgen;
+    size_t hcap;
+    /* partition scratch: the other half of the identity radix sort */
+    attrib_ev_rec *evtmp;
+    size_t evtmp_cap;
+    attrib_cv_rec *cvtmp;
+    size_t cvtmp_cap;
+
     uint64_t ident_serial, group_serial, conv_serial;
     uint32_t last_camp_id;
     int64_t last_camp_idx;
-} engine;
+};
 
 static void adv_count(engine *e, uint32_t advid, int field, uint64_t k)
 {
@@ -522,40 +535,144 @@ static void match_group(engine *e, uint64_t identity, ltouch *t, size_t nt, cons
     }
 }
 
-/* Every row of one identity: rows [e0, e0+ne) of events, [c0, c0+nc) of conversions. */
-static void process_identity(engine *e, const attrib_table *ev, size_t e0, size_t ne,
-                             const attrib_table *cv, size_t c0, size_t nc, uint64_t identity)
+/* 1 when two of t[0..n) share an event id (the common answer is no: then dedup has
+ * nothing to do and needs no sort). Open addressing over a table stamped per call. */
+static int has_dup_eid(engine *e, const ltouch *t, size_t n)
+{
+    if (n < 2)
+        return 0;
+    if (n <= 8) {
+        for (size_t i = 1; i < n; i++)
+            for (size_t j = 0; j < i; j++)
+                if (t[i].eid == t[j].eid)
+                    return 1;
+        return 0;
+    }
+    int bits = 4;
+    while (((size_t)1 << bits) < 2 * n)
+        bits++;
+    const size_t cap = (size_t)1 << bits, mask = cap - 1;
+    if (cap > e->hcap) {
+        free(e->hkey);
+        free(e->hstamp);
+        e->hkey = attrib_xmalloc(cap * sizeof *e->hkey);
+        e->hstamp = attrib_xcalloc(cap, sizeof *e->hstamp);
+        e->hcap = cap;
+    }
+    const uint64_t gen = ++e->hgen;
+    uint64_t *key = e->hkey, *stamp = e->hstamp;
+    for (size_t i = 0; i < n; i++) {
+        const uint64_t id = t[i].eid;
+        size_t h = (size_t)((id * UINT64_C(0x9E3779B97F4A7C15)) >> (64 - bits));
+        while (stamp[h] == gen) {
+            if (key[h] == id)
+                return 1;
+            h = (h + 1) & mask;
+        }
+        stamp[h] = gen;
+        key[h] = id;
+    }
+    return 0;
+}
+
+/* Sort touches by T_MATCH_LESS (advertiser, ts, event_id); their event ids are unique.
+ * Long lists (heavy identities carry most rows) go through an LSD radix sort of indices
+ * on ts then advertiser, bytes that are the same in every touch skipped; equal
+ * (advertiser, ts) runs are then ordered by event id. Same result as sort_t_match. */
+static void sort_touch_match(engine *e, ltouch *t, size_t n)
+{
+    if (n < 64) {
+        if (n > 1)
+            sort_t_match(t, n, e->ttmp);
+        return;
+    }
+    if (n > e->ridx_cap) {
+        free(e->ridx);
+        free(e->ridx2);
+        e->ridx_cap = n + n / 4;
+        e->ridx = attrib_xmalloc(e->ridx_cap * sizeof *e->ridx);
+        e->ridx2 = attrib_xmalloc(e->ridx_cap * sizeof *e->ridx2);
+    }
+    uint32_t *idx = e->ridx, *idx2 = e->ridx2;
+    const uint64_t SIGN = UINT64_C(1) << 63;
+    uint64_t tor = 0, tand = ~UINT64_C(0);
+    uint32_t aor = 0, aand = ~UINT32_C(0);
+    for (size_t i = 0; i < n; i++) {
+        const uint64_t k = (uint64_t)t[i].ts ^ SIGN;
+        tor |= k;
+        tand &= k;
+        aor |= t[i].advid;
+        aand &= t[i].advid;
+        idx[i] = (uint32_t)i;
+    }
+    const uint64_t tvar = tor ^ tand;
+    const uint32_t avar = aor ^ aand;
+    for (int d = 0; d < 12; d++) {
+        const int is_ts = d < 8, shift = (is_ts ? d : d - 8) * 8;
+        if (((is_ts ? tvar : (uint64_t)avar) >> shift & 0xff) == 0)
+            continue;
+        uint32_t cnt[256] = {0};
+#define DIGIT(x) (is_ts ? (uint32_t)((((uint64_t)(x).ts ^ SIGN) >> shift) & 0xff)                 \
+                        : (uint32_t)(((x).advid >> shift) & 0xff))
+        for (size_t i = 0; i < n; i++)
+            cnt[DIGIT(t[idx[i]])]++;
+        uint32_t sum = 0;
+        for (int b = 0; b < 256; b++) {
+            const uint32_t c = cnt[b];
+            cnt[b] = sum;
+            sum += c;
+        }
+        for (size_t i = 0; i < n; i++)
+            idx2[cnt[DIGIT(t[idx[i]])]++] = idx[i];
+#undef DIGIT
+        uint32_t *x = idx;
+        idx = idx2;
+        idx2 = x;
+    }
+    ltouch *tmp = e->ttmp;
+    for (size_t i = 0; i < n; i++)
+        tmp[i] = t[idx[i]];
+    memcpy(t, tmp, n * sizeof *t);
+    for (size_t i = 0; i < n;) {
+        size_t j = i + 1;
+        while (j < n && t[j].advid == t[i].advid && t[j].ts == t[i].ts)
+            j++;
+        if (j - i > 1)
+            sort_t_match(t + i, j - i, e->ttmp);
+        i = j;
+    }
+}
+
+/* Every row of one identity: ev[0..ne), cv[0..nc). */
+static void process_identity(engine *e, const attrib_ev_rec *ev, size_t ne,
+                             const attrib_cv_rec *cv, size_t nc, uint64_t identity)
 {
     e->ident_serial++;
     /* Touches: gather the catalog ones, dedup, count. */
     grow_touches(e, ne);
     ltouch *t = e->t;
     size_t nt = 0;
-    const uint64_t *ev_eid = ev->col[EV_EVENT_ID];
-    const int64_t *ev_ts = ev->col[EV_TS];
-    const uint32_t *ev_camp = ev->col[EV_CAMPAIGN_ID];
-    const uint8_t *ev_kind = ev->col[EV_KIND];
-    const double *ev_cost = ev->col[EV_COST];
     for (size_t i = 0; i < ne; i++) {
-        const size_t r = e0 + i;
-        const int64_t ci = camp_index(e, ev_camp[r]);
+        const attrib_ev_rec *r = &ev[i];
+        const int64_t ci = camp_index(e, r->campaign_id);
         if (ci < 0)
             continue;
         ltouch *x = &t[nt++];
-        x->eid = ev_eid[r];
-        x->ts = ev_ts[r];
-        x->cost = ev_cost[r];
+        x->eid = r->event_id;
+        x->ts = r->ts;
+        x->cost = r->cost;
         x->costkey = double_key(x->cost);
         x->camp = (uint32_t)ci;
         x->advid = e->camp_advid[ci];
-        x->kind = ev_kind[r];
+        x->kind = r->kind;
         x->pid = 0;
     }
-    if (nt > 1)
+    const int dup = has_dup_eid(e, t, nt);
+    if (dup && nt > 1)
         sort_t_dedup(t, nt, e->ttmp);
     size_t m = 0;
     for (size_t i = 0; i < nt; i++) {
-        if (m > 0 && t[m - 1].eid == t[i].eid) {
+        if (dup && m > 0 && t[m - 1].eid == t[i].eid) {
             const ltouch *k = &t[m - 1];
             const size_t ai = e->camp_advidx[k->camp];
             adv_count_idx(e, ai, ACC_A_DUP_TOUCHES, 1);
@@ -583,19 +700,14 @@ static void process_identity(engine *e, const attrib_table *ev, size_t e0, size_
     /* Conversions: gather, dedup. */
     grow_convs(e, nc);
     lconv *c = e->c;
-    const uint64_t *cv_cid = cv->col[CV_CONVERSION_ID];
-    const int64_t *cv_ts = cv->col[CV_TS];
-    const uint32_t *cv_adv = cv->col[CV_ADVERTISER_ID];
-    const uint16_t *cv_type = cv->col[CV_TYPE];
-    const double *cv_value = cv->col[CV_VALUE];
     for (size_t i = 0; i < nc; i++) {
-        const size_t r = c0 + i;
+        const attrib_cv_rec *r = &cv[i];
         lconv *x = &c[i];
-        x->cid = cv_cid[r];
-        x->ts = cv_ts[r];
-        x->advid = cv_adv[r];
-        x->type = cv_type[r];
-        x->value = cv_value[r];
+        x->cid = r->conversion_id;
+        x->ts = r->ts;
+        x->advid = r->advertiser_id;
+        x->type = r->type;
+        x->value = r->value;
         x->valkey = double_key(x->value);
     }
     if (nc > 1)
@@ -615,9 +727,36 @@ static void process_identity(engine *e, const attrib_table *ev, size_t e0, size_
     }
     nc = m;
 
+    /* Only touches of an advertiser the identity converted with can be candidates:
+     * drop the others before sorting (c is in (advertiser, …) order here). */
+    {
+        uint32_t a0 = c[0].advid, nadv = 1;
+        for (size_t i = 1; i < nc; i++)
+            nadv += c[i].advid != c[i - 1].advid;
+        size_t k = 0;
+        if (nadv == 1) {
+            for (size_t i = 0; i < nt; i++)
+                if (t[i].advid == a0)
+                    t[k++] = t[i];
+        } else {
+            for (size_t i = 0; i < nt; i++) {
+                size_t lo = 0, hi = nc; /* is t[i].advid among the conversions'? */
+                while (lo < hi) {
+                    const size_t mid = lo + (hi - lo) / 2;
+                    if (c[mid].advid < t[i].advid)
+                        lo = mid + 1;
+                    else
+                        hi = mid;
+                }
+                if (lo < nc && c[lo].advid == t[i].advid)
+                    t[k++] = t[i];
+            }
+        }
+        nt = k;
+    }
+
     /* Match per advertiser: both sides sorted by (advertiser id, ts, id). */
-    if (nt > 1)
-        sort_t_match(t, nt, e->ttmp);
+    sort_touch_match(e, t, nt);
     if (nc > 1)
         sort_c_match(c, nc, e->ctmp);
     size_t ti = 0;
@@ -663,22 +802,243 @@ static void engine_free(engine *e)
     free(e->seg_pid);
     free(e->seg_kind);
     free(e->share);
+    free(e->evtmp);
+    free(e->cvtmp);
+    free(e->ridx);
+    free(e->ridx2);
+    free(e->hkey);
+    free(e->hstamp);
+}
+
+int attrib_engine_open(const attrib_engine_cfg *cfg, attrib_table *credits, attrib_table *unattr,
+                       attrib_acc *acc, attrib_engine **out)
+{
+    const attrib_rules *r = cfg->rules;
+    assert(credits->schema == &attrib_schema_credits);
+    assert(unattr->schema == &attrib_schema_unattributed);
+    *out = NULL;
+    const size_t ncamp = attrib_rules_ncampaigns(r);
+    if (acc->ncampaigns != ncamp)
+        return attrib_err_set(ATTRIB_EINTERNAL,
+                              "engine: accumulator has %zu campaigns, the rules %zu",
+                              acc->ncampaigns, ncamp);
+    engine *e = attrib_xcalloc(1, sizeof *e);
+    e->rules = r;
+    e->from = cfg->from;
+    e->to = cfg->to;
+    const int64_t maxlb = attrib_rules_max_lookback(r);
+    e->maxlb = maxlb > 0 ? (uint64_t)maxlb : 0;
+    e->ncamp = ncamp;
+    e->nadv = attrib_rules_nadvertisers(r);
+    e->acc = acc;
+    e->credits = credits;
+    e->unattr = unattr;
+    e->last_camp_idx = INT64_MIN;
+    const size_t nc1 = ncamp ? ncamp : 1;
+    e->camp_id = attrib_xmalloc(nc1 * sizeof *e->camp_id);
+    e->camp_advid = attrib_xmalloc(nc1 * sizeof *e->camp_advid);
+    e->camp_advidx = attrib_xmalloc(nc1 * sizeof *e->camp_advidx);
+    e->reach_stamp = attrib_xcalloc(nc1, sizeof *e->reach_stamp);
+    e->pair_stamp = attrib_xcalloc(nc1 * ATTRIB_NKINDS, sizeof *e->pair_stamp);
+    e->pair_id = attrib_xcalloc(nc1 * ATTRIB_NKINDS, sizeof *e->pair_id);
+    for (size_t i = 0; i < ncamp; i++) {
+        const size_t ai = attrib_rules_camp_adv(r, i);
+        e->camp_id[i] = attrib_rules_camp_id(r, i);
+        e->camp_advidx[i] = (uint32_t)ai;
+        e->camp_advid[i] = attrib_rules_adv_id(r, ai);
+    }
+    e->adv_cnt = attrib_xcalloc((e->nadv ? e->nadv : 1) * ACC_A_N, sizeof *e->adv_cnt);
+    e->adv_seen = attrib_xcalloc(e->nadv ? e->nadv : 1, 1);
+    *out = e;
+    return 0;
+}
+
+/* ---- grouping a partition's records by identity ----
+ * Identities are keyed hashes, so their low 16 bits are uniform within a partition (the
+ * partition comes from a mix of all bits): two LSD byte passes leave the rows grouped by
+ * those bits, and runs where two identities share them (rare, short) are sorted by the
+ * whole identity. Rows of one identity may end in any order: process_identity sorts them
+ * by a total order of their values. */
+/* The grouping order: (low 16 bits, identity). */
+#define GKEY(id) ((((uint64_t)(id)) & 0xffff) << 48 | (((uint64_t)(id)) >> 16))
+#define ID_LESS(a, b) (GKEY((a)->identity) < GKEY((b)->identity))
+DEFINE_MSORT(sort_ev_id, attrib_ev_rec, ID_LESS)
+DEFINE_MSORT(sort_cv_id, attrib_cv_rec, ID_LESS)
+
+#define DEFINE_GROUP_BY_ID(NAME, T, MSORT)                                                     \
+    static void NAME(T *a, size_t n, T *tmp)                                                   \
+    {                                                                                          \
+        if (n < 64) {                                                                          \
+            if (n > 1)                                                                         \
+                MSORT(a, n, tmp);                                                              \
+            return;                                                                            \
+        }                                                                                      \
+        uint32_t c0[256] = {0}, c1[256] = {0};                                                 \
+        for (size_t i = 0; i < n; i++) {                                                       \
+            c0[a[i].identity & 0xff]++;                                                        \
+            c1[(a[i].identity >> 8) & 0xff]++;                                                 \
+        }                                                                                      \
+        uint32_t s0 = 0, s1 = 0;                                                               \
+        for (int k = 0; k < 256; k++) {                                                        \
+            const uint32_t x0 = c0[k], x1 = c1[k];                                             \
+            c0[k] = s0;                                                                        \
+            c1[k] = s1;                                                                        \
+            s0 += x0;                                                                          \
+            s1 += x1;                                                                          \
+        }                                                                                      \
+        for (size_t i = 0; i < n; i++)                                                         \
+            tmp[c0[a[i].identity & 0xff]++] = a[i];                                            \
+        for (size_t i = 0; i < n; i++)                                                         \
+            a[c1[(tmp[i].identity >> 8) & 0xff]++] = tmp[i];                                   \
+        for (size_t i = 0; i < n;) {                                                           \
+            const uint64_t lo = a[i].identity & 0xffff;                                        \
+            size_t j = i + 1;                                                                  \
+            int mixed = 0;                                                                     \
+            while (j < n && (a[j].identity & 0xffff) == lo) {                                  \
+                mixed |= a[j].identity != a[i].identity;                                       \
+                j++;                                                                           \
+            }                                                                                  \
+            if (mixed)                                                                         \
+                MSORT(a + i, j - i, tmp);                                                      \
+            i = j;                                                                             \
+        }                                                                                      \
+    }
+DEFINE_GROUP_BY_ID(group_ev_by_id, attrib_ev_rec, sort_ev_id)
+DEFINE_GROUP_BY_ID(group_cv_by_id, attrib_cv_rec, sort_cv_id)
+
+void attrib_engine_feed(attrib_engine *e, attrib_ev_rec *ev, size_t ne, attrib_cv_rec *cv,
+                        size_t nc)
+{
+    if (ne > e->evtmp_cap) {
+        free(e->evtmp);
+        e->evtmp_cap = ne + ne / 4;
+        e->evtmp = attrib_xmalloc(e->evtmp_cap * sizeof *e->evtmp);
+    }
+    if (nc > e->cvtmp_cap) {
+        free(e->cvtmp);
+        e->cvtmp_cap = nc + nc / 4;
+        e->cvtmp = attrib_xmalloc(e->cvtmp_cap * sizeof *e->cvtmp);
+    }
+    group_ev_by_id(ev, ne, e->evtmp);
+    group_cv_by_id(cv, nc, e->cvtmp);
+    /* Both sides are in GKEY order (low 16 bits, then the whole identity). */
+    size_t i = 0, j = 0;
+    while (i < ne || j < nc) {
+        uint64_t id;
+        if (j == nc || (i < ne && GKEY(ev[i].identity) <= GKEY(cv[j].identity)))
+            id = ev[i].identity;
+        else
+            id = cv[j].identity;
+        size_t ie = i, je = j;
+        while (ie < ne && ev[ie].identity == id)
+            ie++;
+        while (je < nc && cv[je].identity == id)
+            je++;
+        /* fuzz/sanitize helper: no pointer arithmetic on an empty side (may be NULL) */
+        process_identity(e, ie > i ? ev + i : NULL, ie - i, je > j ? cv + j : NULL, je - j, id);
+        i = ie;
+        j = je;
+    }
+}
+
+void attrib_engine_close(attrib_engine *e)
+{
+    if (!e)
+        return;
+    attrib_acc *acc = e->acc;
+    for (size_t a = 0; a < e->nadv; a++) {
+        if (!e->adv_seen[a])
+            continue;
+        attrib_fx v[ACC_A_N];
+        for (int f = 0; f < ACC_A_N; f++)
+            v[f] = (attrib_fx)e->adv_cnt[a * ACC_A_N + f];
+        attrib_sparse_add(&acc->advertiser, attrib_rules_adv_id(e->rules, a), v);
+    }
+    attrib_sparse_finish(&acc->daily);
+    attrib_sparse_finish(&acc->daily_touch);
+    attrib_sparse_finish(&acc->advertiser);
+    engine_free(e);
+    free(e);
+}
+
+/* ---- packing ---- */
+
+void attrib_pack_slots(const uint64_t *identity, size_t n, const int32_t *slot_of_part,
+                       int32_t *slot, uint64_t *count)
+{
+    for (size_t i = 0; i < n; i++) {
+        const int32_t s = slot_of_part[attrib_partition_of(identity[i])];
+        slot[i] = s;
+        if (s >= 0)
+            count[s]++;
+    }
+}
+
+void attrib_pack_events(const attrib_ev_cols *c, size_t n, const int32_t *slot,
+                        uint64_t *cursor, attrib_ev_rec *out)
+{
+    for (size_t i = 0; i < n; i++) {
+        const int32_t s = slot[i];
+        if (s < 0)
+            continue;
+        attrib_ev_rec *r = &out[cursor[s]++];
+        r->identity = c->identity[i];
+        r->event_id = c->event_id[i];
+        r->ts = c->ts[i];
+        r->cost = c->cost[i];
+        r->campaign_id = c->campaign_id[i];
+        r->kind = c->kind[i];
+        r->pad[0] = r->pad[1] = r->pad[2] = 0;
+    }
+}
+
+void attrib_pack_conversions(const attrib_cv_cols *c, size_t n, const int32_t *slot,
+                             uint64_t *cursor, attrib_cv_rec *out)
+{
+    for (size_t i = 0; i < n; i++) {
+        const int32_t s = slot[i];
+        if (s < 0)
+            continue;
+        attrib_cv_rec *r = &out[cursor[s]++];
+        r->identity = c->identity[i];
+        r->conversion_id = c->conversion_id[i];
+        r->ts = c->ts[i];
+        r->value = c->value[i];
+        r->advertiser_id = c->advertiser_id[i];
+        r->type = c->type[i];
+        r->pad = 0;
+    }
+}
+
+attrib_ev_cols attrib_ev_cols_of(const attrib_table *t, size_t r0)
+{
+    assert(t->schema == &attrib_schema_events);
+    attrib_ev_cols c = {
+        ATTRIB_COL(t, EV_IDENTITY, const uint64_t) + r0, ATTRIB_COL(t, EV_EVENT_ID, const uint64_t) + r0,
+        ATTRIB_COL(t, EV_TS, const int64_t) + r0,       ATTRIB_COL(t, EV_CAMPAIGN_ID, const uint32_t) + r0,
+        ATTRIB_COL(t, EV_KIND, const uint8_t) + r0,     ATTRIB_COL(t, EV_COST, const double) + r0};
+    return c;
+}
+
+attrib_cv_cols attrib_cv_cols_of(const attrib_table *t, size_t r0)
+{
+    assert(t->schema == &attrib_schema_conversions);
+    attrib_cv_cols c = {
+        ATTRIB_COL(t, CV_IDENTITY, const uint64_t) + r0,
+        ATTRIB_COL(t, CV_CONVERSION_ID, const uint64_t) + r0,
+        ATTRIB_COL(t, CV_TS, const int64_t) + r0,
+        ATTRIB_COL(t, CV_ADVERTISER_ID, const uint32_t) + r0,
+        ATTRIB_COL(t, CV_TYPE, const uint16_t) + r0,
+        ATTRIB_COL(t, CV_VALUE, const double) + r0};
+    return c;
 }
 
 int attrib_engine_run(const attrib_engine_cfg *cfg, attrib_table *events,
                       attrib_table *conversions, size_t ntypes, attrib_table *credits,
                       attrib_table *unattr, attrib_acc *acc)
 {
-    const attrib_rules *r = cfg->rules;
     assert(events->schema == &attrib_schema_events);
     assert(conversions->schema == &attrib_schema_conversions);
-    assert(credits->schema == &attrib_schema_credits);
-    assert(unattr->schema == &attrib_schema_unattributed);
-    const size_t ncamp = attrib_rules_ncampaigns(r);
-    if (acc->ncampaigns != ncamp)
-        return attrib_err_set(ATTRIB_EINTERNAL,
-                              "engine: accumulator has %zu campaigns, the rules %zu",
-                              acc->ncampaigns, ncamp);
     if (events->n > UINT32_MAX || conversions->n > UINT32_MAX)
         return attrib_err_set(ATTRIB_EINPUT, "engine: more than 2^32 rows on one rank");
 
@@ -694,83 +1054,52 @@ int attrib_engine_run(const attrib_engine_cfg *cfg, attrib_table *events,
             return attrib_err_set(ATTRIB_EINPUT,
                                   "conversions: row %zu: type %u beyond the %zu type names", i,
                                   (unsigned)types[i], ntypes);
+    attrib_engine *e;
+    int rc = attrib_engine_open(cfg, credits, unattr, acc, &e);
+    if (rc)
+        return rc;
 
-    engine e = {0};
-    e.rules = r;
-    e.from = cfg->from;
-    e.to = cfg->to;
-    const int64_t maxlb = attrib_rules_max_lookback(r);
-    e.maxlb = maxlb > 0 ? (uint64_t)maxlb : 0;
-    e.ncamp = ncamp;
-    e.nadv = attrib_rules_nadvertisers(r);
-    e.acc = acc;
-    e.credits = credits;
-    e.unattr = unattr;
-    e.last_camp_idx = INT64_MIN;
-    const size_t nc1 = ncamp ? ncamp : 1;
-    e.camp_id = attrib_xmalloc(nc1 * sizeof *e.camp_id);
-    e.camp_advid = attrib_xmalloc(nc1 * sizeof *e.camp_advid);
-    e.camp_advidx = attrib_xmalloc(nc1 * sizeof *e.camp_advidx);
-    e.reach_stamp = attrib_xcalloc(nc1, sizeof *e.reach_stamp);
-    e.pair_stamp = attrib_xcalloc(nc1 * ATTRIB_NKINDS, sizeof *e.pair_stamp);
-    e.pair_id = attrib_xcalloc(nc1 * ATTRIB_NKINDS, sizeof *e.pair_id);
-    for (size_t i = 0; i < ncamp; i++) {
-        const size_t ai = attrib_rules_camp_adv(r, i);
-        e.camp_id[i] = attrib_rules_camp_id(r, i);
-        e.camp_advidx[i] = (uint32_t)ai;
-        e.camp_advid[i] = attrib_rules_adv_id(r, ai);
+    /* Pack both tables into records grouped by logical partition (slot = partition),
+     * then feed the engine one partition at a time. */
+    const size_t ne = events->n, nc = conversions->n, nmax = ne > nc ? ne : nc;
+    int32_t *slot_of_part = attrib_xmalloc(ATTRIB_NPARTITIONS * sizeof *slot_of_part);
+    for (int32_t q = 0; q < ATTRIB_NPARTITIONS; q++)
+        slot_of_part[q] = q;
+    int32_t *slot = attrib_xmalloc((nmax ? nmax : 1) * sizeof *slot);
+    uint64_t *ecnt = attrib_xcalloc(ATTRIB_NPARTITIONS + 1, sizeof *ecnt);
+    uint64_t *ccnt = attrib_xcalloc(ATTRIB_NPARTITIONS + 1, sizeof *ccnt);
+    uint64_t *cur = attrib_xmalloc(ATTRIB_NPARTITIONS * sizeof *cur);
+    attrib_ev_rec *er = attrib_xmalloc((ne ? ne : 1) * sizeof *er);
+    attrib_cv_rec *cr = attrib_xmalloc((nc ? nc : 1) * sizeof *cr);
+    if (ne) {
+        attrib_ev_cols c = attrib_ev_cols_of(events, 0);
+        attrib_pack_slots(c.identity, ne, slot_of_part, slot, ecnt + 1);
+        for (int q = 0; q < ATTRIB_NPARTITIONS; q++)
+            ecnt[q + 1] += ecnt[q]; /* ecnt[q] = where partition q starts */
+        for (int q = 0; q < ATTRIB_NPARTITIONS; q++)
+            cur[q] = ecnt[q];
+        attrib_pack_events(&c, ne, slot, cur, er);
     }
-    e.adv_cnt = attrib_xcalloc((e.nadv ? e.nadv : 1) * ACC_A_N, sizeof *e.adv_cnt);
-    e.adv_seen = attrib_xcalloc(e.nadv ? e.nadv : 1, 1);
-
-    /* Group by identity. The tables are permuted column by column: a tight gather per
-     * column keeps many cache misses in flight, where gathering row by row inside the
-     * per-identity loop would wait for each one. */
-    const size_t ne = events->n, ncv = conversions->n;
-    uint32_t *perm = attrib_xmalloc((ne > ncv ? ne : ncv ? ncv : 1) * sizeof *perm);
-    const uint64_t *key = events->col[EV_IDENTITY];
-    if (ne > 0) { /* an empty table has no column arrays to permute */
-        attrib_sort_lex(ne, 1, &key, perm);
-        attrib_table_permute(events, perm, ne);
+    if (nc) {
+        attrib_cv_cols c = attrib_cv_cols_of(conversions, 0);
+        attrib_pack_slots(c.identity, nc, slot_of_part, slot, ccnt + 1);
+        for (int q = 0; q < ATTRIB_NPARTITIONS; q++)
+            ccnt[q + 1] += ccnt[q];
+        for (int q = 0; q < ATTRIB_NPARTITIONS; q++)
+            cur[q] = ccnt[q];
+        attrib_pack_conversions(&c, nc, slot, cur, cr);
     }
-    key = conversions->col[CV_IDENTITY];
-    if (ncv > 0) {
-        attrib_sort_lex(ncv, 1, &key, perm);
-        attrib_table_permute(conversions, perm, ncv);
-    }
-    free(perm);
-
-    const uint64_t *eid = events->col[EV_IDENTITY];
-    const uint64_t *cid = conversions->col[CV_IDENTITY];
-    size_t i = 0, j = 0;
-    while (i < ne || j < ncv) {
-        uint64_t id;
-        if (j == ncv || (i < ne && eid[i] <= cid[j]))
-            id = eid[i];
-        else
-            id = cid[j];
-        size_t ie = i, je = j;
-        while (ie < ne && eid[ie] == id)
-            ie++;
-        while (je < ncv && cid[je] == id)
-            je++;
-        process_identity(&e, events, i, ie - i, conversions, j, je - j, id);
-        i = ie;
-        j = je;
-    }
-
-    for (size_t a = 0; a < e.nadv; a++) {
-        if (!e.adv_seen[a])
-            continue;
-        attrib_fx v[ACC_A_N];
-        for (int f = 0; f < ACC_A_N; f++)
-            v[f] = (attrib_fx)e.adv_cnt[a * ACC_A_N + f];
-        attrib_sparse_add(&acc->advertiser, attrib_rules_adv_id(r, a), v);
-    }
-    attrib_sparse_finish(&acc->daily);
-    attrib_sparse_finish(&acc->daily_touch);
-    attrib_sparse_finish(&acc->advertiser);
-    engine_free(&e);
+    for (int q = 0; q < ATTRIB_NPARTITIONS; q++)
+        attrib_engine_feed(e, er + ecnt[q], ecnt[q + 1] - ecnt[q], cr + ccnt[q],
+                           ccnt[q + 1] - ccnt[q]);
+    attrib_engine_close(e);
+    free(er);
+    free(cr);
+    free(cur);
+    free(ecnt);
+    free(ccnt);
+    free(slot);
+    free(slot_of_part);
     return 0;
 }
 

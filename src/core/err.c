@@ -1,8 +1,11 @@
 #include "attrib/err.h"
 
+#include <malloc.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 static char g_msg[4096];
 
@@ -81,11 +84,37 @@ void attrib_die_at(const char *file, int line, const char *fmt, ...)
     abort();
 }
 
+/* Large arrays (column buffers, exchange buffers) are touched once page by page right
+ * after allocation: asking for transparent huge pages there (THP is in "madvise" mode
+ * on Debian) takes ~500× fewer page faults. Advice only: failure changes nothing. */
+#define BIG_ALLOC ((size_t)4 << 20)
+static void advise_big(void *p, size_t n)
+{
+    if (n < BIG_ALLOC)
+        return;
+    const uintptr_t page = 4096, a = ((uintptr_t)p + page - 1) & ~(page - 1);
+    const uintptr_t e = ((uintptr_t)p + n) & ~(page - 1);
+    if (e > a)
+        (void)madvise((void *)a, e - a, MADV_HUGEPAGE);
+}
+
+void attrib_malloc_tune(void)
+{
+    /* Blocks up to 32 MiB (HDF5's chunk buffers, per-round exchange buffers) come from
+     * the heap and are reused instead of being mapped and faulted in afresh each time;
+     * freed memory is kept (trim threshold) for the next phase. Measured on the 10^7
+     * benchmark: 5.1 s → 3.7 s wall (bench/README.md). */
+    (void)mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    (void)mallopt(M_TRIM_THRESHOLD, 1 << 30);
+    (void)mallopt(M_TOP_PAD, 64 << 20);
+}
+
 void *attrib_xmalloc(size_t n)
 {
     void *p = malloc(n ? n : 1);
     if (!p)
         ATTRIB_DIE("out of memory allocating %zu bytes", n);
+    advise_big(p, n);
     return p;
 }
 
@@ -94,6 +123,8 @@ void *attrib_xcalloc(size_t n, size_t size)
     void *p = calloc(n ? n : 1, size ? size : 1);
     if (!p)
         ATTRIB_DIE("out of memory allocating %zu x %zu bytes", n, size);
+    if (size && n <= SIZE_MAX / size)
+        advise_big(p, n * size);
     return p;
 }
 
@@ -102,6 +133,7 @@ void *attrib_xrealloc(void *p, size_t n)
     void *q = realloc(p, n ? n : 1);
     if (!q)
         ATTRIB_DIE("out of memory reallocating %zu bytes", n);
+    advise_big(q, n);
     return q;
 }
 

@@ -20,97 +20,116 @@ static int lex_less(size_t nkeys, const uint64_t *const *keys, uint32_t a, uint3
     return 0;
 }
 
-void attrib_sort_lex(size_t n, size_t nkeys, const uint64_t *const *keys, uint32_t *out)
+static void insertion_rows(uint32_t *rows, size_t n, size_t nkeys, const uint64_t *const *keys)
 {
-    uint32_t *perm = out;
-    if (n > UINT32_MAX)
-        ATTRIB_DIE("attrib_sort_lex: %zu rows exceed the 32-bit permutation", n);
-    for (size_t i = 0; i < n; i++)
-        perm[i] = (uint32_t)i;
+    /* Moves an element only past strictly greater ones: stable. */
+    for (size_t i = 1; i < n; i++) {
+        uint32_t x = rows[i];
+        size_t j = i;
+        while (j > 0 && lex_less(nkeys, keys, x, rows[j - 1])) {
+            rows[j] = rows[j - 1];
+            j--;
+        }
+        rows[j] = x;
+    }
+}
+
+/* Stable sort of rows[0..n) (indices into the key columns) by keys[0..nkeys): an LSD
+ * radix sort on the first key (its constant digits skipped), then every run of rows
+ * equal in it is sorted by the remaining keys the same way. Sort keys are mostly
+ * near-unique in their first column (conversion ids, identities), so this makes a few
+ * passes where a radix sort over every key would make one per varying digit of each.
+ * Scratch: kk (u64) and rows2 (u32) of n entries, kk2 of nkeys × n (each level of the
+ * recursion takes a run's worth of it for its own kk); hist of NDIGITS × NBUCKETS. */
+static void sort_rows(uint32_t *rows, size_t n, size_t nkeys, const uint64_t *const *keys,
+                      uint64_t *kk, uint64_t *kk2, uint32_t *rows2, size_t (*hist)[NBUCKETS])
+{
     if (n < 2 || nkeys == 0)
         return;
     if (n <= SMALL_SORT) {
-        /* Insertion sort moves an element only past strictly greater ones: stable. */
-        for (size_t i = 1; i < n; i++) {
-            uint32_t x = perm[i];
-            size_t j = i;
-            while (j > 0 && lex_less(nkeys, keys, x, perm[j - 1])) {
-                perm[j] = perm[j - 1];
-                j--;
-            }
-            perm[j] = x;
-        }
+        insertion_rows(rows, n, nkeys, keys);
         return;
     }
-
-    /* The current key column travels with the permutation, so that every pass reads
-     * sequentially and only the scatter writes are random; one gather per column. */
-    uint64_t *kk = attrib_xmalloc(n * sizeof *kk);
-    uint64_t *kk2 = attrib_xmalloc(n * sizeof *kk2);
-    uint32_t *scratch = attrib_xmalloc(n * sizeof *scratch);
-    uint32_t *perm2 = scratch;
-    size_t (*hist)[NBUCKETS] = attrib_xmalloc(NDIGITS * sizeof *hist);
-    int first_gather = 1;
-
-    for (size_t k = nkeys; k-- > 0;) {
-        const uint64_t *col = keys[k];
-        if (first_gather)
-            memcpy(kk, col, n * sizeof *kk);
-        else
-            for (size_t i = 0; i < n; i++)
-                kk[i] = col[perm[i]];
-        first_gather = 0;
-
-        /* Digit histograms depend only on the multiset of values, so one pass serves
-         * every digit of this column. */
-        memset(hist, 0, NDIGITS * sizeof *hist);
-        for (size_t i = 0; i < n; i++) {
-            uint64_t v = kk[i];
-            for (int d = 0; d < NDIGITS; d++)
-                hist[d][(v >> (d * DIGIT_BITS)) & (NBUCKETS - 1)]++;
-        }
-        int last_pass = -1;
-        for (int d = 0; d < NDIGITS; d++) {
-            size_t b0 = (kk[0] >> (d * DIGIT_BITS)) & (NBUCKETS - 1);
-            if (hist[d][b0] != n)
-                last_pass = d;
-        }
-        for (int d = 0; d <= last_pass; d++) {
-            size_t b0 = (kk[0] >> (d * DIGIT_BITS)) & (NBUCKETS - 1);
-            if (hist[d][b0] == n)
-                continue; /* constant digit: the pass would be the identity */
-            size_t off = 0;
-            for (size_t b = 0; b < NBUCKETS; b++) {
-                size_t c = hist[d][b];
-                hist[d][b] = off;
-                off += c;
-            }
-            size_t *pos = hist[d];
-            const int shift = d * DIGIT_BITS;
-            if (d == last_pass && k == 0) {
-                /* Final pass of the final column: only the permutation is needed. */
-                for (size_t i = 0; i < n; i++)
-                    perm2[pos[(kk[i] >> shift) & (NBUCKETS - 1)]++] = perm[i];
-            } else {
-                for (size_t i = 0; i < n; i++) {
-                    uint64_t v = kk[i];
-                    size_t p = pos[(v >> shift) & (NBUCKETS - 1)]++;
-                    kk2[p] = v;
-                    perm2[p] = perm[i];
-                }
-                uint64_t *t = kk;
-                kk = kk2;
-                kk2 = t;
-            }
-            uint32_t *tp = perm2;
-            perm2 = perm;
-            perm = tp;
-        }
+    const uint64_t *col = keys[0];
+    for (size_t i = 0; i < n; i++)
+        kk[i] = col[rows[i]];
+    /* Digit histograms depend only on the multiset of values, so one pass serves every
+     * digit. */
+    memset(hist, 0, NDIGITS * sizeof *hist);
+    for (size_t i = 0; i < n; i++) {
+        uint64_t v = kk[i];
+        for (int d = 0; d < NDIGITS; d++)
+            hist[d][(v >> (d * DIGIT_BITS)) & (NBUCKETS - 1)]++;
     }
-    if (perm != out)
-        memcpy(out, perm, n * sizeof *out);
+    uint32_t *perm = rows, *perm2 = rows2;
+    uint64_t *k1 = kk, *k2 = kk2;
+    for (int d = 0; d < NDIGITS; d++) {
+        size_t b0 = (k1[0] >> (d * DIGIT_BITS)) & (NBUCKETS - 1);
+        if (hist[d][b0] == n)
+            continue; /* constant digit: the pass would be the identity */
+        size_t off = 0;
+        for (size_t b = 0; b < NBUCKETS; b++) {
+            size_t c = hist[d][b];
+            hist[d][b] = off;
+            off += c;
+        }
+        size_t *pos = hist[d];
+        const int shift = d * DIGIT_BITS;
+        for (size_t i = 0; i < n; i++) {
+            uint64_t v = k1[i];
+            size_t p = pos[(v >> shift) & (NBUCKETS - 1)]++;
+            k2[p] = v;
+            perm2[p] = perm[i];
+        }
+        uint64_t *t = k1;
+        k1 = k2;
+        k2 = t;
+        uint32_t *tp = perm2;
+        perm2 = perm;
+        perm = tp;
+    }
+    if (perm != rows) {
+        memcpy(rows, perm, n * sizeof *rows);
+        memcpy(kk, k1, n * sizeof *kk);
+    }
+    if (nkeys == 1)
+        return;
+    /* Runs equal in the first key, by the remaining keys. kk holds the sorted first key
+     * (read while the recursion works in kk2; rows2 and hist are free again here). */
+    for (size_t i = 0; i < n;) {
+        size_t j = i + 1;
+        while (j < n && kk[j] == kk[i])
+            j++;
+        if (j - i > 1) {
+            if (j - i <= SMALL_SORT)
+                insertion_rows(rows + i, j - i, nkeys - 1, keys + 1);
+            else
+                sort_rows(rows + i, j - i, nkeys - 1, keys + 1, kk2, kk2 + (j - i), rows2,
+                          hist);
+        }
+        i = j;
+    }
+}
+
+void attrib_sort_lex(size_t n, size_t nkeys, const uint64_t *const *keys, uint32_t *out)
+{
+    if (n > UINT32_MAX)
+        ATTRIB_DIE("attrib_sort_lex: %zu rows exceed the 32-bit permutation", n);
+    for (size_t i = 0; i < n; i++)
+        out[i] = (uint32_t)i;
+    if (n < 2 || nkeys == 0)
+        return;
+    if (n <= SMALL_SORT) {
+        insertion_rows(out, n, nkeys, keys);
+        return;
+    }
+    uint64_t *kk = attrib_xmalloc(n * sizeof *kk);
+    uint64_t *kk2 = attrib_xmalloc(nkeys * n * sizeof *kk2);
+    uint32_t *rows2 = attrib_xmalloc(n * sizeof *rows2);
+    size_t (*hist)[NBUCKETS] = attrib_xmalloc(NDIGITS * sizeof *hist);
+    sort_rows(out, n, nkeys, keys, kk, kk2, rows2, hist);
     free(kk);
     free(kk2);
+    free(rows2);
     free(hist);
-    free(scratch);
 }

@@ -12,7 +12,7 @@ fail=0
 "$ATTRIB" gen --events 1000000 --conversions 100000 --seed 3 -q -o "$W/in.h5"
 "$ATTRIB" run -q -c "$RULES" -i "$W/in.h5" -o "$W/ref.h5"
 for n in 1 2; do
-  budget=$((n == 1 ? 120 : 100))
+  budget=$((n == 1 ? 100 : 80))
   $MPI -n $n "$ATTRIB" run -c "$RULES" -i "$W/in.h5" --memory-per-rank ${budget}M -o "$W/b$n.h5" 2>"$W/log$n"
   waves=$(sed -n 's/.*per rank: \([0-9]*\) wave.*/\1/p' "$W/log$n")
   peak=$(sed -n 's/.*peak RSS \([0-9]*\) MiB.*/\1/p' "$W/log$n")
