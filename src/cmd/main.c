@@ -32,6 +32,22 @@ static void usage(FILE *out)
                  "2 usage or bad input, 3 internal or MPI failure.\n");
 }
 
+/* On one node Open MPI's UCX transport brings nothing over shared memory, but probing
+ * for it costs ~0.2 s of MPI_Init (Init + Finalize at 2 ranks here: 0.40 s → 0.22 s).
+ * When mpirun says every rank is on this node (or no launcher started the process) and
+ * nobody chose a PML (environment, --mca), use ob1 over shared memory. ATTRIB_MPI_DEFAULTS=0 turns this off. */
+static void single_node_mpi_defaults(void)
+{
+    const char *off = getenv("ATTRIB_MPI_DEFAULTS");
+    const char *ws = getenv("OMPI_COMM_WORLD_SIZE"), *ls = getenv("OMPI_COMM_WORLD_LOCAL_SIZE");
+    /* A process no launcher started (no mpirun, srun or PMI environment) is a singleton. */
+    const int singleton = !ws && !getenv("PMIX_RANK") && !getenv("PMI_RANK") &&
+                          !getenv("SLURM_PROCID");
+    if ((off && strcmp(off, "0") == 0) || !(singleton || (ws && ls && strcmp(ws, ls) == 0)))
+        return;
+    setenv("OMPI_MCA_pml", "ob1", 0); /* 0: never overrides a choice already made */
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -58,6 +74,7 @@ int main(int argc, char **argv)
      * reported with the file's name, instead of the process dying of SIGXFSZ. */
     signal(SIGXFSZ, SIG_IGN);
     attrib_malloc_tune();
+    single_node_mpi_defaults();
     if (MPI_Init(&argc, &argv) != MPI_SUCCESS) {
         fprintf(stderr, "attrib: cannot initialise MPI\n");
         return 3;
