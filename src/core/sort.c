@@ -34,6 +34,36 @@ static void insertion_rows(uint32_t *rows, size_t n, size_t nkeys, const uint64_
     }
 }
 
+/* Below this, a stable merge sort beats histograms of 2048 buckets per digit. */
+#define MERGE_SORT_MAX 2048
+
+/* Stable merge sort of rows[0..n) by the keys (insertion sort on runs of SMALL_SORT);
+ * tmp has n entries. */
+static void merge_rows(uint32_t *rows, size_t n, size_t nkeys, const uint64_t *const *keys,
+                       uint32_t *tmp)
+{
+    for (size_t s = 0; s < n; s += SMALL_SORT)
+        insertion_rows(rows + s, n - s < SMALL_SORT ? n - s : SMALL_SORT, nkeys, keys);
+    uint32_t *src = rows, *dst = tmp;
+    for (size_t w = SMALL_SORT; w < n; w *= 2) {
+        for (size_t s = 0; s < n; s += 2 * w) {
+            size_t m = s + w < n ? s + w : n, e = s + 2 * w < n ? s + 2 * w : n;
+            size_t i = s, j = m, k = s;
+            while (i < m && j < e)
+                dst[k++] = lex_less(nkeys, keys, src[j], src[i]) ? src[j++] : src[i++];
+            while (i < m)
+                dst[k++] = src[i++];
+            while (j < e)
+                dst[k++] = src[j++];
+        }
+        uint32_t *t = src;
+        src = dst;
+        dst = t;
+    }
+    if (src != rows)
+        memcpy(rows, src, n * sizeof *rows);
+}
+
 /* Stable sort of rows[0..n) (indices into the key columns) by keys[0..nkeys): an LSD
  * radix sort on the first key (its constant digits skipped), then every run of rows
  * equal in it is sorted by the remaining keys the same way. Sort keys are mostly
@@ -50,20 +80,37 @@ static void sort_rows(uint32_t *rows, size_t n, size_t nkeys, const uint64_t *co
         insertion_rows(rows, n, nkeys, keys);
         return;
     }
+    if (n <= MERGE_SORT_MAX) {
+        merge_rows(rows, n, nkeys, keys, rows2);
+        return;
+    }
     const uint64_t *col = keys[0];
-    for (size_t i = 0; i < n; i++)
-        kk[i] = col[rows[i]];
-    /* Digit histograms depend only on the multiset of values, so one pass serves every
-     * digit. */
-    memset(hist, 0, NDIGITS * sizeof *hist);
+    uint64_t vor = 0, vand = ~UINT64_C(0);
     for (size_t i = 0; i < n; i++) {
-        uint64_t v = kk[i];
-        for (int d = 0; d < NDIGITS; d++)
+        const uint64_t v = col[rows[i]];
+        kk[i] = v;
+        vor |= v;
+        vand &= v;
+    }
+    /* Only digits that vary get a histogram and a pass. */
+    const uint64_t var = vor ^ vand;
+    int active[NDIGITS], nact = 0;
+    for (int d = 0; d < NDIGITS; d++)
+        if ((var >> (d * DIGIT_BITS)) & (NBUCKETS - 1))
+            active[nact++] = d;
+    for (int a = 0; a < nact; a++)
+        memset(hist[active[a]], 0, sizeof *hist);
+    for (size_t i = 0; i < n; i++) {
+        const uint64_t v = kk[i];
+        for (int a = 0; a < nact; a++) {
+            const int d = active[a];
             hist[d][(v >> (d * DIGIT_BITS)) & (NBUCKETS - 1)]++;
+        }
     }
     uint32_t *perm = rows, *perm2 = rows2;
     uint64_t *k1 = kk, *k2 = kk2;
-    for (int d = 0; d < NDIGITS; d++) {
+    for (int a = 0; a < nact; a++) {
+        const int d = active[a];
         size_t b0 = (k1[0] >> (d * DIGIT_BITS)) & (NBUCKETS - 1);
         if (hist[d][b0] == n)
             continue; /* constant digit: the pass would be the identity */

@@ -26,9 +26,22 @@ void attrib_table_sort_perm(const attrib_table *t, const int *key_cols, size_t n
 {
     uint64_t **keys = attrib_xmalloc(nkeys * sizeof *keys);
     for (size_t k = 0; k < nkeys; k++) {
-        keys[k] = attrib_xmalloc((t->n ? t->n : 1) * sizeof **keys);
-        for (size_t r = 0; r < t->n; r++)
-            keys[k][r] = key_at(t, key_cols[k], r);
+        uint64_t *kc = keys[k] = attrib_xmalloc((t->n ? t->n : 1) * sizeof **keys);
+        const void *col = t->col[key_cols[k]];
+        const size_t n = t->n;
+        switch (t->schema->cols[key_cols[k]].type) { /* one loop per type, not a switch per row */
+        case ATTRIB_T_U8: for (size_t r = 0; r < n; r++) kc[r] = ((const uint8_t *)col)[r]; break;
+        case ATTRIB_T_U16: for (size_t r = 0; r < n; r++) kc[r] = ((const uint16_t *)col)[r]; break;
+        case ATTRIB_T_U32: for (size_t r = 0; r < n; r++) kc[r] = ((const uint32_t *)col)[r]; break;
+        case ATTRIB_T_U64: if (n) memcpy(kc, col, n * sizeof *kc); break;
+        case ATTRIB_T_I64:
+            for (size_t r = 0; r < n; r++)
+                kc[r] = (uint64_t)((const int64_t *)col)[r] ^ (UINT64_C(1) << 63);
+            break;
+        default:
+            for (size_t r = 0; r < n; r++)
+                kc[r] = key_at(t, key_cols[k], r);
+        }
     }
     attrib_sort_lex(t->n, nkeys, (const uint64_t *const *)keys, perm);
     for (size_t k = 0; k < nkeys; k++)
