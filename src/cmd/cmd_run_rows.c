@@ -514,8 +514,10 @@ int run_match_wave(run_store *ev, run_store *cv, attrib_engine *e,
     int rc = 0;
     gather ge = {attrib_xmalloc((ev->nblk ? ev->nblk : 1) * sizeof(uint64_t)), NULL, 0};
     gather gc = {attrib_xmalloc((cv->nblk ? cv->nblk : 1) * sizeof(uint64_t)), NULL, 0};
-    memcpy(ge.cur, ev->base, ev->nblk * sizeof(uint64_t));
-    memcpy(gc.cur, cv->base, cv->nblk * sizeof(uint64_t));
+    if (ev->nblk) /* base is NULL while there are no blocks */
+        memcpy(ge.cur, ev->base, ev->nblk * sizeof(uint64_t));
+    if (cv->nblk)
+        memcpy(gc.cur, cv->base, cv->nblk * sizeof(uint64_t));
     for (uint32_t j = 0; j < ev->nmine && rc == 0; j++) {
         uint64_t ne, nc;
         attrib_ev_rec *er = (attrib_ev_rec *)gather_part(ev, &ge, j, &ne);
