@@ -120,6 +120,9 @@ int run_read_identities(const attrib_par *p, attrib_h5file *in, const char *path
         ri->ev_hist[attrib_partition_of(ri->eid[i])]++;
     for (uint64_t i = 0; i < ri->c1 - ri->c0; i++)
         ri->cv_hist[attrib_partition_of(ri->cid[i])]++;
+    ri->local_rows = attrib_xmalloc(ATTRIB_NPARTITIONS * sizeof *ri->local_rows);
+    for (uint32_t q = 0; q < ATTRIB_NPARTITIONS; q++)
+        ri->local_rows[q] = ri->ev_hist[q] + ri->cv_hist[q];
     if (MPI_Allreduce(MPI_IN_PLACE, ri->ev_hist, ATTRIB_NPARTITIONS, MPI_UINT64_T, MPI_SUM,
                       p->comm) != MPI_SUCCESS ||
         MPI_Allreduce(MPI_IN_PLACE, ri->cv_hist, ATTRIB_NPARTITIONS, MPI_UINT64_T, MPI_SUM,
@@ -130,10 +133,8 @@ int run_read_identities(const attrib_par *p, attrib_h5file *in, const char *path
 
 void run_local_counts(const run_input *ri, uint64_t *rows)
 {
-    for (uint64_t i = 0; i < ri->e1 - ri->e0; i++)
-        rows[attrib_partition_of(ri->eid[i])]++;
-    for (uint64_t i = 0; i < ri->c1 - ri->c0; i++)
-        rows[attrib_partition_of(ri->cid[i])]++;
+    for (uint32_t q = 0; q < ATTRIB_NPARTITIONS; q++)
+        rows[q] += ri->local_rows[q];
 }
 
 void run_store_free(run_store *s)
@@ -150,6 +151,7 @@ void run_input_free(run_input *ri)
     free(ri->cid);
     free(ri->ev_hist);
     free(ri->cv_hist);
+    free(ri->local_rows);
     memset(ri, 0, sizeof *ri);
 }
 

@@ -21,6 +21,7 @@ typedef struct run_input {
     uint64_t ev_rounds, cv_rounds; /* rounds per wave, the same on every rank */
     uint64_t *eid, *cid;     /* identity columns of the slabs, kept for every wave */
     uint64_t *ev_hist, *cv_hist; /* global rows per logical partition */
+    uint64_t *local_rows;        /* this rank's rows (both tables) per logical partition */
 } run_input;
 
 /* What a wave received: records grouped per block (round, source rank) and, within a
