@@ -248,20 +248,98 @@ typedef struct table_pass {
     run_store *st;
 } table_pass;
 
-static void pack_round(const table_pass *tp, const attrib_table *t, const uint64_t *ids, size_t n,
-                       const int32_t *slot, uint64_t *cursor, char *out)
+/* Pack rows [r0, r0+n) of the round's table t (identities ids[0..n)). */
+static void pack_round(const table_pass *tp, const attrib_table *t, size_t r0, const uint64_t *ids,
+                       size_t n, const int32_t *slot, uint64_t *cursor, char *out)
 {
     if (tp->is_events) {
-        attrib_ev_cols c = {ids, ATTRIB_COL(t, EVR_EVENT_ID, uint64_t), ATTRIB_COL(t, EVR_TS, int64_t),
-                            ATTRIB_COL(t, EVR_CAMPAIGN_ID, uint32_t), ATTRIB_COL(t, EVR_KIND, uint8_t),
-                            ATTRIB_COL(t, EVR_COST, double)};
+        attrib_ev_cols c = {ids, ATTRIB_COL(t, EVR_EVENT_ID, uint64_t) + r0,
+                            ATTRIB_COL(t, EVR_TS, int64_t) + r0,
+                            ATTRIB_COL(t, EVR_CAMPAIGN_ID, uint32_t) + r0,
+                            ATTRIB_COL(t, EVR_KIND, uint8_t) + r0, ATTRIB_COL(t, EVR_COST, double) + r0};
         attrib_pack_events(&c, n, slot, cursor, (attrib_ev_rec *)out);
     } else {
-        attrib_cv_cols c = {ids, ATTRIB_COL(t, CVR_CONVERSION_ID, uint64_t), ATTRIB_COL(t, CVR_TS, int64_t),
-                            ATTRIB_COL(t, CVR_ADVERTISER_ID, uint32_t), ATTRIB_COL(t, CVR_TYPE, uint16_t),
-                            ATTRIB_COL(t, CVR_VALUE, double)};
+        attrib_cv_cols c = {ids, ATTRIB_COL(t, CVR_CONVERSION_ID, uint64_t) + r0,
+                            ATTRIB_COL(t, CVR_TS, int64_t) + r0,
+                            ATTRIB_COL(t, CVR_ADVERTISER_ID, uint32_t) + r0,
+                            ATTRIB_COL(t, CVR_TYPE, uint16_t) + r0, ATTRIB_COL(t, CVR_VALUE, double) + r0};
         attrib_pack_conversions(&c, n, slot, cursor, (attrib_cv_rec *)out);
     }
+}
+
+/* Rows sent per MPI_Alltoallv: 2^18 rows are 10 MiB of records. */
+#define SEND_ROWS (UINT64_C(1) << 18)
+
+/* Pack rows [lo, hi) of the round's table and send them to their owners (collective:
+ * every rank calls it, possibly with no rows); append what arrives to the store. */
+static int send_rows(const attrib_par *p, const wave_layout *L, const table_pass *tp,
+                     const attrib_table *t, size_t lo, size_t hi, const uint64_t *ids,
+                     int32_t *slot, uint64_t *cnt, uint32_t *cnt32, uint64_t *cursor, char *sendbuf,
+                     int *scount, int *sdispl, int *rcount, int *rdispl, MPI_Datatype rec,
+                     run_wave_times *tm)
+{
+    run_store *st = tp->st;
+    const size_t rs = st->recsize;
+    const int P = p->size, me = p->rank;
+    const uint32_t nmine = st->nmine;
+    int rc = 0;
+    memset(cnt, 0, L->nslots * sizeof *cnt);
+    attrib_pack_slots(ids + lo, hi - lo, L->slot_of_part, slot, cnt);
+    uint64_t tot = 0;
+    for (uint32_t s = 0; s < L->nslots; s++) {
+        cursor[s] = tot;
+        tot += cnt[s];
+        cnt32[s] = (uint32_t)cnt[s];
+    }
+    if (hi > lo)
+        pack_round(tp, t, lo, ids + lo, hi - lo, slot, cursor, sendbuf);
+    tm->sent_rows += tot;
+    tm->sent_bytes += tot * rs;
+    /* The per-slot counts first: rank r gets ours for its slots. */
+    uint32_t *bc = attrib_xmalloc(((size_t)P * nmine + 1) * sizeof *bc);
+    for (int r = 0; r < P; r++) {
+        scount[r] = L->nslot[r];
+        sdispl[r] = L->slot0[r];
+        rcount[r] = (int)nmine;
+        rdispl[r] = r * (int)nmine;
+    }
+    if (MPI_Alltoallv(cnt32, scount, sdispl, MPI_UINT32_T, bc, rcount, rdispl, MPI_UINT32_T,
+                      p->comm) != MPI_SUCCESS) {
+        free(bc);
+        return attrib_err_set(ATTRIB_EMPI, "MPI_Alltoallv of row counts failed");
+    }
+    uint64_t rtot = 0, off = 0;
+    for (int r = 0; r < P; r++) {
+        uint64_t sum = 0;
+        for (uint32_t j = 0; j < nmine; j++)
+            sum += bc[(size_t)r * nmine + j];
+        rcount[r] = (int)sum;
+        rdispl[r] = (int)rtot;
+        rtot += sum;
+        uint64_t sc = 0;
+        for (int s = 0; s < L->nslot[r]; s++)
+            sc += cnt[L->slot0[r] + s];
+        scount[r] = (int)sc;
+        sdispl[r] = (int)off;
+        off += sc;
+    }
+    if (st->n + rtot > st->cap)
+        rc = attrib_err_set(ATTRIB_EINTERNAL, "run: rank %d receives more rows than the plan counted", me);
+    rc = attrib_par_agree(p, rc); /* no rank may enter the next collective alone */
+    if (rc) {
+        free(bc);
+        return rc;
+    }
+    for (int r = 0; r < P; r++) {
+        uint32_t *dst = store_block(st, st->n + (uint64_t)rdispl[r]);
+        memcpy(dst, bc + (size_t)r * nmine, nmine * sizeof *dst);
+    }
+    free(bc);
+    if (MPI_Alltoallv(sendbuf, scount, sdispl, rec, st->rows + st->n * rs, rcount, rdispl, rec,
+                      p->comm) != MPI_SUCCESS)
+        return attrib_err_set(ATTRIB_EMPI, "MPI_Alltoallv of rows failed");
+    st->n += rtot;
+    return 0;
 }
 
 static int exchange_table(const attrib_par *p, const run_input *ri, const wave_layout *L,
@@ -269,14 +347,15 @@ static int exchange_table(const attrib_par *p, const run_input *ri, const wave_l
 {
     run_store *st = tp->st;
     const size_t rs = st->recsize;
-    const int P = p->size, me = p->rank;
+    const int P = p->size;
     const uint32_t nmine = st->nmine;
     int rc = 0;
     uint64_t *cnt = attrib_xmalloc((L->nslots ? L->nslots : 1) * sizeof *cnt);
     uint64_t *cursor = attrib_xmalloc((L->nslots ? L->nslots : 1) * sizeof *cursor);
     uint32_t *cnt32 = attrib_xmalloc((L->nslots ? L->nslots : 1) * sizeof *cnt32);
-    int32_t *slot = attrib_xmalloc((size_t)ri->round_rows * sizeof *slot);
-    char *sendbuf = P > 1 ? attrib_xmalloc((size_t)ri->round_rows * rs) : NULL;
+    const uint64_t slot_rows = P > 1 && SEND_ROWS < ri->round_rows ? SEND_ROWS : ri->round_rows;
+    int32_t *slot = attrib_xmalloc((size_t)slot_rows * sizeof *slot);
+    char *sendbuf = P > 1 ? attrib_xmalloc((size_t)slot_rows * rs) : NULL;
     int *scount = attrib_xcalloc((size_t)P, sizeof *scount), *sdispl = attrib_xcalloc((size_t)P, sizeof *sdispl);
     int *rcount = attrib_xcalloc((size_t)P, sizeof *rcount), *rdispl = attrib_xcalloc((size_t)P, sizeof *rdispl);
     MPI_Datatype rec;
@@ -303,9 +382,9 @@ static int exchange_table(const attrib_par *p, const run_input *ri, const wave_l
             break;
         }
         const uint64_t *ids = tp->ids + (a - tp->lo);
-        memset(cnt, 0, L->nslots * sizeof *cnt);
-        attrib_pack_slots(ids, n, L->slot_of_part, slot, cnt);
         if (P == 1) {
+            memset(cnt, 0, L->nslots * sizeof *cnt);
+            attrib_pack_slots(ids, n, L->slot_of_part, slot, cnt);
             /* No one to send to: pack straight into the store. */
             uint64_t tot = 0;
             for (uint32_t s = 0; s < L->nslots; s++) {
@@ -320,69 +399,21 @@ static int exchange_table(const attrib_par *p, const run_input *ri, const wave_l
             uint32_t *bc = store_block(st, st->n);
             for (uint32_t j = 0; j < nmine; j++)
                 bc[j] = (uint32_t)cnt[j];
-            pack_round(tp, &t, ids, n, slot, cursor, st->rows);
+            pack_round(tp, &t, 0, ids, n, slot, cursor, st->rows);
             st->n += tot;
             tm->sent_rows += tot;
             attrib_table_free(&t);
             continue;
         }
-        uint64_t tot = 0;
-        for (uint32_t s = 0; s < L->nslots; s++) {
-            cursor[s] = tot;
-            tot += cnt[s];
-            cnt32[s] = (uint32_t)cnt[s];
+        /* Sent in sub-rounds of SEND_ROWS rows: the send buffer stays small. Every rank
+         * makes the same number of them (round_rows is the same everywhere). */
+        for (uint64_t s0 = 0; s0 < ri->round_rows && rc == 0; s0 += SEND_ROWS) {
+            const size_t s1 = (size_t)(s0 + SEND_ROWS < ri->round_rows ? s0 + SEND_ROWS : ri->round_rows);
+            const size_t lo = s0 < n ? (size_t)s0 : n, hi = s1 < n ? s1 : n;
+            rc = send_rows(p, L, tp, &t, lo, hi, ids, slot, cnt, cnt32, cursor, sendbuf, scount, sdispl,
+                           rcount, rdispl, rec, tm);
         }
-        pack_round(tp, &t, ids, n, slot, cursor, sendbuf);
         attrib_table_free(&t);
-        tm->sent_rows += tot;
-        tm->sent_bytes += tot * rs;
-        /* The per-slot counts first: rank r gets ours for its slots. */
-        uint32_t *bc = attrib_xmalloc(((size_t)P * nmine + 1) * sizeof *bc);
-        for (int r = 0; r < P; r++) {
-            scount[r] = L->nslot[r];
-            sdispl[r] = L->slot0[r];
-            rcount[r] = (int)nmine;
-            rdispl[r] = r * (int)nmine;
-        }
-        if (MPI_Alltoallv(cnt32, scount, sdispl, MPI_UINT32_T, bc, rcount, rdispl, MPI_UINT32_T,
-                          p->comm) != MPI_SUCCESS) {
-            free(bc);
-            rc = attrib_err_set(ATTRIB_EMPI, "MPI_Alltoallv of row counts failed");
-            break;
-        }
-        uint64_t rtot = 0, off = 0;
-        for (int r = 0; r < P; r++) {
-            uint64_t sum = 0;
-            for (uint32_t j = 0; j < nmine; j++)
-                sum += bc[(size_t)r * nmine + j];
-            rcount[r] = (int)sum;
-            rdispl[r] = (int)rtot;
-            rtot += sum;
-            uint64_t sc = 0;
-            for (int s = 0; s < L->nslot[r]; s++)
-                sc += cnt[L->slot0[r] + s];
-            scount[r] = (int)sc;
-            sdispl[r] = (int)off;
-            off += sc;
-        }
-        if (st->n + rtot > st->cap)
-            rc = attrib_err_set(ATTRIB_EINTERNAL, "run: rank %d receives more rows than the plan counted", me);
-        rc = attrib_par_agree(p, rc); /* no rank may enter the next collective alone */
-        if (rc) {
-            free(bc);
-            break;
-        }
-        for (int r = 0; r < P; r++) {
-            uint32_t *dst = store_block(st, st->n + (uint64_t)rdispl[r]);
-            memcpy(dst, bc + (size_t)r * nmine, nmine * sizeof *dst);
-        }
-        free(bc);
-        if (MPI_Alltoallv(sendbuf, scount, sdispl, rec, st->rows + st->n * rs, rcount, rdispl, rec,
-                          p->comm) != MPI_SUCCESS) {
-            rc = attrib_err_set(ATTRIB_EMPI, "MPI_Alltoallv of rows failed");
-            break;
-        }
-        st->n += rtot;
     }
     MPI_Type_free(&rec);
     free(cnt);
