@@ -22,7 +22,8 @@ static uint64_t key_at(const attrib_table *t, int c, size_t r)
     }
 }
 
-void attrib_table_sort_perm(const attrib_table *t, const int *key_cols, size_t nkeys, uint32_t *perm)
+/* The key columns of t as u64 arrays (i64 mapped to unsigned order). */
+static uint64_t **gather_keys(const attrib_table *t, const int *key_cols, size_t nkeys)
 {
     uint64_t **keys = attrib_xmalloc(nkeys * sizeof *keys);
     for (size_t k = 0; k < nkeys; k++) {
@@ -43,10 +44,75 @@ void attrib_table_sort_perm(const attrib_table *t, const int *key_cols, size_t n
                 kc[r] = key_at(t, key_cols[k], r);
         }
     }
+    return keys;
+}
+
+void attrib_table_sort_perm(const attrib_table *t, const int *key_cols, size_t nkeys, uint32_t *perm)
+{
+    uint64_t **keys = gather_keys(t, key_cols, nkeys);
     attrib_sort_lex(t->n, nkeys, (const uint64_t *const *)keys, perm);
     for (size_t k = 0; k < nkeys; k++)
         free(keys[k]);
     free(keys);
+}
+
+static int keys_less(const uint64_t *const *keys, size_t nkeys, size_t a, size_t b)
+{
+    for (size_t k = 0; k < nkeys; k++)
+        if (keys[k][a] != keys[k][b])
+            return keys[k][a] < keys[k][b];
+    return 0;
+}
+
+/* After the exchange a rank holds a few sorted runs (one per source and round): merge
+ * them (stable, bottom-up over the runs) instead of sorting again. Returns 0 when the
+ * rows are not made of at most 64 runs, leaving t unchanged. */
+static int merge_runs(attrib_table *t, const int *key_cols, size_t nkeys)
+{
+    const size_t n = t->n;
+    if (n < 2)
+        return 1;
+    uint64_t **keys = gather_keys(t, key_cols, nkeys);
+    size_t bnd[66], nb = 0; /* run starts, then n */
+    bnd[nb++] = 0;
+    for (size_t i = 1; i < n && nb <= 64; i++)
+        if (keys_less((const uint64_t *const *)keys, nkeys, i, i - 1))
+            bnd[nb++] = i;
+    int ok = nb <= 64;
+    if (ok && nb > 1) {
+        bnd[nb] = n;
+        uint32_t *a = attrib_xmalloc(n * sizeof *a), *b = attrib_xmalloc(n * sizeof *b);
+        for (size_t i = 0; i < n; i++)
+            a[i] = (uint32_t)i;
+        size_t runs = nb;
+        while (runs > 1) {
+            size_t out = 0;
+            for (size_t r = 0; r < runs; r += 2) {
+                const size_t s0 = bnd[r], m = r + 1 < runs ? bnd[r + 1] : bnd[runs];
+                const size_t e = r + 2 <= runs ? bnd[r + 2 < runs ? r + 2 : runs] : bnd[runs];
+                size_t i = s0, j = m, k = s0;
+                while (i < m && j < e)
+                    b[k++] = keys_less((const uint64_t *const *)keys, nkeys, a[j], a[i]) ? a[j++] : a[i++];
+                while (i < m)
+                    b[k++] = a[i++];
+                while (j < e)
+                    b[k++] = a[j++];
+                bnd[out++] = s0;
+            }
+            bnd[out] = n;
+            runs = out;
+            uint32_t *x = a;
+            a = b;
+            b = x;
+        }
+        attrib_table_permute(t, a, n);
+        free(a);
+        free(b);
+    }
+    for (size_t k = 0; k < nkeys; k++)
+        free(keys[k]);
+    free(keys);
+    return ok;
 }
 
 static void sort_local(attrib_table *t, const int *key_cols, size_t nkeys)
@@ -134,6 +200,7 @@ int attrib_par_sort(const attrib_par *p, attrib_table *t, const int *key_cols, s
     free(dest);
     if (err)
         return err;
-    sort_local(t, key_cols, nkeys);
+    if (!merge_runs(t, key_cols, nkeys))
+        sort_local(t, key_cols, nkeys);
     return 0;
 }
