@@ -25,7 +25,7 @@
 #include "attrib/timeparse.h"
 #include "run_rows.h"
 
-#define RUN_CHUNK_ROWS ((uint64_t)1 << 20) /* the files' chunk size (h5io.c) */
+#define RUN_CHUNK_ROWS ((uint64_t)1 << 20) /* rows per round: the large files' chunk size */
 
 /* Sub-schemas of the input tables: the identity column alone, and the others. The
  * column specs are copied from the full schemas, so names and types cannot drift. */
@@ -53,23 +53,39 @@ static void init_schemas(void)
     sub_schema(&cv_rest, &attrib_schema_conversions, cvr, 5);
 }
 
-/* Rank r's slab of n rows: whole chunks of RUN_CHUNK_ROWS, split as evenly as chunks go
- * (the exchange rebalances rows anyway), so no file chunk is decompressed twice. */
-static void slab_of(uint64_t n, int rank, int size, uint64_t *lo, uint64_t *hi)
+/* Rank r's slab of n rows: whole file chunks of `unit` rows, split as evenly as chunks
+ * go (the exchange rebalances rows anyway), so no chunk is decompressed twice. */
+static void slab_of(uint64_t n, uint64_t unit, int rank, int size, uint64_t *lo, uint64_t *hi)
 {
-    const uint64_t nch = (n + RUN_CHUNK_ROWS - 1) / RUN_CHUNK_ROWS;
+    const uint64_t nch = (n + unit - 1) / unit;
     const uint64_t a = nch * (uint64_t)rank / (uint64_t)size;
     const uint64_t b = nch * (uint64_t)(rank + 1) / (uint64_t)size;
-    *lo = a * RUN_CHUNK_ROWS < n ? a * RUN_CHUNK_ROWS : n;
-    *hi = b * RUN_CHUNK_ROWS < n ? b * RUN_CHUNK_ROWS : n;
+    *lo = a * unit < n ? a * unit : n;
+    *hi = b * unit < n ? b * unit : n;
 }
 
-static uint64_t rounds_of(uint64_t n, int size, uint64_t round_rows)
+/* Rows per read round of a table chunked by `unit`: whole chunks up to `target` rows
+ * (at least one chunk unless target is smaller: then sub-chunk reads). */
+static uint64_t round_of(uint64_t unit, uint64_t target)
 {
-    /* The largest slab: ceil(chunks / size) chunks. */
-    const uint64_t nch = (n + RUN_CHUNK_ROWS - 1) / RUN_CHUNK_ROWS;
-    const uint64_t rows = ((nch + (uint64_t)size - 1) / (uint64_t)size) * RUN_CHUNK_ROWS;
-    return (rows + round_rows - 1) / round_rows;
+    return unit <= target ? target / unit * unit : target;
+}
+
+/* Rounds of the largest slab: the same number on every rank. */
+static uint64_t rounds_of(uint64_t n, uint64_t unit, int size, uint64_t round)
+{
+    const uint64_t nch = (n + unit - 1) / unit;
+    const uint64_t rows = ((nch + (uint64_t)size - 1) / (uint64_t)size) * unit;
+    return (rows + round - 1) / round;
+}
+
+/* The file's chunk rows of a column (RUN_CHUNK_ROWS when it is not chunked). */
+static uint64_t unit_of(attrib_h5file *in, const char *path)
+{
+    uint64_t u = 0;
+    if (attrib_h5_chunk_rows_of(in, path, &u) != 0 || u == 0)
+        u = RUN_CHUNK_ROWS;
+    return u;
 }
 
 static int read_ids(attrib_h5file *in, const attrib_schema *s, uint64_t lo, uint64_t hi,
@@ -98,15 +114,19 @@ int run_read_identities(const attrib_par *p, attrib_h5file *in, const char *path
     ri->ntypes = ntypes;
     ri->nev = nev;
     ri->ncv = ncv;
-    /* Rounds: at most a file chunk, and small enough that every count and displacement
-     * of the exchange (records from all ranks in one round) fits an int. */
+    /* Rounds: whole file chunks up to 2^20 rows (or the budget's round size), and small
+     * enough that every count and displacement of the exchange fits an int. */
     uint64_t rr = round_rows ? round_rows : RUN_CHUNK_ROWS;
     const uint64_t cap = (uint64_t)INT_MAX / (uint64_t)p->size;
-    ri->round_rows = rr < cap ? rr : cap;
-    slab_of(nev, p->rank, p->size, &ri->e0, &ri->e1);
-    slab_of(ncv, p->rank, p->size, &ri->c0, &ri->c1);
-    ri->ev_rounds = rounds_of(nev, p->size, ri->round_rows);
-    ri->cv_rounds = rounds_of(ncv, p->size, ri->round_rows);
+    rr = rr < cap ? rr : cap;
+    const uint64_t eu = unit_of(in, "events/identity"), cu = unit_of(in, "conversions/identity");
+    ri->ev_round = round_of(eu, rr);
+    ri->cv_round = round_of(cu, rr);
+    ri->round_rows = ri->ev_round > ri->cv_round ? ri->ev_round : ri->cv_round;
+    slab_of(nev, eu, p->rank, p->size, &ri->e0, &ri->e1);
+    slab_of(ncv, cu, p->rank, p->size, &ri->c0, &ri->c1);
+    ri->ev_rounds = rounds_of(nev, eu, p->size, ri->ev_round);
+    ri->cv_rounds = rounds_of(ncv, cu, p->size, ri->cv_round);
     int rc = read_ids(in, &ev_ids, ri->e0, ri->e1, &ri->eid);
     if (!rc)
         rc = read_ids(in, &cv_ids, ri->c0, ri->c1, &ri->cid);
@@ -243,7 +263,7 @@ static void layout_free(wave_layout *L)
 typedef struct table_pass {
     const attrib_schema *rest;
     const uint64_t *ids; /* identity of rows lo.. */
-    uint64_t lo, hi, rounds;
+    uint64_t lo, hi, rounds, round; /* slab, rounds and rows per round */
     int is_events;
     run_store *st;
 } table_pass;
@@ -363,7 +383,7 @@ static int exchange_table(const attrib_par *p, const run_input *ri, const wave_l
     MPI_Type_commit(&rec);
 
     for (uint64_t k = 0; k < tp->rounds && rc == 0; k++) {
-        uint64_t a = tp->lo + k * ri->round_rows, b = a + ri->round_rows;
+        uint64_t a = tp->lo + k * tp->round, b = a + tp->round;
         a = a < tp->hi ? a : tp->hi;
         b = b < tp->hi ? b : tp->hi;
         const size_t n = (size_t)(b - a);
@@ -406,9 +426,9 @@ static int exchange_table(const attrib_par *p, const run_input *ri, const wave_l
             continue;
         }
         /* Sent in sub-rounds of SEND_ROWS rows: the send buffer stays small. Every rank
-         * makes the same number of them (round_rows is the same everywhere). */
-        for (uint64_t s0 = 0; s0 < ri->round_rows && rc == 0; s0 += SEND_ROWS) {
-            const size_t s1 = (size_t)(s0 + SEND_ROWS < ri->round_rows ? s0 + SEND_ROWS : ri->round_rows);
+         * makes the same number of them (tp->round is the same everywhere). */
+        for (uint64_t s0 = 0; s0 < tp->round && rc == 0; s0 += SEND_ROWS) {
+            const size_t s1 = (size_t)(s0 + SEND_ROWS < tp->round ? s0 + SEND_ROWS : tp->round);
             const size_t lo = s0 < n ? (size_t)s0 : n, hi = s1 < n ? s1 : n;
             rc = send_rows(p, L, tp, &t, lo, hi, ids, slot, cnt, cnt32, cursor, sendbuf, scount, sdispl,
                            rcount, rdispl, rec, tm);
@@ -448,8 +468,8 @@ int run_exchange_wave(const attrib_par *p, run_input *ri, const attrib_plan *pla
     ev->rows = attrib_xmalloc((size_t)(ev->cap ? ev->cap : 1) * ev->recsize);
     cv->rows = attrib_xmalloc((size_t)(cv->cap ? cv->cap : 1) * cv->recsize);
     double t0 = MPI_Wtime(), r0 = tm->read;
-    table_pass te = {&ev_rest, ri->eid, ri->e0, ri->e1, ri->ev_rounds, 1, ev};
-    table_pass tc = {&cv_rest, ri->cid, ri->c0, ri->c1, ri->cv_rounds, 0, cv};
+    table_pass te = {&ev_rest, ri->eid, ri->e0, ri->e1, ri->ev_rounds, ri->ev_round, 1, ev};
+    table_pass tc = {&cv_rest, ri->cid, ri->c0, ri->c1, ri->cv_rounds, ri->cv_round, 0, cv};
     int rc = exchange_table(p, ri, &L, &te, tm);
     if (!rc)
         rc = exchange_table(p, ri, &L, &tc, tm);

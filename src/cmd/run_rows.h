@@ -17,7 +17,8 @@ typedef struct run_input {
     size_t ntypes;
     uint64_t nev, ncv;       /* global rows */
     uint64_t e0, e1, c0, c1; /* this rank's slabs: whole file chunks */
-    uint64_t round_rows;     /* rows read (and exchanged) per round */
+    uint64_t ev_round, cv_round;   /* rows read (and exchanged) per round of each table */
+    uint64_t round_rows;           /* the larger of the two: the size of round buffers */
     uint64_t ev_rounds, cv_rounds; /* rounds per wave, the same on every rank */
     uint64_t *eid, *cid;     /* identity columns of the slabs, kept for every wave */
     uint64_t *ev_hist, *cv_hist; /* global rows per logical partition */

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zstd.h>
 
 #include "attrib/err.h"
 
@@ -491,6 +492,26 @@ static int seg_cmp(const void *a, const void *b)
     return x->global < y->global ? -1 : x->global > y->global;
 }
 
+/* Rows per chunk of a table of `total` rows: at most chunk_rows, and for tables of less
+ * than PAR_CHUNKS * chunk_rows rows about total / PAR_CHUNKS (a power of two, at least
+ * MIN_CHUNK_ROWS). Parallel HDF5 compresses each chunk of a collective write on one rank
+ * (the one holding most of its rows): with a single chunk, as a results table of a
+ * million rows had, one rank compressed the whole table while the others waited. With
+ * ~PAR_CHUNKS chunks each rank compresses about its own share. The choice depends on
+ * the table's length only, so files are the same whatever the number of ranks; tables
+ * of 16 Mi rows and more keep chunks of chunk_rows, small ones a single chunk. */
+#define PAR_CHUNKS 16
+#define MIN_CHUNK_ROWS ((uint64_t)1 << 14)
+static uint64_t table_chunk_rows(uint64_t total)
+{
+    uint64_t want = (total + PAR_CHUNKS - 1) / PAR_CHUNKS, c = MIN_CHUNK_ROWS;
+    while (c < want && c < chunk_rows)
+        c *= 2;
+    if (c > chunk_rows)
+        c = chunk_rows;
+    return total < c ? total : c;
+}
+
 /* Create the group of table s and its datasets of `total` rows (then closed again). */
 static int create_table(attrib_h5file *f, const attrib_schema *s, uint64_t total,
                         const size_t *strw, int level)
@@ -505,7 +526,7 @@ static int create_table(attrib_h5file *f, const attrib_schema *s, uint64_t total
         return rc;
     }
     hsize_t dims[1] = {total}, maxdims[1] = {total};
-    hsize_t chunk[1] = {total < chunk_rows ? total : chunk_rows};
+    hsize_t chunk[1] = {table_chunk_rows(total)};
     if (chunk[0] == 0) {
         /* A fixed-size empty dataset cannot be chunked (chunk > max size), and an empty
          * table should still look like the others (chunked, compressed) to readers. */
@@ -773,6 +794,20 @@ out:
     return rc;
 }
 
+int attrib_h5_chunk_rows_of(attrib_h5file *f, const char *path, uint64_t *rows)
+{
+    *rows = 0;
+    hid_t dset = H5Dopen2(f->fid, path, H5P_DEFAULT);
+    hid_t dcpl = dset >= 0 ? H5Dget_create_plist(dset) : H5I_INVALID_HID;
+    hsize_t cdims[2] = {0, 0};
+    if (dcpl >= 0 && H5Pget_layout(dcpl) == H5D_CHUNKED && H5Pget_chunk(dcpl, 2, cdims) == 1)
+        *rows = cdims[0];
+    CLOSE(H5Pclose, dcpl);
+    CLOSE(H5Dclose, dset);
+    H5Eclear2(H5E_DEFAULT);
+    return dset < 0 ? attrib_err_set(ATTRIB_EINPUT, "%s: missing dataset /%s", f->path, path) : 0;
+}
+
 int attrib_h5_table_rows(attrib_h5file *f, const attrib_schema *s, uint64_t *rows)
 {
     *rows = 0;
@@ -802,12 +837,184 @@ int attrib_h5_table_rows(attrib_h5file *f, const attrib_schema *s, uint64_t *row
     return 0;
 }
 
+/* ---- direct chunk read ----
+ *
+ * For the datasets attrib writes (chunked, 1-D, filters a subsequence of shuffle, zstd,
+ * Fletcher-32 in that order, a stored type identical to the memory type) each chunk
+ * overlapping the rows asked for is read raw with H5Dread_chunk and decoded here: the
+ * checksum verified, the zstd frame decompressed (straight into the column when the
+ * chunk lies whole inside the rows and is not shuffled), the bytes un-shuffled for only
+ * the rows wanted, straight into the column. HDF5's pipeline instead allocates, fills
+ * and copies whole-chunk buffers and un-shuffles a byte at a time.
+ *
+ * Anything else goes through H5Dread as before: another filter or order, a type that
+ * HDF5 would convert (byte order, enum mapping, string padding), an unallocated chunk,
+ * a chunk whose filter mask skips a filter, a stored size out of bounds, any failing
+ * HDF5 call. The direct path fails only where HDF5's pipeline would: a checksum
+ * mismatch or a zstd frame that does not decode to exactly one chunk. */
+
+/* Chunks larger than this are left to HDF5 (attrib's are at most 8 MiB per string
+ * byte); it also bounds what a damaged file can make us allocate. */
+#define DIRECT_MAX_CHUNK ((size_t)64 << 20)
+
+typedef struct direct_bufs {
+    ZSTD_DCtx *dctx;
+    void *raw, *tmp;
+    size_t raw_cap, tmp_cap;
+} direct_bufs;
+
+static void direct_bufs_free(direct_bufs *b)
+{
+    ZSTD_freeDCtx(b->dctx);
+    free(b->raw);
+    free(b->tmp);
+    memset(b, 0, sizeof *b);
+}
+
+static void *grow(void **p, size_t *cap, size_t n)
+{
+    if (n > *cap) {
+        free(*p);
+        *p = attrib_xmalloc(n);
+        *cap = n;
+    }
+    return *p;
+}
+
+typedef struct direct_plan {
+    uint64_t chunk_rows;
+    size_t es, chunk_bytes, max_stored;
+    int shuffle, zstd, fletcher;
+} direct_plan;
+
+/* 1 with *pl filled if column `dset` can be read directly into memory type `mtype`. */
+static int direct_plan_of(hid_t dset, hid_t ftype, hid_t mtype, direct_plan *pl)
+{
+    memset(pl, 0, sizeof *pl);
+    /* HDF5 copies bytes unconverted exactly when the types compare equal. */
+    if (H5Tequal(ftype, mtype) <= 0 || H5Tget_size(ftype) != H5Tget_size(mtype)) {
+        H5Eclear2(H5E_DEFAULT);
+        return 0;
+    }
+    pl->es = H5Tget_size(ftype);
+    hid_t dcpl = H5Dget_create_plist(dset);
+    hsize_t cdims[2] = {0, 0};
+    int ok = dcpl >= 0 && pl->es > 0 && H5Pget_layout(dcpl) == H5D_CHUNKED &&
+             H5Pget_chunk(dcpl, 2, cdims) == 1 && cdims[0] > 0;
+    int nf = ok ? H5Pget_nfilters(dcpl) : -1, stage = 0;
+    ok = ok && nf > 0;
+    for (int i = 0; ok && i < nf; i++) {
+        unsigned flags = 0, cd[8] = {0}, conf = 0;
+        size_t ncd = 8;
+        char name[64];
+        H5Z_filter_t id = H5Pget_filter2(dcpl, (unsigned)i, &flags, &ncd, cd, sizeof name, name,
+                                         &conf);
+        if (id == H5Z_FILTER_SHUFFLE && stage < 1) {
+            /* HDF5 shuffles by cd_values[0] bytes: the element size, set at creation. */
+            ok = ncd == 1 && cd[0] == pl->es;
+            pl->shuffle = 1, stage = 1;
+        } else if (id == ZSTD_FILTER_ID && stage < 2) {
+            pl->zstd = 1, stage = 2;
+        } else if (id == H5Z_FILTER_FLETCHER32 && stage < 3) {
+            pl->fletcher = 1, stage = 3;
+        } else {
+            ok = 0;
+        }
+    }
+    CLOSE(H5Pclose, dcpl);
+    H5Eclear2(H5E_DEFAULT);
+    if (!ok || !(pl->zstd || pl->fletcher))
+        return 0;
+    pl->chunk_rows = cdims[0];
+    if (pl->chunk_rows > DIRECT_MAX_CHUNK / pl->es)
+        return 0;
+    pl->chunk_bytes = (size_t)pl->chunk_rows * pl->es;
+    /* A chunk of one element is not shuffled (HDF5 skips it), nor are 1-byte ones. */
+    if (pl->es == 1 || pl->chunk_rows == 1)
+        pl->shuffle = 0;
+    pl->max_stored = (pl->zstd ? ZSTD_compressBound(pl->chunk_bytes) : pl->chunk_bytes) +
+                     (pl->fletcher ? 4 : 0);
+    return 1;
+}
+
+/* Read rows [start, start+count) of column c directly into dst. 1 done, 0 use H5Dread
+ * instead (nothing reported), < 0 a damaged chunk (error set). */
+static int read_direct(attrib_h5file *f, const attrib_schema *s, size_t c, hid_t dset,
+                       hid_t ftype, hid_t mtype, uint64_t start, uint64_t count, void *dst,
+                       direct_bufs *b)
+{
+    direct_plan pl;
+    if (count == 0 || !direct_plan_of(dset, ftype, mtype, &pl))
+        return 0;
+    const uint64_t cr = pl.chunk_rows, end = start + count;
+    for (uint64_t k = start / cr; k <= (end - 1) / cr; k++) {
+        hsize_t off[1] = {k * cr}, stored = 0;
+        uint32_t mask = 0;
+        if (H5Dget_chunk_storage_size(dset, off, &stored) < 0 || stored == 0 ||
+            stored > pl.max_stored || (!pl.zstd && stored != pl.max_stored)) {
+            H5Eclear2(H5E_DEFAULT);
+            return 0;
+        }
+        unsigned char *raw = grow(&b->raw, &b->raw_cap, (size_t)stored);
+        if (H5Dread_chunk(dset, H5P_DEFAULT, off, &mask, raw) < 0 || mask != 0) {
+            H5Eclear2(H5E_DEFAULT);
+            return 0;
+        }
+        /* rows [lo, hi) of this chunk go to dst rows [lo + k*cr - start, ...) */
+        uint64_t c0 = k * cr, lo = start > c0 ? start - c0 : 0;
+        uint64_t hi = end - c0 < cr ? end - c0 : cr;
+        char *out = (char *)dst + (size_t)(c0 + lo - start) * pl.es;
+        int whole = lo == 0 && hi == cr;
+        size_t n = (size_t)stored;
+        if (pl.fletcher) {
+            if (!attrib_fletcher32_check(raw, n))
+                return attrib_err_set(ATTRIB_EINPUT,
+                                      "%s: cannot read dataset /%s/%s (data error detected by "
+                                      "Fletcher32 checksum in the chunk at row %llu)",
+                                      f->path, s->name, s->cols[c].name, (unsigned long long)c0);
+            n -= 4;
+        }
+        const unsigned char *data = raw;
+        if (pl.zstd) {
+            /* as the filter (src/plugin/h5z_zstd.c): one frame that records its size */
+            unsigned long long sz = ZSTD_getFrameContentSize(raw, n);
+            if (sz != pl.chunk_bytes)
+                return attrib_err_set(ATTRIB_EINPUT,
+                                      "%s: cannot read dataset /%s/%s (damaged zstd frame in the "
+                                      "chunk at row %llu)",
+                                      f->path, s->name, s->cols[c].name, (unsigned long long)c0);
+            void *to = whole && !pl.shuffle ? out : grow(&b->tmp, &b->tmp_cap, pl.chunk_bytes);
+            if (!b->dctx && !(b->dctx = ZSTD_createDCtx()))
+                return attrib_err_set(ATTRIB_ENOMEM, "cannot allocate a zstd decoder");
+            size_t got = ZSTD_decompressDCtx(b->dctx, to, pl.chunk_bytes, raw, n);
+            if (ZSTD_isError(got) || got != pl.chunk_bytes)
+                return attrib_err_set(ATTRIB_EINPUT,
+                                      "%s: cannot read dataset /%s/%s (zstd: %s in the chunk at "
+                                      "row %llu)",
+                                      f->path, s->name, s->cols[c].name,
+                                      ZSTD_isError(got) ? ZSTD_getErrorName(got) : "wrong size",
+                                      (unsigned long long)c0);
+            if (to == out)
+                continue;
+            data = to;
+        } else if (n != pl.chunk_bytes) {
+            return 0;
+        }
+        if (pl.shuffle)
+            attrib_unshuffle_rows(out, data, (size_t)cr, pl.es, (size_t)lo, (size_t)(hi - lo));
+        else
+            memcpy(out, data + (size_t)lo * pl.es, (size_t)(hi - lo) * pl.es);
+    }
+    return 1;
+}
+
 int attrib_h5_read_table(attrib_h5file *f, const attrib_schema *s, uint64_t start, uint64_t count,
                          attrib_table *out)
 {
     attrib_table_init(out, s, 1);
     int rc = 0;
     hid_t dset[ATTRIB_MAX_COLS], ftype[ATTRIB_MAX_COLS];
+    direct_bufs bufs = {0};
     for (size_t c = 0; c < s->ncols; c++)
         dset[c] = ftype[c] = H5I_INVALID_HID;
     /* Open every column first: string widths come from the file and must be set on the
@@ -824,11 +1031,15 @@ int attrib_h5_read_table(attrib_h5file *f, const attrib_schema *s, uint64_t star
         if (rc == 0 && s->cols[c].type == ATTRIB_T_STR)
             out->strw[c] = H5Tget_size(ftype[c]);
     }
-    if (rc == 0)
-        attrib_table_resize(out, count);
+    if (rc == 0) {
+        /* Every row of every column is written below (or the table freed), so the
+         * arrays need not be zeroed first as attrib_table_resize would. */
+        attrib_table_reserve(out, count);
+        out->n = count;
+    }
     for (size_t c = 0; c < s->ncols && rc == 0 && count > 0; c++) {
         const attrib_colspec *cs = &s->cols[c];
-        hid_t mtype, fspace = H5Dget_space(dset[c]), mspace;
+        hid_t mtype, fspace = H5I_INVALID_HID, mspace = H5I_INVALID_HID;
         hsize_t st[1] = {start}, cnt[1] = {count};
         if (cs->type == ATTRIB_T_STR)
             mtype = str_memtype(ftype[c]);
@@ -836,15 +1047,24 @@ int attrib_h5_read_table(attrib_h5file *f, const attrib_schema *s, uint64_t star
             mtype = H5Tcopy(H5T_NATIVE_UINT8);
         else
             mtype = col_type(cs, 0, 0);
-        mspace = H5Screate_simple(1, cnt, NULL);
-        if (mtype < 0 || fspace < 0 || mspace < 0 ||
-            H5Sselect_hyperslab(fspace, H5S_SELECT_SET, st, NULL, cnt, NULL) < 0 ||
-            H5Dread(dset[c], mtype, mspace, fspace, H5P_DEFAULT, out->col[c]) < 0)
-            rc = h5fail(f, ATTRIB_EINPUT, "cannot read dataset /%s/%s", s->name, cs->name);
+        int done = mtype < 0 ? 0
+                             : read_direct(f, s, c, dset[c], ftype[c], mtype, start, count,
+                                           out->col[c], &bufs);
+        if (done < 0) {
+            rc = done;
+        } else if (!done) {
+            fspace = H5Dget_space(dset[c]);
+            mspace = H5Screate_simple(1, cnt, NULL);
+            if (mtype < 0 || fspace < 0 || mspace < 0 ||
+                H5Sselect_hyperslab(fspace, H5S_SELECT_SET, st, NULL, cnt, NULL) < 0 ||
+                H5Dread(dset[c], mtype, mspace, fspace, H5P_DEFAULT, out->col[c]) < 0)
+                rc = h5fail(f, ATTRIB_EINPUT, "cannot read dataset /%s/%s", s->name, cs->name);
+        }
         CLOSE(H5Sclose, mspace);
         CLOSE(H5Sclose, fspace);
         CLOSE(H5Tclose, mtype);
     }
+    direct_bufs_free(&bufs);
     for (size_t c = 0; c < s->ncols; c++) {
         CLOSE(H5Tclose, ftype[c]);
         CLOSE(H5Dclose, dset[c]);

@@ -19,6 +19,15 @@
  * it keeps a corrupt file from making us attempt an absurd allocation. */
 #define ATTRIB_H5Z_ZSTD_MAX_CHUNK ((unsigned long long)0xffffffffu)
 
+/* One compression and one decompression context, kept between calls: ZSTD_compress and
+ * ZSTD_decompress would create and free one per chunk, which at level 3 costs about as
+ * much as compressing a 512 KiB chunk (the match tables are allocated and cleared each
+ * time). The frames are the same bytes either way. HDF5 never runs two filters at once
+ * (a thread-safe build holds its global lock during H5Dread/H5Dwrite; other builds must
+ * not be called from two threads), so plain statics are enough. */
+static ZSTD_CCtx *h5z_zstd_cctx;
+static ZSTD_DCtx *h5z_zstd_dctx;
+
 static size_t h5z_zstd_filter(unsigned flags, size_t cd_nelmts, const unsigned cd_values[],
                               size_t nbytes, size_t *buf_size, void **buf)
 {
@@ -36,7 +45,11 @@ static size_t h5z_zstd_filter(unsigned flags, size_t cd_nelmts, const unsigned c
         out = malloc(alloc);
         if (!out)
             return 0;
-        n = ZSTD_decompress(out, (size_t)sz, *buf, nbytes);
+        if (!h5z_zstd_dctx && !(h5z_zstd_dctx = ZSTD_createDCtx())) {
+            free(out);
+            return 0;
+        }
+        n = ZSTD_decompressDCtx(h5z_zstd_dctx, out, (size_t)sz, *buf, nbytes);
         if (ZSTD_isError(n) || n != sz) {
             free(out);
             return 0;
@@ -52,7 +65,11 @@ static size_t h5z_zstd_filter(unsigned flags, size_t cd_nelmts, const unsigned c
         out = malloc(alloc);
         if (!out)
             return 0;
-        n = ZSTD_compress(out, alloc, *buf, nbytes, level);
+        if (!h5z_zstd_cctx && !(h5z_zstd_cctx = ZSTD_createCCtx())) {
+            free(out);
+            return 0;
+        }
+        n = ZSTD_compressCCtx(h5z_zstd_cctx, out, alloc, *buf, nbytes, level);
         if (ZSTD_isError(n)) {
             free(out);
             return 0;
