@@ -459,9 +459,9 @@ int attrib_cmd_run(int argc, char **argv)
     uint64_t round_rows = 0;
     ATTRIB_TRY_GOTO(rc, check_budget_before_read(&p, &o, nev, ncv, &round_rows), done);
     test_crash(&p, "read"); /* test hook */
+    ri_init = 1; /* run_read_identities clears ri first; on failure done: frees what it read */
     ATTRIB_TRY_GOTO(rc, run_read_identities(&p, in, o.input, ntypes, nev, ncv, round_rows, &ri),
                     done);
-    ri_init = 1;
     ATTRIB_TRY_GOTO(rc, attrib_file_crc32(&p, o.input, &in_crc, &in_size), done);
     tm.read = MPI_Wtime() - t;
     attrib_progress_end(&p, "read", nev + ncv, (nev + ncv) * sizeof(uint64_t),

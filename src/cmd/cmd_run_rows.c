@@ -148,7 +148,7 @@ int run_read_identities(const attrib_par *p, attrib_h5file *in, const char *path
         MPI_Allreduce(MPI_IN_PLACE, ri->cv_hist, ATTRIB_NPARTITIONS, MPI_UINT64_T, MPI_SUM,
                       p->comm) != MPI_SUCCESS)
         rc = attrib_err_set(ATTRIB_EMPI, "MPI_Allreduce of partition counts failed");
-    return rc;
+    return attrib_par_agree(p, rc);
 }
 
 void run_local_counts(const run_input *ri, uint64_t *rows)
@@ -324,9 +324,12 @@ static int send_rows(const attrib_par *p, const wave_layout *L, const table_pass
         rdispl[r] = r * (int)nmine;
     }
     if (MPI_Alltoallv(cnt32, scount, sdispl, MPI_UINT32_T, bc, rcount, rdispl, MPI_UINT32_T,
-                      p->comm) != MPI_SUCCESS) {
+                      p->comm) != MPI_SUCCESS)
+        rc = attrib_err_set(ATTRIB_EMPI, "MPI_Alltoallv of row counts failed");
+    rc = attrib_par_agree(p, rc); /* a rank whose call failed must not leave the others */
+    if (rc) {
         free(bc);
-        return attrib_err_set(ATTRIB_EMPI, "MPI_Alltoallv of row counts failed");
+        return rc;
     }
     uint64_t rtot = 0, off = 0;
     for (int r = 0; r < P; r++) {
@@ -357,9 +360,11 @@ static int send_rows(const attrib_par *p, const wave_layout *L, const table_pass
     free(bc);
     if (MPI_Alltoallv(sendbuf, scount, sdispl, rec, st->rows + st->n * rs, rcount, rdispl, rec,
                       p->comm) != MPI_SUCCESS)
-        return attrib_err_set(ATTRIB_EMPI, "MPI_Alltoallv of rows failed");
-    st->n += rtot;
-    return 0;
+        rc = attrib_err_set(ATTRIB_EMPI, "MPI_Alltoallv of rows failed");
+    rc = attrib_par_agree(p, rc);
+    if (!rc)
+        st->n += rtot;
+    return rc;
 }
 
 static int exchange_table(const attrib_par *p, const run_input *ri, const wave_layout *L,

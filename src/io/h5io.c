@@ -901,6 +901,11 @@ static int direct_plan_of(hid_t dset, hid_t ftype, hid_t mtype, direct_plan *pl)
     hsize_t cdims[2] = {0, 0};
     int ok = dcpl >= 0 && pl->es > 0 && H5Pget_layout(dcpl) == H5D_CHUNKED &&
              H5Pget_chunk(dcpl, 2, cdims) == 1 && cdims[0] > 0;
+    /* Partial edge chunks stored unfiltered (H5D_CHUNK_DONT_FILTER_PARTIAL_CHUNKS) are
+     * not what the decoding below expects: leave such datasets to HDF5. */
+    unsigned copts = 0;
+    ok = ok && H5Pget_chunk_opts(dcpl, &copts) >= 0 &&
+         !(copts & H5D_CHUNK_DONT_FILTER_PARTIAL_CHUNKS);
     int nf = ok ? H5Pget_nfilters(dcpl) : -1, stage = 0;
     ok = ok && nf > 0;
     for (int i = 0; ok && i < nf; i++) {
