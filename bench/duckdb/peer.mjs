@@ -146,6 +146,35 @@ async function main() {
       WHEN pos = 1 THEN pfirst WHEN pos = n THEN plast
       WHEN pfirst + plast >= 1 THEN 0.0
       ELSE (1.0 - pfirst - plast) / (n - 2) END`;
+  // When every advertiser's model is last_touch or first_touch, one credit row per
+  // conversion: an aggregate per conversion (count, arg_max/arg_min of (ts, event_id))
+  // instead of numbering every candidate with window functions.
+  const lfOnly = models.size > 0 && [...models].every((m) => m === 'last_touch' || m === 'first_touch');
+  const TOUCH = "{'e': event_id, 'c': campaign_id, 'k': kind, 't': touch_ts, 'r': rule_version}";
+  const lastFirstCredits = `CREATE OR REPLACE TEMP TABLE credits AS
+       WITH p AS (
+         SELECT x.*, a.model, a.prio
+         FROM cand x JOIN adv_rules a ON a.advertiser_id = x.advertiser_id AND x.conv_ts >= a.vfrom AND x.conv_ts < a.vto
+       ), g AS (
+         SELECT conversion_id, advertiser_id, identity, any_value(conv_ts) AS conv_ts, any_value(value) AS value,
+                any_value(model) AS model, bool_or(prio AND kind = 'engagement') AS eng_only,
+                count(*) AS n_all, count(*) FILTER (WHERE kind = 'engagement') AS n_eng,
+                arg_max(${TOUCH}, (touch_ts, event_id)) AS last_all,
+                arg_max(${TOUCH}, (touch_ts, event_id)) FILTER (WHERE kind = 'engagement') AS last_eng,
+                arg_min(${TOUCH}, (touch_ts, event_id)) AS first_all,
+                arg_min(${TOUCH}, (touch_ts, event_id)) FILTER (WHERE kind = 'engagement') AS first_eng
+         FROM p GROUP BY conversion_id, advertiser_id, identity
+       ), s AS (
+         SELECT g.*, CASE WHEN eng_only THEN n_eng ELSE n_all END AS n,
+                CASE WHEN model = 'last_touch' THEN (CASE WHEN eng_only THEN last_eng ELSE last_all END)
+                     ELSE (CASE WHEN eng_only THEN first_eng ELSE first_all END) END AS t
+         FROM g
+       )
+       SELECT conversion_id, advertiser_id, identity, conv_ts, value, t.e AS event_id, t.c AS campaign_id,
+              t.k AS kind, t.t AS touch_ts,
+              (CASE WHEN model = 'last_touch' THEN n ELSE 1 END)::UINTEGER AS position, n::UINTEGER AS path_length,
+              1.0::DOUBLE AS credit, 1.0::DOUBLE * value AS credited_value, t.r AS rule_version
+       FROM s`;
   const creditExpr = `CASE model
       WHEN 'last_touch' THEN CASE WHEN pos = n THEN 1.0 ELSE 0.0 END
       WHEN 'first_touch' THEN CASE WHEN pos = 1 THEN 1.0 ELSE 0.0 END
@@ -210,7 +239,7 @@ async function main() {
        WHERE x.conv_ts - x.touch_ts <= CASE x.kind WHEN 'impression' THEN r.lb_imp WHEN 'engagement' THEN r.lb_eng ELSE r.lb_nur END
          AND (r.all_types OR list_contains(r.types, x.type))`,
     // SPEC 4.3 engagement priority, 4.4 order, 4.5 models
-    `CREATE OR REPLACE TEMP TABLE credits AS
+    lfOnly ? lastFirstCredits : `CREATE OR REPLACE TEMP TABLE credits AS
        WITH p AS (
          SELECT x.*, a.model, a.half_life, a.pfirst, a.plast
          FROM cand x JOIN adv_rules a ON a.advertiser_id = x.advertiser_id AND x.conv_ts >= a.vfrom AND x.conv_ts < a.vto

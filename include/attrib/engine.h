@@ -32,6 +32,24 @@ typedef __int128 attrib_fx;
 attrib_fx attrib_fx_from_double(double x, int shift);
 double attrib_fx_to_double(attrib_fx v, int shift);
 
+/* attrib_fx_from_double inlined for hot paths (scale = 2^shift): the same value for every
+ * input (tests/unit/test_engine.c checks). Below 2^52 in magnitude, adding and
+ * subtracting 2^52 rounds to the nearest integer, ties to even, as nearbyint does in the
+ * default rounding mode (baseline x86-64 has no rounding instruction, so nearbyint is a
+ * library call); from 2^52 to 2^64 a double is an integer already; anything else (NaN,
+ * huge) takes the full function. */
+static inline attrib_fx attrib_fx_from_double_fast(double x, double scale, int shift)
+{
+    double v = x * scale;
+    if (v > -0x1p52 && v < 0x1p52) {
+        v = v >= 0 ? (v + 0x1p52) - 0x1p52 : (v - 0x1p52) + 0x1p52;
+        return (attrib_fx)(int64_t)v;
+    }
+    if (v >= 0x1p52 && v < 0x1p64)
+        return (attrib_fx)(uint64_t)v;
+    return attrib_fx_from_double(x, shift);
+}
+
 /* Dense per-campaign accumulator fields (index = campaign index * ACC_C_N + field). */
 enum {
     ACC_C_IMPRESSIONS, ACC_C_ENGAGEMENTS, ACC_C_NURTURES, /* touches with ts in period */
@@ -147,6 +165,14 @@ int attrib_engine_open(const attrib_engine_cfg *cfg, attrib_table *credits, attr
  * largest call, kept for the next. */
 void attrib_engine_feed(attrib_engine *e, attrib_ev_rec *ev, size_t ne, attrib_cv_rec *cv,
                         size_t nc);
+/* The same for rows given as pieces (e.g. what each source rank sent for a partition):
+ * grouped into the engine's own buffers, the pieces are only read. */
+typedef struct attrib_piece {
+    const void *rows; /* attrib_ev_rec or attrib_cv_rec */
+    size_t n;
+} attrib_piece;
+void attrib_engine_feed_pieces(attrib_engine *e, const attrib_piece *ev, size_t nev_pieces,
+                               const attrib_piece *cv, size_t ncv_pieces);
 /* Add the per-advertiser counters to the accumulator, finish its sparse maps, free. */
 void attrib_engine_close(attrib_engine *e);
 

@@ -535,6 +535,21 @@ static char *gather_part(run_store *s, gather *g, uint32_t j, uint64_t *n_out)
     return g->buf;
 }
 
+/* The non-empty pieces of this rank's j-th partition, one per block; advances cur. */
+static size_t pieces_of(const run_store *s, uint64_t *cur, uint32_t j, attrib_piece *out)
+{
+    size_t k = 0;
+    for (size_t b = 0; b < s->nblk; b++) {
+        const uint32_t c = s->cnt[b * s->nmine + j];
+        if (c) {
+            out[k].rows = s->rows + cur[b] * s->recsize;
+            out[k++].n = c;
+            cur[b] += c;
+        }
+    }
+    return k;
+}
+
 /* attrib run --explain: the per-conversion counts take tables. */
 static int explain_part(const attrib_engine_cfg *cfg, size_t ntypes, const attrib_ev_rec *ev,
                         size_t ne, const attrib_cv_rec *cv, size_t nc, attrib_table *xconv)
@@ -576,15 +591,24 @@ int run_match_wave(run_store *ev, run_store *cv, attrib_engine *e,
         memcpy(ge.cur, ev->base, ev->nblk * sizeof(uint64_t));
     if (cv->nblk)
         memcpy(gc.cur, cv->base, cv->nblk * sizeof(uint64_t));
+    attrib_piece *pe = attrib_xmalloc((ev->nblk ? ev->nblk : 1) * sizeof *pe);
+    attrib_piece *pc = attrib_xmalloc((cv->nblk ? cv->nblk : 1) * sizeof *pc);
     for (uint32_t j = 0; j < ev->nmine && rc == 0; j++) {
-        uint64_t ne, nc;
-        attrib_ev_rec *er = (attrib_ev_rec *)gather_part(ev, &ge, j, &ne);
-        attrib_cv_rec *cr = (attrib_cv_rec *)gather_part(cv, &gc, j, &nc);
-        if (xconv)
+        if (xconv) { /* explain's counts take contiguous tables: gather */
+            uint64_t ne, nc;
+            attrib_ev_rec *er = (attrib_ev_rec *)gather_part(ev, &ge, j, &ne);
+            attrib_cv_rec *cr = (attrib_cv_rec *)gather_part(cv, &gc, j, &nc);
             rc = explain_part(cfg, ntypes, er, (size_t)ne, cr, (size_t)nc, xconv);
-        if (!rc)
-            attrib_engine_feed(e, ne ? er : NULL, (size_t)ne, nc ? cr : NULL, (size_t)nc);
+            if (!rc)
+                attrib_engine_feed(e, ne ? er : NULL, (size_t)ne, nc ? cr : NULL, (size_t)nc);
+            continue;
+        }
+        /* The engine reads the partition's pieces where they arrived: no gathering copy. */
+        size_t npe = pieces_of(ev, ge.cur, j, pe), npc = pieces_of(cv, gc.cur, j, pc);
+        attrib_engine_feed_pieces(e, pe, npe, pc, npc);
     }
+    free(pe);
+    free(pc);
     free(ge.cur);
     free(ge.buf);
     free(gc.cur);

@@ -111,6 +111,9 @@ DEFINE_MSORT(sort_t_match, ltouch, T_MATCH_LESS)
 DEFINE_MSORT(sort_c_dedup, lconv, C_DEDUP_LESS)
 DEFINE_MSORT(sort_c_match, lconv, C_MATCH_LESS)
 
+#define FX_CREDIT(x) attrib_fx_from_double_fast((x), 0x1p64, ATTRIB_FX_CREDIT_SHIFT)
+#define FX_MONEY(x) attrib_fx_from_double_fast((x), 0x1p52, ATTRIB_FX_MONEY_SHIFT)
+
 /* Doubles as integers in IEEE total order, so that "smallest cost/value" is defined for
  * every bit pattern and two rows are exact copies iff their keys are equal. */
 static uint64_t double_key(double d)
@@ -258,9 +261,9 @@ struct attrib_engine {
     uint64_t *hkey, *hstamp, hgen;
     size_t hcap;
     /* partition scratch: the other half of the identity radix sort */
-    attrib_ev_rec *evtmp;
+    attrib_ev_rec *evtmp, *evbuf; /* evbuf: grouped rows fed as pieces (both evtmp_cap) */
     size_t evtmp_cap;
-    attrib_cv_rec *cvtmp;
+    attrib_cv_rec *cvtmp, *cvbuf;
     size_t cvtmp_cap;
 
     uint64_t ident_serial, group_serial, conv_serial;
@@ -429,14 +432,13 @@ static void attribute(engine *e, uint64_t identity, const lconv *c, const ltouch
         ATTRIB_COL(cr, CR_CREDITED_VALUE, double)[r] = cvalue;
         ATTRIB_COL(cr, CR_RULE_VERSION, uint32_t)[r] = e->pair_ver[tt->pid];
 
-        const attrib_fx fcredit = attrib_fx_from_double(credit, ATTRIB_FX_CREDIT_SHIFT);
-        const attrib_fx fvalue = attrib_fx_from_double(cvalue, ATTRIB_FX_MONEY_SHIFT);
+        const attrib_fx fcredit = FX_CREDIT(credit);
+        const attrib_fx fvalue = FX_MONEY(cvalue);
         attrib_fx *a = e->acc->camp + (size_t)tt->camp * ACC_C_N;
         a[ACC_C_CONVERSIONS] += fcredit;
         a[ACC_C_VALUE] += fvalue;
         a[ACC_C_CREDITED_TOUCHES] += 1;
-        a[ACC_C_TTC] += attrib_fx_from_double(credit * ((double)e->age[i] / 1000.0),
-                                              ATTRIB_FX_MONEY_SHIFT);
+        a[ACC_C_TTC] += FX_MONEY(credit * ((double)e->age[i] / 1000.0));
         dv[ACC_D_CONVERSIONS] = fcredit;
         dv[ACC_D_VALUE] = fvalue;
         attrib_sparse_add(&e->acc->daily, day_key(tt->camp, c->ts), dv);
@@ -686,7 +688,7 @@ static void process_identity(engine *e, const attrib_ev_rec *ev, size_t ne,
         if (k->ts >= e->from && k->ts < e->to) {
             attrib_fx *a = e->acc->camp + (size_t)k->camp * ACC_C_N;
             a[ACC_C_IMPRESSIONS + k->kind] += 1;
-            a[ACC_C_COST] += attrib_fx_from_double(k->cost, ATTRIB_FX_MONEY_SHIFT);
+            a[ACC_C_COST] += FX_MONEY(k->cost);
             if (e->reach_stamp[k->camp] != e->ident_serial) {
                 e->reach_stamp[k->camp] = e->ident_serial;
                 a[ACC_C_REACH] += 1;
@@ -738,6 +740,19 @@ static void process_identity(engine *e, const attrib_ev_rec *ev, size_t ne,
             for (size_t i = 0; i < nt; i++)
                 if (t[i].advid == a0)
                     t[k++] = t[i];
+        } else if (nadv <= 8) {
+            uint32_t set[8];
+            size_t m = 0;
+            for (size_t i = 0; i < nc; i++)
+                if (i == 0 || c[i].advid != c[i - 1].advid)
+                    set[m++] = c[i].advid;
+            for (size_t i = 0; i < nt; i++) {
+                int in = 0;
+                for (size_t j = 0; j < m; j++)
+                    in |= t[i].advid == set[j];
+                if (in)
+                    t[k++] = t[i];
+            }
         } else {
             for (size_t i = 0; i < nt; i++) {
                 size_t lo = 0, hi = nc; /* is t[i].advid among the conversions'? */
@@ -804,6 +819,8 @@ static void engine_free(engine *e)
     free(e->share);
     free(e->evtmp);
     free(e->cvtmp);
+    free(e->evbuf);
+    free(e->cvbuf);
     free(e->ridx);
     free(e->ridx2);
     free(e->hkey);
@@ -865,18 +882,30 @@ int attrib_engine_open(const attrib_engine_cfg *cfg, attrib_table *credits, attr
 DEFINE_MSORT(sort_ev_id, attrib_ev_rec, ID_LESS)
 DEFINE_MSORT(sort_cv_id, attrib_cv_rec, ID_LESS)
 
+/* NAME(src, np, out, tmp): the n rows of pieces src[0..np) grouped into out[0..n) (out
+ * may be the only piece's own rows: the first pass reads everything before the second
+ * writes); tmp has room for n. */
 #define DEFINE_GROUP_BY_ID(NAME, T, MSORT)                                                     \
-    static void NAME(T *a, size_t n, T *tmp)                                                   \
+    static void NAME(const attrib_piece *src, size_t np, size_t n, T *out, T *tmp)            \
     {                                                                                          \
         if (n < 64) {                                                                          \
+            size_t k = 0;                                                                      \
+            for (size_t p = 0; p < np; p++) {                                                  \
+                if ((const T *)src[p].rows != out + k && src[p].n)                             \
+                    memmove(out + k, src[p].rows, src[p].n * sizeof(T));                       \
+                k += src[p].n;                                                                 \
+            }                                                                                  \
             if (n > 1)                                                                         \
-                MSORT(a, n, tmp);                                                              \
+                MSORT(out, n, tmp);                                                            \
             return;                                                                            \
         }                                                                                      \
         uint32_t c0[256] = {0}, c1[256] = {0};                                                 \
-        for (size_t i = 0; i < n; i++) {                                                       \
-            c0[a[i].identity & 0xff]++;                                                        \
-            c1[(a[i].identity >> 8) & 0xff]++;                                                 \
+        for (size_t p = 0; p < np; p++) {                                                      \
+            const T *a = src[p].rows;                                                          \
+            for (size_t i = 0; i < src[p].n; i++) {                                            \
+                c0[a[i].identity & 0xff]++;                                                    \
+                c1[(a[i].identity >> 8) & 0xff]++;                                             \
+            }                                                                                  \
         }                                                                                      \
         uint32_t s0 = 0, s1 = 0;                                                               \
         for (int k = 0; k < 256; k++) {                                                        \
@@ -886,42 +915,55 @@ DEFINE_MSORT(sort_cv_id, attrib_cv_rec, ID_LESS)
             s0 += x0;                                                                          \
             s1 += x1;                                                                          \
         }                                                                                      \
+        for (size_t p = 0; p < np; p++) {                                                      \
+            const T *a = src[p].rows;                                                          \
+            for (size_t i = 0; i < src[p].n; i++)                                              \
+                tmp[c0[a[i].identity & 0xff]++] = a[i];                                        \
+        }                                                                                      \
         for (size_t i = 0; i < n; i++)                                                         \
-            tmp[c0[a[i].identity & 0xff]++] = a[i];                                            \
-        for (size_t i = 0; i < n; i++)                                                         \
-            a[c1[(tmp[i].identity >> 8) & 0xff]++] = tmp[i];                                   \
+            out[c1[(tmp[i].identity >> 8) & 0xff]++] = tmp[i];                                 \
         for (size_t i = 0; i < n;) {                                                           \
-            const uint64_t lo = a[i].identity & 0xffff;                                        \
+            const uint64_t lo = out[i].identity & 0xffff;                                      \
             size_t j = i + 1;                                                                  \
             int mixed = 0;                                                                     \
-            while (j < n && (a[j].identity & 0xffff) == lo) {                                  \
-                mixed |= a[j].identity != a[i].identity;                                       \
+            while (j < n && (out[j].identity & 0xffff) == lo) {                                \
+                mixed |= out[j].identity != out[i].identity;                                   \
                 j++;                                                                           \
             }                                                                                  \
             if (mixed)                                                                         \
-                MSORT(a + i, j - i, tmp);                                                      \
+                MSORT(out + i, j - i, tmp);                                                    \
             i = j;                                                                             \
         }                                                                                      \
     }
 DEFINE_GROUP_BY_ID(group_ev_by_id, attrib_ev_rec, sort_ev_id)
 DEFINE_GROUP_BY_ID(group_cv_by_id, attrib_cv_rec, sort_cv_id)
 
-void attrib_engine_feed(attrib_engine *e, attrib_ev_rec *ev, size_t ne, attrib_cv_rec *cv,
-                        size_t nc)
+static void grow_rec_bufs(attrib_engine *e, size_t ne, size_t nc, int own)
 {
     if (ne > e->evtmp_cap) {
         free(e->evtmp);
+        free(e->evbuf);
         e->evtmp_cap = ne + ne / 4;
         e->evtmp = attrib_xmalloc(e->evtmp_cap * sizeof *e->evtmp);
+        e->evbuf = NULL;
     }
+    if (own && !e->evbuf)
+        e->evbuf = attrib_xmalloc((e->evtmp_cap ? e->evtmp_cap : 1) * sizeof *e->evbuf);
     if (nc > e->cvtmp_cap) {
         free(e->cvtmp);
+        free(e->cvbuf);
         e->cvtmp_cap = nc + nc / 4;
         e->cvtmp = attrib_xmalloc(e->cvtmp_cap * sizeof *e->cvtmp);
+        e->cvbuf = NULL;
     }
-    group_ev_by_id(ev, ne, e->evtmp);
-    group_cv_by_id(cv, nc, e->cvtmp);
-    /* Both sides are in GKEY order (low 16 bits, then the whole identity). */
+    if (own && !e->cvbuf)
+        e->cvbuf = attrib_xmalloc((e->cvtmp_cap ? e->cvtmp_cap : 1) * sizeof *e->cvbuf);
+}
+
+/* Both sides in GKEY order (low 16 bits, then the whole identity): one identity at a time. */
+static void feed_grouped(attrib_engine *e, const attrib_ev_rec *ev, size_t ne,
+                         const attrib_cv_rec *cv, size_t nc)
+{
     size_t i = 0, j = 0;
     while (i < ne || j < nc) {
         uint64_t id;
@@ -939,6 +981,34 @@ void attrib_engine_feed(attrib_engine *e, attrib_ev_rec *ev, size_t ne, attrib_c
         i = ie;
         j = je;
     }
+}
+
+void attrib_engine_feed(attrib_engine *e, attrib_ev_rec *ev, size_t ne, attrib_cv_rec *cv,
+                        size_t nc)
+{
+    grow_rec_bufs(e, ne, nc, 0);
+    const attrib_piece pe = {ev, ne}, pc = {cv, nc};
+    if (ne)
+        group_ev_by_id(&pe, 1, ne, ev, e->evtmp);
+    if (nc)
+        group_cv_by_id(&pc, 1, nc, cv, e->cvtmp);
+    feed_grouped(e, ev, ne, cv, nc);
+}
+
+void attrib_engine_feed_pieces(attrib_engine *e, const attrib_piece *ev, size_t nevp,
+                               const attrib_piece *cv, size_t ncvp)
+{
+    size_t ne = 0, nc = 0;
+    for (size_t p = 0; p < nevp; p++)
+        ne += ev[p].n;
+    for (size_t p = 0; p < ncvp; p++)
+        nc += cv[p].n;
+    grow_rec_bufs(e, ne, nc, 1);
+    if (ne)
+        group_ev_by_id(ev, nevp, ne, e->evbuf, e->evtmp);
+    if (nc)
+        group_cv_by_id(cv, ncvp, nc, e->cvbuf, e->cvtmp);
+    feed_grouped(e, e->evbuf, ne, e->cvbuf, nc);
 }
 
 void attrib_engine_close(attrib_engine *e)

@@ -115,6 +115,10 @@ check example_linear_period "$ATTRIB_SRC/conf/example.rules.cfg" --model linear 
 check versions "$W/versions.rules.cfg"
 PEER_PATH=rank check versions_first_touch_rank "$W/versions.rules.cfg" --model first_touch --from 2026-10-03 --to 2026-10-28
 check versions_u_shaped "$W/versions.rules.cfg" --model u_shaped --from 2026-10-10
+# Only last/first touch in force: the peer's pair path aggregates per conversion instead
+# of numbering candidates (bench/README.md); both models, with and without priority.
+PEER_PATH=pairs check example_last_touch_pairs "$ATTRIB_SRC/conf/example.rules.cfg" --model last_touch
+PEER_PATH=pairs check versions_first_touch_pairs "$W/versions.rules.cfg" --model first_touch --from 2026-10-03
 
 if [ "$fail" -ne 0 ]; then
     echo "peer_duckdb: FAILED"

@@ -1091,6 +1091,37 @@ static int bench(size_t nt, size_t nc, size_t nident, const char *model)
     return rc != 0;
 }
 
+/* attrib_fx_from_double_fast gives attrib_fx_from_double's value for every input. */
+static void test_fx_fast(void)
+{
+    const double edge[] = {0.0, -0.0, 0.5, 1.5, 2.5, -0.5, -1.5, 0x1p-53, 0x1p-52, 0x1p-12, 1.0,
+                           49.9, 0.1, -0.1, 0x1p52, 0x1p52 - 0.5, -0x1p52 + 0.5, 0x1p63, 0x1p64,
+                           0x1p64 - 2048, -0x1p63, 1e300, -1e300, NAN, INFINITY, -INFINITY,
+                           0.49999999999999994, 4503599627370495.5, -4503599627370495.5};
+    const int shifts[] = {ATTRIB_FX_CREDIT_SHIFT, ATTRIB_FX_MONEY_SHIFT, 0};
+    const double scales[] = {0x1p64, 0x1p52, 1.0};
+    int bad = 0;
+    for (int k = 0; k < 3; k++) {
+        for (size_t i = 0; i < sizeof edge / sizeof *edge; i++)
+            bad += attrib_fx_from_double_fast(edge[i], scales[k], shifts[k]) !=
+                   attrib_fx_from_double(edge[i], shifts[k]);
+        uint64_t st = 88172645463325252ULL;
+        for (int i = 0; i < 200000; i++) {
+            st ^= st << 13, st ^= st >> 7, st ^= st << 17;
+            double x;
+            if (i % 3 == 0) {
+                memcpy(&x, &st, sizeof x); /* any bit pattern */
+            } else {
+                x = (double)(st >> 11) * 0x1p-53 * (i % 2 ? 1.0 : -1.0); /* [0, 1) and money-like */
+                if (i % 5 == 0)
+                    x *= 1e6;
+            }
+            bad += attrib_fx_from_double_fast(x, scales[k], shifts[k]) != attrib_fx_from_double(x, shifts[k]);
+        }
+    }
+    CHECK(bad == 0, "%d values differ between attrib_fx_from_double_fast and attrib_fx_from_double", bad);
+}
+
 int main(int argc, char **argv)
 {
     if (argc >= 4 && strcmp(argv[1], "--bench") == 0) {
@@ -1100,6 +1131,7 @@ int main(int argc, char **argv)
     }
     test_acc();
     test_windows();
+    test_fx_fast();
     test_priority();
     test_exclusions();
     test_versions();
