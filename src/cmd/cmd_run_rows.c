@@ -295,8 +295,7 @@ static void pack_round(const table_pass *tp, const attrib_table *t, size_t r0, c
 static int send_rows(const attrib_par *p, const wave_layout *L, const table_pass *tp,
                      const attrib_table *t, size_t lo, size_t hi, const uint64_t *ids,
                      int32_t *slot, uint64_t *cnt, uint32_t *cnt32, uint64_t *cursor, char *sendbuf,
-                     int *scount, int *sdispl, int *rcount, int *rdispl, MPI_Datatype rec,
-                     run_wave_times *tm)
+                     int *scount, int *sdispl, int *rcount, int *rdispl, MPI_Datatype rec)
 {
     run_store *st = tp->st;
     const size_t rs = st->recsize;
@@ -313,8 +312,6 @@ static int send_rows(const attrib_par *p, const wave_layout *L, const table_pass
     }
     if (hi > lo)
         pack_round(tp, t, lo, ids + lo, hi - lo, slot, cursor, sendbuf);
-    tm->sent_rows += tot;
-    tm->sent_bytes += tot * rs;
     /* The per-slot counts first: rank r gets ours for its slots. */
     uint32_t *bc = attrib_xmalloc(((size_t)P * nmine + 1) * sizeof *bc);
     for (int r = 0; r < P; r++) {
@@ -368,7 +365,7 @@ static int send_rows(const attrib_par *p, const wave_layout *L, const table_pass
 }
 
 static int exchange_table(const attrib_par *p, const run_input *ri, const wave_layout *L,
-                          const table_pass *tp, run_wave_times *tm)
+                          const table_pass *tp, double *read_s)
 {
     run_store *st = tp->st;
     const size_t rs = st->recsize;
@@ -400,7 +397,7 @@ static int exchange_table(const attrib_par *p, const run_input *ri, const wave_l
             if (!rc)
                 rc = tp->is_events ? check_events(ri, &t, a) : check_conversions(ri, &t, a);
         }
-        tm->read += MPI_Wtime() - t0;
+        *read_s += MPI_Wtime() - t0;
         rc = attrib_par_agree(p, rc);
         if (rc) {
             attrib_table_free(&t);
@@ -426,7 +423,6 @@ static int exchange_table(const attrib_par *p, const run_input *ri, const wave_l
                 bc[j] = (uint32_t)cnt[j];
             pack_round(tp, &t, 0, ids, n, slot, cursor, st->rows);
             st->n += tot;
-            tm->sent_rows += tot;
             attrib_table_free(&t);
             continue;
         }
@@ -436,7 +432,7 @@ static int exchange_table(const attrib_par *p, const run_input *ri, const wave_l
             const size_t s1 = (size_t)(s0 + SEND_ROWS < tp->round ? s0 + SEND_ROWS : tp->round);
             const size_t lo = s0 < n ? (size_t)s0 : n, hi = s1 < n ? s1 : n;
             rc = send_rows(p, L, tp, &t, lo, hi, ids, slot, cnt, cnt32, cursor, sendbuf, scount, sdispl,
-                           rcount, rdispl, rec, tm);
+                           rcount, rdispl, rec);
         }
         attrib_table_free(&t);
     }
@@ -455,7 +451,7 @@ static int exchange_table(const attrib_par *p, const run_input *ri, const wave_l
 
 int run_exchange_wave(const attrib_par *p, run_input *ri, const attrib_plan *plan,
                       const uint16_t *wave_of_part, int w, run_store *ev, run_store *cv,
-                      run_wave_times *tm)
+                      double *read_s)
 {
     wave_layout L;
     layout_build(p, plan, wave_of_part, w, &L);
@@ -472,14 +468,12 @@ int run_exchange_wave(const attrib_par *p, run_input *ri, const attrib_plan *pla
         }
     ev->rows = attrib_xmalloc((size_t)(ev->cap ? ev->cap : 1) * ev->recsize);
     cv->rows = attrib_xmalloc((size_t)(cv->cap ? cv->cap : 1) * cv->recsize);
-    double t0 = MPI_Wtime(), r0 = tm->read;
     table_pass te = {&ev_rest, ri->eid, ri->e0, ri->e1, ri->ev_rounds, ri->ev_round, 1, ev};
     table_pass tc = {&cv_rest, ri->cid, ri->c0, ri->c1, ri->cv_rounds, ri->cv_round, 0, cv};
-    int rc = exchange_table(p, ri, &L, &te, tm);
+    int rc = exchange_table(p, ri, &L, &te, read_s);
     if (!rc)
-        rc = exchange_table(p, ri, &L, &tc, tm);
+        rc = exchange_table(p, ri, &L, &tc, read_s);
     rc = attrib_par_agree(p, rc);
-    tm->exchange += (MPI_Wtime() - t0) - (tm->read - r0);
     if (!rc && (ev->n != ev->cap || cv->n != cv->cap))
         rc = attrib_err_set(ATTRIB_EINTERNAL, "run: rank %d received %llu + %llu rows, the plan "
                                               "counted %llu + %llu",

@@ -37,11 +37,6 @@ typedef struct run_store {
     size_t nblk, blkcap;
 } run_store;
 
-typedef struct run_wave_times {
-    double read, exchange, match; /* seconds, accumulated */
-    uint64_t sent_rows, sent_bytes;
-} run_wave_times;
-
 /* Collective. Slabs, round size, and the identity columns of this rank's slabs; then the
  * global per-partition row counts (ri->ev_hist, ri->cv_hist). `round_rows` = 0 for the
  * default (the files' chunk size, 2^20). */
@@ -53,10 +48,11 @@ void run_local_counts(const run_input *ri, uint64_t *rows);
 
 /* Collective. Read the slab again round by round (the columns other than identity),
  * check the input contract, pack the rows of wave w's partitions into records and send
- * them to their owners; fill the stores (events, conversions) of this rank. */
+ * them to their owners; fill the stores (events, conversions) of this rank. Adds the
+ * seconds spent reading the input to *read_s. */
 int run_exchange_wave(const attrib_par *p, run_input *ri, const attrib_plan *plan,
                       const uint16_t *wave_of_part, int w, run_store *ev, run_store *cv,
-                      run_wave_times *tm);
+                      double *read_s);
 /* Local. Feed the engine partition by partition from the stores (freed on return);
  * with xconv != NULL also append the /explain/conversion rows (attrib run --explain). */
 int run_match_wave(run_store *ev, run_store *cv, attrib_engine *e,

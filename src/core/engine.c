@@ -1080,7 +1080,7 @@ void attrib_pack_conversions(const attrib_cv_cols *c, size_t n, const int32_t *s
     }
 }
 
-attrib_ev_cols attrib_ev_cols_of(const attrib_table *t, size_t r0)
+static attrib_ev_cols ev_cols_of(const attrib_table *t, size_t r0)
 {
     assert(t->schema == &attrib_schema_events);
     attrib_ev_cols c = {
@@ -1090,7 +1090,7 @@ attrib_ev_cols attrib_ev_cols_of(const attrib_table *t, size_t r0)
     return c;
 }
 
-attrib_cv_cols attrib_cv_cols_of(const attrib_table *t, size_t r0)
+static attrib_cv_cols cv_cols_of(const attrib_table *t, size_t r0)
 {
     assert(t->schema == &attrib_schema_conversions);
     attrib_cv_cols c = {
@@ -1142,7 +1142,7 @@ int attrib_engine_run(const attrib_engine_cfg *cfg, attrib_table *events,
     attrib_ev_rec *er = attrib_xmalloc((ne ? ne : 1) * sizeof *er);
     attrib_cv_rec *cr = attrib_xmalloc((nc ? nc : 1) * sizeof *cr);
     if (ne) {
-        attrib_ev_cols c = attrib_ev_cols_of(events, 0);
+        attrib_ev_cols c = ev_cols_of(events, 0);
         attrib_pack_slots(c.identity, ne, slot_of_part, slot, ecnt + 1);
         for (int q = 0; q < ATTRIB_NPARTITIONS; q++)
             ecnt[q + 1] += ecnt[q]; /* ecnt[q] = where partition q starts */
@@ -1151,7 +1151,7 @@ int attrib_engine_run(const attrib_engine_cfg *cfg, attrib_table *events,
         attrib_pack_events(&c, ne, slot, cur, er);
     }
     if (nc) {
-        attrib_cv_cols c = attrib_cv_cols_of(conversions, 0);
+        attrib_cv_cols c = cv_cols_of(conversions, 0);
         attrib_pack_slots(c.identity, nc, slot_of_part, slot, ccnt + 1);
         for (int q = 0; q < ATTRIB_NPARTITIONS; q++)
             ccnt[q + 1] += ccnt[q];

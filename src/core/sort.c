@@ -12,12 +12,16 @@
 /* Below this many rows the histograms cost more than the whole sort. */
 #define SMALL_SORT 48
 
-static int lex_less(size_t nkeys, const uint64_t *const *keys, uint32_t a, uint32_t b)
+void attrib_lex_merge(const uint32_t *src, size_t s, size_t m, size_t e, uint32_t *dst,
+                      size_t nkeys, const uint64_t *const *keys)
 {
-    for (size_t k = 0; k < nkeys; k++)
-        if (keys[k][a] != keys[k][b])
-            return keys[k][a] < keys[k][b];
-    return 0;
+    size_t i = s, j = m, k = s;
+    while (i < m && j < e)
+        dst[k++] = attrib_lex_less(nkeys, keys, src[j], src[i]) ? src[j++] : src[i++];
+    while (i < m)
+        dst[k++] = src[i++];
+    while (j < e)
+        dst[k++] = src[j++];
 }
 
 static void insertion_rows(uint32_t *rows, size_t n, size_t nkeys, const uint64_t *const *keys)
@@ -26,7 +30,7 @@ static void insertion_rows(uint32_t *rows, size_t n, size_t nkeys, const uint64_
     for (size_t i = 1; i < n; i++) {
         uint32_t x = rows[i];
         size_t j = i;
-        while (j > 0 && lex_less(nkeys, keys, x, rows[j - 1])) {
+        while (j > 0 && attrib_lex_less(nkeys, keys, x, rows[j - 1])) {
             rows[j] = rows[j - 1];
             j--;
         }
@@ -48,13 +52,7 @@ static void merge_rows(uint32_t *rows, size_t n, size_t nkeys, const uint64_t *c
     for (size_t w = SMALL_SORT; w < n; w *= 2) {
         for (size_t s = 0; s < n; s += 2 * w) {
             size_t m = s + w < n ? s + w : n, e = s + 2 * w < n ? s + 2 * w : n;
-            size_t i = s, j = m, k = s;
-            while (i < m && j < e)
-                dst[k++] = lex_less(nkeys, keys, src[j], src[i]) ? src[j++] : src[i++];
-            while (i < m)
-                dst[k++] = src[i++];
-            while (j < e)
-                dst[k++] = src[j++];
+            attrib_lex_merge(src, s, m, e, dst, nkeys, keys);
         }
         uint32_t *t = src;
         src = dst;

@@ -56,14 +56,6 @@ void attrib_table_sort_perm(const attrib_table *t, const int *key_cols, size_t n
     free(keys);
 }
 
-static int keys_less(const uint64_t *const *keys, size_t nkeys, size_t a, size_t b)
-{
-    for (size_t k = 0; k < nkeys; k++)
-        if (keys[k][a] != keys[k][b])
-            return keys[k][a] < keys[k][b];
-    return 0;
-}
-
 /* After the exchange a rank holds a few sorted runs (one per source and round): merge
  * them (stable, bottom-up over the runs) instead of sorting again. Returns 0 when the
  * rows are not made of at most 64 runs, leaving t unchanged. */
@@ -76,7 +68,7 @@ static int merge_runs(attrib_table *t, const int *key_cols, size_t nkeys)
     size_t bnd[66], nb = 0; /* run starts, then n */
     bnd[nb++] = 0;
     for (size_t i = 1; i < n && nb <= 64; i++)
-        if (keys_less((const uint64_t *const *)keys, nkeys, i, i - 1))
+        if (attrib_lex_less(nkeys, (const uint64_t *const *)keys, (uint32_t)i, (uint32_t)(i - 1)))
             bnd[nb++] = i;
     int ok = nb <= 64;
     if (ok && nb > 1) {
@@ -90,13 +82,7 @@ static int merge_runs(attrib_table *t, const int *key_cols, size_t nkeys)
             for (size_t r = 0; r < runs; r += 2) {
                 const size_t s0 = bnd[r], m = r + 1 < runs ? bnd[r + 1] : bnd[runs];
                 const size_t e = r + 2 <= runs ? bnd[r + 2 < runs ? r + 2 : runs] : bnd[runs];
-                size_t i = s0, j = m, k = s0;
-                while (i < m && j < e)
-                    b[k++] = keys_less((const uint64_t *const *)keys, nkeys, a[j], a[i]) ? a[j++] : a[i++];
-                while (i < m)
-                    b[k++] = a[i++];
-                while (j < e)
-                    b[k++] = a[j++];
+                attrib_lex_merge(a, s0, m, e, b, nkeys, (const uint64_t *const *)keys);
                 bnd[out++] = s0;
             }
             bnd[out] = n;
