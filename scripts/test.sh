@@ -61,8 +61,8 @@ if [ "${ATTRIB_TEST_QUICK:-0}" != 1 ]; then
   # intercept_tls_get_addr=0: clang 14's runtime (fixed in LLVM 17) guesses a dynamic TLS
   # block carries a glibc-2.19 header whenever its address is 16 mod 4096, reads a bogus
   # range from it, and LeakSanitizer's exit-time tracer then dies scanning it ("Tracer
-  # caught signal 11", exit 134): a layout coincidence, so a rare flake, once in CI
-  # (check_rules). With the interceptor off dynamic TLS is simply not a root: that can
+  # caught signal 11", exit 134): a layout coincidence, so a rare flake: the most likely
+  # cause of the one such CI failure (check_rules). With the interceptor off dynamic TLS is simply not a root: that can
   # only add leak reports, never hide one; only dlopen'ed modules (Open MPI's) have
   # dynamic TLS, and the suite passes with it off. See tests/README.md.
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:intercept_tls_get_addr=0
