@@ -58,13 +58,8 @@ if [ "${ATTRIB_TEST_QUICK:-0}" != 1 ]; then
     -DATTRIB_FUZZ_SECONDS="${ATTRIB_FUZZ_SECONDS:-20}" -DCMAKE_BUILD_TYPE=Debug >/dev/null
   cmake --build build-asan -j2
   echo "== ctest (ASan + UBSan)"
-  # intercept_tls_get_addr=0: clang 14's runtime (fixed in LLVM 17) guesses a dynamic TLS
-  # block carries a glibc-2.19 header whenever its address is 16 mod 4096, reads a bogus
-  # range from it, and LeakSanitizer's exit-time tracer then dies scanning it ("Tracer
-  # caught signal 11", exit 134): a layout coincidence, so a rare flake: the most likely
-  # cause of the one such CI failure (check_rules). With the interceptor off dynamic TLS is simply not a root: that can
-  # only add leak reports, never hide one; only dlopen'ed modules (Open MPI's) have
-  # dynamic TLS, and the suite passes with it off. See tests/README.md.
+  # intercept_tls_get_addr=0 works around a clang 14 sanitizer-runtime bug that can crash
+  # LeakSanitizer's exit-time tracer (exit 134); why it hides no leak: tests/README.md.
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:intercept_tls_get_addr=0
   export LSAN_OPTIONS=suppressions=$root/tests/lsan.supp:print_suppressions=0
   export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
