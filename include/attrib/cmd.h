@@ -1,32 +1,29 @@
-/* attrib — subcommands. Each takes (argc, argv) with argv[0] the subcommand name and
- * returns a process exit code (SPEC 6: 0 ok, 1 negative answer, 2 usage/bad input,
- * 3 internal or MPI failure). MPI is initialised by main() before any command runs;
- * commands use MPI_COMM_WORLD (only cmd names it) and must return on every rank. */
+/* attrib — the subcommands (cmd layer; private to src/cmd and its tests). Each takes
+ * (ctx, argc, argv) with argv[0] the subcommand name and returns the process exit code
+ * (0 ok, 1 negative answer, 2 usage or bad input, 3 internal or MPI failure). main()
+ * answers --help from the command table before anything starts, and initialises MPI only
+ * for commands flagged ATTRIB_CMD_MPI; those must return on every rank. */
 #ifndef ATTRIB_CMD_H
 #define ATTRIB_CMD_H
 
-#include <stdio.h>
+#include "attrib/cli.h"
 
-typedef struct attrib_command {
-    const char *name;
-    int (*run)(int argc, char **argv);
-    const char *summary;
-} attrib_command;
+int attrib_cmd_import(const attrib_cmd_ctx *ctx, int argc, char **argv);
+int attrib_cmd_run(const attrib_cmd_ctx *ctx, int argc, char **argv);
+int attrib_cmd_report(const attrib_cmd_ctx *ctx, int argc, char **argv);
+int attrib_cmd_explain(const attrib_cmd_ctx *ctx, int argc, char **argv);
+int attrib_cmd_reconcile(const attrib_cmd_ctx *ctx, int argc, char **argv);
+int attrib_cmd_export(const attrib_cmd_ctx *ctx, int argc, char **argv);
+int attrib_cmd_gen(const attrib_cmd_ctx *ctx, int argc, char **argv);
+int attrib_cmd_check(const attrib_cmd_ctx *ctx, int argc, char **argv);
 
-int attrib_cmd_import(int argc, char **argv);
-int attrib_cmd_run(int argc, char **argv);
-int attrib_cmd_report(int argc, char **argv);
-int attrib_cmd_explain(int argc, char **argv);
-int attrib_cmd_reconcile(int argc, char **argv);
-int attrib_cmd_export(int argc, char **argv);
-int attrib_cmd_gen(int argc, char **argv);
-int attrib_cmd_check(int argc, char **argv);
+/* The `attrib NAME --help` texts, beginning with the synopsis ("usage: attrib NAME …"). */
+extern const char attrib_usage_import[], attrib_usage_run[], attrib_usage_report[],
+    attrib_usage_explain[], attrib_usage_reconcile[], attrib_usage_export[], attrib_usage_gen[],
+    attrib_usage_check[];
 
-/* Print "attrib: <msg>" on stderr from rank 0 (every rank when `all`), where msg is
- * attrib_err_msg() after a failure `rc`, and return the exit code of rc. */
-int attrib_cmd_fail(int rc, int all);
-
-/* Is the argument "--help" or "-h"? */
-int attrib_cmd_is_help(const char *arg);
+/* Transitional: the old failure printer ("attrib: MESSAGE", rank from MPI_COMM_WORLD),
+ * until every command reports through attrib_cmd_fail(ctx, …). */
+int attrib_cmd_fail_legacy(int rc, int all);
 
 #endif

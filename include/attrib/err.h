@@ -33,6 +33,20 @@ int attrib_err_exit_code(int err);
 int attrib_err_set(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int attrib_err_vset(int err, const char *fmt, va_list ap);
 
+/* Local. The one wording of each file failure, naming the path the user gave:
+ * "PATH: cannot open: CAUSE", "PATH: cannot read: CAUSE", "PATH: cannot write: CAUSE"
+ * (CAUSE is strerror(errnum); errnum 0 gives no cause). Return ATTRIB_EIO. */
+int attrib_err_open(const char *path, int errnum);
+int attrib_err_read(const char *path, int errnum);
+int attrib_err_write(const char *path, int errnum);
+/* Local. "PATH: WHAT: CAUSE" (printf-style cause) with any code. */
+int attrib_err_path(int err, const char *path, const char *what, const char *cause_fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Local. Replace every occurrence of `from` in the recorded detail by `to` (so that a
+ * failure on OUT.tmp is reported as one on OUT, the path the user gave). */
+void attrib_err_replace(const char *from, const char *to);
+
 /* Local. The last detail recorded (empty string when none). Owned by the library. */
 const char *attrib_err_msg(void);
 

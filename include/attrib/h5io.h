@@ -22,10 +22,16 @@ typedef struct attrib_h5file attrib_h5file;
 /* Local, idempotent. Register the zstd filter with the HDF5 library in this process. */
 int attrib_h5_register_zstd(void);
 
+/* Files are opened on a communicator (collective calls over it) or, in a process
+ * without MPI, on MPI_COMM_NULL (HDF5's POSIX driver; "collective" then means local). */
+
 /* Collective. Create (truncate) `path` for writing. */
 int attrib_h5_create(MPI_Comm comm, const char *path, attrib_h5file **out);
 /* Collective. Open `path` read-only. A file that is not HDF5 is ATTRIB_EINPUT. */
 int attrib_h5_open(MPI_Comm comm, const char *path, attrib_h5file **out);
+/* Local. The name messages give the file (default: its path), e.g. the output's final
+ * name while its temporary file is written. */
+void attrib_h5_set_name(attrib_h5file *f, const char *name);
 /* Collective. Close and free; NULL ok. Returns the first error flushing, if any. */
 int attrib_h5_close(attrib_h5file *f);
 

@@ -19,9 +19,31 @@
 enum {
     ATTRIB_RES_PERIOD_FROM, ATTRIB_RES_PERIOD_TO, ATTRIB_RES_MODEL, ATTRIB_RES_RULES_FILE,
     ATTRIB_RES_INPUT_FILE, ATTRIB_RES_INPUT_CHECKSUM, ATTRIB_RES_SOFTWARE_VERSION,
+    ATTRIB_RES_RULES, ATTRIB_RES_IDENTITY_HASH,
     ATTRIB_RES_NATTRS
 };
 extern const char *const attrib_results_attr_names[]; /* "period_from", … */
+/* Numeric root attributes. */
+#define ATTRIB_RES_ATTR_RANKS "ranks"
+#define ATTRIB_RES_ATTR_SCHEMA_VERSION "schema_version"
+#define ATTRIB_RES_ATTR_SECONDS_PREFIX "seconds_" /* seconds_read, …, seconds_total */
+#define ATTRIB_RES_ATTR_PEAK_RSS "peak_rss_mib_max"
+
+/* What `attrib run` records at the root of a results file: the string attributes in
+ * ATTRIB_RES_* order (NULL: not written), then the numbers. */
+typedef struct attrib_results_meta {
+    const char *attr[ATTRIB_RES_NATTRS];
+    int64_t ranks;
+    size_t nphases;
+    const char *const *phase_names; /* "read", "plan", … */
+    const double *phase_seconds;
+    double seconds_total;
+    double peak_rss_mib; /* max over ranks */
+} attrib_results_meta;
+
+/* Collective (identical `m` on every rank). Write the root attributes of a results
+ * file being written; also schema_version. */
+int attrib_results_write_meta(attrib_h5file *f, const attrib_results_meta *m);
 
 typedef struct attrib_results {
     char *path;

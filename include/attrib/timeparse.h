@@ -18,6 +18,13 @@ int attrib_time_parse(const char *s, size_t len, int64_t *ms);
 #define ATTRIB_TIME_MIN_MS INT64_C(-62167219200000) /* 0000-01-01T00:00:00.000Z */
 #define ATTRIB_TIME_MAX_MS INT64_C(253402300799999) /* 9999-12-31T23:59:59.999Z */
 
+/* Integer timestamps that look like epoch seconds: 10^8 to 10^11 - 1 read as seconds
+ * are 1973-03-03 to 5138-11-16, a plausible time; read as milliseconds they are
+ * 1970-01-02 to 1973-03-03, which no attribution data holds. Such a value is never
+ * taken silently: without a stated unit it is an error naming file and line. */
+#define ATTRIB_TIME_SECONDS_LO INT64_C(100000000)
+#define ATTRIB_TIME_SECONDS_HI INT64_C(99999999999)
+
 /* Format as "YYYY-MM-DDTHH:MM:SS.fffZ" (24 chars + NUL; wider for years beyond 9999). */
 void attrib_time_format_iso(int64_t ms, char buf[40]);
 /* Format the UTC date of `ms` as "YYYY-MM-DD" (10 chars + NUL). */

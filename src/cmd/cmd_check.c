@@ -1,7 +1,5 @@
-/* attrib check — validate a rules file and print the rules as resolved (SPEC 6).
- * A single-process command: under a launcher every rank validates (it is cheap) so all
- * return the same code, and only rank 0 prints. */
-#include <mpi.h>
+/* attrib check — validate a rules file and print the rules as resolved. A command
+ * without MPI: one process, nothing distributed. */
 #include <stdio.h>
 #include <string.h>
 
@@ -9,17 +7,16 @@
 #include "attrib/err.h"
 #include "attrib/rules.h"
 
-static void usage(FILE *out)
-{
-    fprintf(out,
+const char attrib_usage_check[] =
+
             "usage: attrib check -c RULES.cfg [--json]\n"
             "\n"
-            "Validate an attribution rules file (libconfig syntax, SPEC 3) and print the rules\n"
+            "Validate an attribution rules file (libconfig syntax, docs/rules.md) and print the rules\n"
             "as resolved: the defaults, each advertiser's versions and each campaign's\n"
             "versions with their effective periods and resolved lookbacks.\n"
             "\n"
             "options:\n"
-            "  -c, --config FILE  the rules file to check\n"
+            "  -c, --rules FILE   the rules file to check (--config is the same)\n"
             "      --json         print the resolved rules as one JSON object\n"
             "  -h, --help         this text\n"
             "\n"
@@ -45,60 +42,37 @@ static void usage(FILE *out)
             "over the defaults, as the campaign's advertiser needs the input's catalog.\n"
             "\n"
             "Exit codes: 0 the rules are valid, 2 usage error or invalid rules (the message\n"
-            "names the file, line and key), 3 internal failure.\n");
-}
+            "names the file, line and key), 3 internal failure.\n";
 
-int attrib_cmd_check(int argc, char **argv)
+static const attrib_opt options[] = {
+    ATTRIB_OPT_RULES, {"config", 0, 1, ATTRIB_OPT_ID_RULES}, ATTRIB_OPT_JSON, ATTRIB_OPT_END};
+
+int attrib_cmd_check(const attrib_cmd_ctx *ctx, int argc, char **argv)
 {
     const char *path = NULL;
-    int json = 0;
-    int rank = 0;
-    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (attrib_cmd_is_help(a)) {
-            if (rank == 0)
-                usage(stdout);
-            return 0;
-        } else if (strcmp(a, "--json") == 0) {
-            json = 1;
-        } else if (strcmp(a, "-c") == 0 || strcmp(a, "--config") == 0) {
-            if (i + 1 >= argc) {
-                if (rank == 0)
-                    fprintf(stderr, "attrib: check: %s needs a file\n", a);
-                return 2;
-            }
-            path = argv[++i];
-        } else if (strncmp(a, "--config=", 9) == 0) {
-            path = a + 9;
-        } else {
-            if (rank == 0)
-                fprintf(stderr, "attrib: check: unknown argument '%s'. See 'attrib check "
-                                "--help'.\n", a);
-            return 2;
+    int json = 0, id;
+    attrib_args a;
+    attrib_args_init(&a, argc, argv);
+    while ((id = attrib_args_next(&a, options)) != ATTRIB_ARGS_END) {
+        switch (id) {
+        case ATTRIB_ARGS_HELP: fputs(attrib_usage_check, stdout); return 0;
+        case ATTRIB_OPT_ID_RULES: path = a.val; break;
+        case ATTRIB_OPT_ID_JSON: json = 1; break;
+        case ATTRIB_ARGS_POS:
+            return attrib_cmd_fail(ctx, attrib_err_set(ATTRIB_EUSAGE, "unexpected argument '%s'", a.val), 0);
+        default: return attrib_cmd_fail(ctx, id, 0);
         }
     }
-    if (!path) {
-        if (rank == 0)
-            fprintf(stderr, "attrib: check: no rules file (-c RULES.cfg). See 'attrib check "
-                            "--help'.\n");
-        return 2;
-    }
+    if (!path)
+        return attrib_cmd_fail(ctx, attrib_err_set(ATTRIB_EUSAGE, "no rules file (-c RULES.cfg)"), 0);
     attrib_rules *r = NULL;
     int rc = attrib_rules_load(path, &r);
-    if (rc < 0) {
-        if (rank == 0) {
-            const char *m = attrib_err_msg();
-            fprintf(stderr, "attrib: check: %s\n", *m ? m : attrib_strerror(rc));
-        }
-        return attrib_err_exit_code(rc);
-    }
-    if (rank == 0) {
-        if (json)
-            attrib_rules_print_json(r, stdout);
-        else
-            attrib_rules_print(r, stdout);
-    }
+    if (rc < 0)
+        return attrib_cmd_fail(ctx, rc, 0);
+    if (json)
+        attrib_rules_print_json(r, stdout);
+    else
+        attrib_rules_print(r, stdout);
     attrib_rules_free(r);
-    return 0;
+    return fflush(stdout) == 0 ? 0 : attrib_cmd_fail(ctx, attrib_err_write("standard output", 0), 0);
 }

@@ -5,12 +5,7 @@
 #include "attrib/cmd.h"
 #include "attrib/err.h"
 
-int attrib_cmd_is_help(const char *arg)
-{
-    return strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0;
-}
-
-int attrib_cmd_fail(int rc, int all)
+int attrib_cmd_fail_legacy(int rc, int all)
 {
     int rank = 0;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);

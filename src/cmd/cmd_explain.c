@@ -25,7 +25,7 @@
 #include "attrib/textout.h"
 #include "attrib/timeparse.h"
 
-static const char usage_text[] =
+const char attrib_usage_explain[] =
     "usage: attrib explain -c RULES -i IN.h5 --conversion ID [--advertiser A]\n"
     "                      [--identity H] [--from DATE] [--to DATE] [--model M] [--json]\n"
     "\n"
@@ -824,7 +824,7 @@ static void print_json(const render_ctx *c, FILE *out)
 
 /* ---- the command ---- */
 
-int attrib_cmd_explain(int argc, char **argv)
+int attrib_cmd_explain(const attrib_cmd_ctx *ctx, int argc, char **argv)
 {
     attrib_par p;
     attrib_par_init(&p, MPI_COMM_WORLD);
@@ -832,11 +832,11 @@ int attrib_cmd_explain(int argc, char **argv)
     int rc = parse_args(argc, argv, &o);
     if (rc == 1) {
         if (p.rank == 0)
-            fputs(usage_text, stdout);
+            fputs(attrib_usage_explain, stdout);
         return 0;
     }
     if (rc < 0)
-        return attrib_cmd_fail(rc, 0);
+        return attrib_cmd_fail_legacy(rc, 0);
 
     attrib_rules *rules = NULL;
     char *warnings = NULL, **type_names = NULL;
@@ -925,7 +925,7 @@ done:
     attrib_strlist_free(type_names, ntypes);
     free(warnings);
     attrib_rules_free(rules);
-    return rc ? attrib_cmd_fail(rc, 0) : 0;
+    return rc ? attrib_cmd_fail_legacy(rc, 0) : 0;
 }
 
 /* ---- attrib run --explain ---- */

@@ -1,27 +1,16 @@
-/* attrib export FILE TABLE [-o OUT.csv] [--iso] — one table of an attrib HDF5 file as
- * CSV (SPEC 6; format in docs/conventions.md "CSV written by attrib export").
- *
- * A single process does the work (rank 0 on MPI_COMM_SELF) and reads the table in
- * blocks of one chunk, so memory stays bounded whatever the table's size.
- */
+/* attrib export FILE TABLE [-o OUT.csv] [--iso]: one table of an attrib HDF5 file as
+ * CSV. A command without MPI; the work is attrib_export_table (src/io/export.c). */
 #include <errno.h>
-#include <math.h>
-#include <mpi.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "attrib/cmd.h"
 #include "attrib/err.h"
-#include "attrib/h5io.h"
+#include "attrib/export.h"
+#include "attrib/output.h"
 #include "attrib/table.h"
-#include "attrib/timeparse.h"
 
-/* Rows per read: one chunk of the files attrib writes, so each chunk is decompressed once. */
-#define EXPORT_BLOCK_ROWS ((uint64_t)1 << 20)
-#define EXPORT_FLUSH_BYTES ((size_t)1 << 16)
-
-static const char export_help[] =
+const char attrib_usage_export[] =
     "usage: attrib export FILE TABLE [-o OUT.csv] [--iso]\n"
     "\n"
     "Write one table of an attrib HDF5 file (input or results) as CSV with a header line.\n"
@@ -43,306 +32,52 @@ static const char export_help[] =
     "\n"
     "Exit codes: 0 success, 2 usage error, missing file or table, or bad input file.\n";
 
-typedef struct sbuf {
-    char *p;
-    size_t n, cap;
-} sbuf;
-
-static void sb_reserve(sbuf *b, size_t more)
-{
-    if (b->n + more <= b->cap)
-        return;
-    size_t cap = b->cap ? b->cap : 1 << 17;
-    while (cap < b->n + more)
-        cap *= 2;
-    b->p = attrib_xrealloc(b->p, cap);
-    b->cap = cap;
-}
-
-static void sb_put(sbuf *b, const char *s, size_t len)
-{
-    sb_reserve(b, len);
-    memcpy(b->p + b->n, s, len);
-    b->n += len;
-}
-
-static void sb_putc(sbuf *b, char c)
-{
-    sb_reserve(b, 1);
-    b->p[b->n++] = c;
-}
-
-static void sb_u64(sbuf *b, uint64_t v)
-{
-    char tmp[24];
-    int i = sizeof tmp;
-    do {
-        tmp[--i] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    sb_put(b, tmp + i, sizeof tmp - (size_t)i);
-}
-
-static void sb_i64(sbuf *b, int64_t v)
-{
-    if (v < 0) {
-        sb_putc(b, '-');
-        sb_u64(b, (uint64_t)0 - (uint64_t)v);
-    } else {
-        sb_u64(b, (uint64_t)v);
-    }
-}
-
-static void sb_f64(sbuf *b, double v)
-{
-    if (isnan(v)) {
-        sb_put(b, "NaN", 3);
-    } else if (isinf(v)) {
-        if (v < 0)
-            sb_put(b, "-inf", 4);
-        else
-            sb_put(b, "inf", 3);
-    } else {
-        char tmp[40];
-        int n = snprintf(tmp, sizeof tmp, "%.17g", v);
-        sb_put(b, tmp, (size_t)n);
-    }
-}
-
-/* RFC 4180: quote only when needed, doubling quotes inside. */
-static void sb_field(sbuf *b, const char *s, size_t len)
-{
-    int quote = 0;
-    for (size_t i = 0; i < len && !quote; i++)
-        quote = s[i] == ',' || s[i] == '"' || s[i] == '\r' || s[i] == '\n';
-    if (!quote) {
-        sb_put(b, s, len);
-        return;
-    }
-    sb_putc(b, '"');
-    for (size_t i = 0; i < len; i++) {
-        if (s[i] == '"')
-            sb_putc(b, '"');
-        sb_putc(b, s[i]);
-    }
-    sb_putc(b, '"');
-}
-
-static int sb_flush(sbuf *b, FILE *out, const char *outname)
-{
-    if (b->n && fwrite(b->p, 1, b->n, out) != b->n)
-        return attrib_err_set(ATTRIB_EIO, "export: cannot write %s: %s", outname, strerror(errno));
-    b->n = 0;
-    return 0;
-}
-
-static int is_timestamp(const attrib_colspec *cs)
-{
-    return cs->type == ATTRIB_T_I64 &&
-           (strcmp(cs->name, "ts") == 0 || strcmp(cs->name, "conv_ts") == 0 ||
-            strcmp(cs->name, "touch_ts") == 0);
-}
-
-typedef struct export_ctx {
-    const char *file;
-    const attrib_schema *s;
-    int iso;
-    char **type_names; /* conversions only */
-    size_t ntypes;
-    size_t nenum[ATTRIB_MAX_COLS];
-} export_ctx;
-
-/* Rows of one block; `first` is the global index of row 0, for messages. */
-static int format_block(const export_ctx *x, const attrib_table *t, uint64_t first, sbuf *b,
-                        FILE *out, const char *outname)
-{
-    const attrib_schema *s = x->s;
-    for (size_t r = 0; r < t->n; r++) {
-        for (size_t c = 0; c < s->ncols; c++) {
-            const attrib_colspec *cs = &s->cols[c];
-            if (c)
-                sb_putc(b, ',');
-            switch (cs->type) {
-            case ATTRIB_T_U8: {
-                uint8_t v = ATTRIB_COL(t, c, uint8_t)[r];
-                if (!cs->enum_names) {
-                    sb_u64(b, v);
-                } else if (v < x->nenum[c]) {
-                    sb_put(b, cs->enum_names[v], strlen(cs->enum_names[v]));
-                } else {
-                    return attrib_err_set(ATTRIB_EINPUT,
-                                          "%s: dataset /%s/%s row %llu: %u is not a "
-                                          "valid %s",
-                                          x->file, s->name, cs->name,
-                                          (unsigned long long)(first + r), v, cs->name);
-                }
-                break;
-            }
-            case ATTRIB_T_U16: {
-                uint16_t v = ATTRIB_COL(t, c, uint16_t)[r];
-                if (!x->type_names || c != CV_TYPE) {
-                    sb_u64(b, v);
-                } else if (v < x->ntypes) {
-                    sb_field(b, x->type_names[v], strlen(x->type_names[v]));
-                } else {
-                    return attrib_err_set(ATTRIB_EINPUT,
-                                          "%s: dataset /conversions/type row %llu: "
-                                          "%u is not an index into /conversions/type_names (%zu "
-                                          "names)",
-                                          x->file, (unsigned long long)(first + r), v, x->ntypes);
-                }
-                break;
-            }
-            case ATTRIB_T_U32:
-                sb_u64(b, ATTRIB_COL(t, c, uint32_t)[r]);
-                break;
-            case ATTRIB_T_U64:
-                sb_u64(b, ATTRIB_COL(t, c, uint64_t)[r]);
-                break;
-            case ATTRIB_T_I64: {
-                int64_t v = ATTRIB_COL(t, c, int64_t)[r];
-                if (x->iso && is_timestamp(cs)) {
-                    char iso[40];
-                    attrib_time_format_iso(v, iso);
-                    sb_put(b, iso, strlen(iso));
-                } else {
-                    sb_i64(b, v);
-                }
-                break;
-            }
-            case ATTRIB_T_F64:
-                sb_f64(b, ATTRIB_COL(t, c, double)[r]);
-                break;
-            case ATTRIB_T_STR:
-                sb_field(b, attrib_table_str(t, c, r), attrib_table_strlen(t, c, r));
-                break;
-            }
-        }
-        sb_putc(b, '\n');
-        if (b->n >= EXPORT_FLUSH_BYTES)
-            ATTRIB_TRY(sb_flush(b, out, outname));
-    }
-    return 0;
-}
-
-static int export_table(const char *file, const attrib_schema *s, int iso, FILE *out,
-                        const char *outname)
-{
-    attrib_h5file *f = NULL;
-    export_ctx x = {file, s, iso, NULL, 0, {0}};
-    sbuf b = {0};
-    uint64_t rows = 0;
-    int rc;
-    ATTRIB_TRY_GOTO(rc, attrib_h5_open(MPI_COMM_SELF, file, &f), out);
-    ATTRIB_TRY_GOTO(rc, attrib_h5_exists(f, s->name), out);
-    if (rc == 0) {
-        rc = attrib_err_set(ATTRIB_EINPUT, "export: %s has no table '%s'", file, s->name);
-        goto out;
-    }
-    ATTRIB_TRY_GOTO(rc, attrib_h5_table_rows(f, s, &rows), out);
-    if (s == &attrib_schema_conversions)
-        ATTRIB_TRY_GOTO(
-            rc, attrib_h5_read_strings(f, "conversions/type_names", &x.type_names, &x.ntypes), out);
-    for (size_t c = 0; c < s->ncols; c++)
-        while (s->cols[c].enum_names && s->cols[c].enum_names[x.nenum[c]])
-            x.nenum[c]++;
-
-    for (size_t c = 0; c < s->ncols; c++) {
-        if (c)
-            sb_putc(&b, ',');
-        sb_put(&b, s->cols[c].name, strlen(s->cols[c].name));
-    }
-    sb_putc(&b, '\n');
-    for (uint64_t at = 0; at < rows; at += EXPORT_BLOCK_ROWS) {
-        uint64_t n = rows - at < EXPORT_BLOCK_ROWS ? rows - at : EXPORT_BLOCK_ROWS;
-        attrib_table t;
-        ATTRIB_TRY_GOTO(rc, attrib_h5_read_table(f, s, at, n, &t), out);
-        rc = format_block(&x, &t, at, &b, out, outname);
-        attrib_table_free(&t);
-        if (rc < 0)
-            goto out;
-    }
-    rc = sb_flush(&b, out, outname);
-out:
-    free(b.p);
-    attrib_strlist_free(x.type_names, x.ntypes);
-    int rc2 = attrib_h5_close(f);
-    return rc < 0 ? rc : rc2;
-}
-
-/* Write to OUT.tmp and rename: an interrupted export never leaves a finished-looking
- * but partial CSV. */
 static int export_to(const char *file, const attrib_schema *s, int iso, const char *outpath)
 {
     if (!outpath) {
-        int rc = export_table(file, s, iso, stdout, "standard output");
+        int rc = attrib_export_table(file, s, iso, stdout, "standard output");
         if (fflush(stdout) != 0 && rc == 0)
-            rc = attrib_err_set(ATTRIB_EIO, "export: cannot write standard output: %s",
-                                strerror(errno));
+            rc = attrib_err_write("standard output", errno);
         return rc;
     }
-    size_t len = strlen(outpath);
-    char *tmp = attrib_xmalloc(len + 5);
-    memcpy(tmp, outpath, len);
-    memcpy(tmp + len, ".tmp", 5);
-    FILE *out = fopen(tmp, "wb");
-    int rc;
-    if (!out) {
-        rc = attrib_err_set(ATTRIB_EIO, "export: cannot create %s: %s", tmp, strerror(errno));
-        free(tmp);
-        return rc;
-    }
-    rc = export_table(file, s, iso, out, tmp);
-    if (fclose(out) != 0 && rc == 0)
-        rc = attrib_err_set(ATTRIB_EIO, "export: cannot write %s: %s", tmp, strerror(errno));
-    if (rc == 0 && rename(tmp, outpath) != 0)
-        rc = attrib_err_set(ATTRIB_EIO, "export: cannot rename %s to %s: %s", tmp, outpath,
-                            strerror(errno));
-    if (rc < 0)
-        remove(tmp);
-    free(tmp);
-    return rc;
+    const char *inputs[] = {file, NULL};
+    attrib_output *o = NULL;
+    ATTRIB_TRY(attrib_output_begin(NULL, outpath, inputs, &o));
+    FILE *out = fopen(attrib_output_tmp(o), "wb");
+    int rc = out ? attrib_export_table(file, s, iso, out, outpath) : attrib_err_write(outpath, errno);
+    if (out && fclose(out) != 0 && rc == 0)
+        rc = attrib_err_write(outpath, errno);
+    return attrib_output_finish(NULL, o, rc);
 }
 
-static int usage_error(const char *fmt, const char *arg)
-{
-    fprintf(stderr, "attrib: export: ");
-    fprintf(stderr, fmt, arg);
-    fprintf(stderr, "\nusage: attrib export FILE TABLE [-o OUT.csv] [--iso]   (see --help)\n");
-    return attrib_err_exit_code(ATTRIB_EUSAGE);
-}
+static const attrib_opt options[] = {ATTRIB_OPT_OUTPUT, {"iso", 0, 0, ATTRIB_OPT_ID_USER}, ATTRIB_OPT_END};
 
-static int parse_and_run(int argc, char **argv)
+int attrib_cmd_export(const attrib_cmd_ctx *ctx, int argc, char **argv)
 {
     const char *pos[2] = {NULL, NULL}, *outpath = NULL;
-    int npos = 0, iso = 0, opts = 1;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (opts && attrib_cmd_is_help(a)) {
-            fputs(export_help, stdout);
+    int npos = 0, iso = 0, id;
+    attrib_args a;
+    attrib_args_init(&a, argc, argv);
+    while ((id = attrib_args_next(&a, options)) != ATTRIB_ARGS_END) {
+        if (id < 0 && id != ATTRIB_ARGS_POS && id != ATTRIB_ARGS_HELP)
+            return attrib_cmd_fail(ctx, id, 0);
+        if (id == ATTRIB_ARGS_HELP) {
+            fputs(attrib_usage_export, stdout);
             return 0;
-        } else if (opts && strcmp(a, "--") == 0) {
-            opts = 0;
-        } else if (opts && (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0)) {
-            if (i + 1 >= argc)
-                return usage_error("option '%s' needs a file name", a);
-            outpath = argv[++i];
-        } else if (opts && strncmp(a, "--output=", 9) == 0) {
-            outpath = a + 9;
-        } else if (opts && strcmp(a, "--iso") == 0) {
+        } else if (id == ATTRIB_OPT_ID_OUTPUT) {
+            outpath = a.val;
+        } else if (id == ATTRIB_OPT_ID_USER) {
             iso = 1;
-        } else if (opts && a[0] == '-' && a[1] != 0) {
-            return usage_error("unknown option '%s'", a);
         } else if (npos < 2) {
-            pos[npos++] = a;
+            pos[npos++] = a.val;
         } else {
-            return usage_error("unexpected argument '%s'", a);
+            return attrib_cmd_fail(ctx, attrib_err_set(ATTRIB_EUSAGE, "unexpected argument '%s'", a.val), 0);
         }
     }
     if (npos < 2)
-        return usage_error("%s", npos ? "missing TABLE" : "missing FILE and TABLE");
+        return attrib_cmd_fail(ctx, attrib_err_set(ATTRIB_EUSAGE, "%s", npos ? "missing TABLE" : "missing FILE and TABLE"), 0);
     if (outpath && !*outpath)
-        return usage_error("%s", "empty output file name");
+        return attrib_cmd_fail(ctx, attrib_err_set(ATTRIB_EUSAGE, "empty output file name"), 0);
     const attrib_schema *s = attrib_schema_find(pos[1]);
     if (!s) {
         char list[512] = "";
@@ -351,21 +86,7 @@ static int parse_and_run(int argc, char **argv)
                 strncat(list, ", ", sizeof list - strlen(list) - 1);
             strncat(list, attrib_schemas[i]->name, sizeof list - strlen(list) - 1);
         }
-        attrib_err_set(ATTRIB_EUSAGE, "export: unknown table '%s' (tables: %s)", pos[1], list);
-        return attrib_cmd_fail(ATTRIB_EUSAGE, 1);
+        return attrib_cmd_fail(ctx, attrib_err_set(ATTRIB_EUSAGE, "unknown table '%s' (tables: %s)", pos[1], list), 0);
     }
-    int rc = export_to(pos[0], s, iso, outpath);
-    return rc < 0 ? attrib_cmd_fail(rc, 1) : 0;
-}
-
-int attrib_cmd_export(int argc, char **argv)
-{
-    /* One process does the work; under a launcher the other ranks only learn its
-     * exit code, so every rank returns the same. */
-    int rank = 0, code = 0;
-    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-    if (rank == 0)
-        code = parse_and_run(argc, argv);
-    MPI_Bcast(&code, 1, MPI_INT, 0, MPI_COMM_WORLD);
-    return code;
+    return attrib_cmd_fail(ctx, export_to(pos[0], s, iso, outpath), 0);
 }

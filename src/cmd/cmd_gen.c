@@ -32,7 +32,7 @@
 #include "attrib/table.h"
 #include "attrib/timeparse.h"
 
-static const char usage_text[] =
+const char attrib_usage_gen[] =
     "usage: attrib gen --events N --conversions M [options] (-o OUT.h5 | --csv DIR)\n"
     "\n"
     "Generate realistic synthetic input: N touch rows and M conversion rows exactly\n"
@@ -639,7 +639,7 @@ static int write_csv(attrib_par *p, attrib_gen *g, const gen_plan *pl, const gen
     return rc;
 }
 
-int attrib_cmd_gen(int argc, char **argv)
+int attrib_cmd_gen(const attrib_cmd_ctx *ctx, int argc, char **argv)
 {
     attrib_par p;
     attrib_par_init(&p, MPI_COMM_WORLD);
@@ -647,23 +647,23 @@ int attrib_cmd_gen(int argc, char **argv)
     int rc = parse_args(argc, argv, &o);
     if (rc == 1) {
         if (p.rank == 0)
-            fputs(usage_text, stdout);
+            fputs(attrib_usage_gen, stdout);
         return 0;
     }
     if (rc < 0)
-        return attrib_cmd_fail(rc, 0);
+        return attrib_cmd_fail_legacy(rc, 0);
     p.progress = !o.quiet;
     attrib_gen *g = NULL;
     rc = attrib_gen_create(&o.gp, &g);
     if (rc < 0)
-        return attrib_cmd_fail(rc, 0);
+        return attrib_cmd_fail_legacy(rc, 0);
     gen_plan pl;
     double t0 = MPI_Wtime();
     plan_build(&p, g, o.batch, &pl);
     rc = o.output ? write_h5(&p, g, &pl, &o) : write_csv(&p, g, &pl, &o);
     attrib_gen_free(g);
     if (rc < 0)
-        return attrib_cmd_fail(rc, 0);
+        return attrib_cmd_fail_legacy(rc, 0);
     if (p.rank == 0 && !o.quiet) {
         double s = MPI_Wtime() - t0;
         uint64_t rows = o.gp.events + o.gp.conversions;

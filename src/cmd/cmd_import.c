@@ -29,7 +29,7 @@
  * cost, and import is meant to keep up with a CSV reader. */
 #define IMPORT_ZSTD_LEVEL 1
 
-static const char usage_text[] =
+const char attrib_usage_import[] =
     "usage: attrib import --events F [--events F ...] --conversions F [--conversions F ...]\n"
     "                     --campaigns F [--campaigns F ...] [--rejects R.csv]\n"
     "                     [--max-reject-rate 0.001] [--hash-key HEX32] [-q] -o in.h5\n"
@@ -844,14 +844,14 @@ static void importer_free(importer *im)
     free(im->rej);
 }
 
-int attrib_cmd_import(int argc, char **argv)
+int attrib_cmd_import(const attrib_cmd_ctx *ctx, int argc, char **argv)
 {
     for (int i = 1; i < argc; i++)
         if (attrib_cmd_is_help(argv[i])) {
             int rank = 0;
             MPI_Comm_rank(MPI_COMM_WORLD, &rank);
             if (rank == 0)
-                fputs(usage_text, stdout);
+                fputs(attrib_usage_import, stdout);
             return 0;
         }
     import_opts o;
@@ -968,7 +968,7 @@ int attrib_cmd_import(int argc, char **argv)
 
 done:
     if (rc < 0)
-        rc = attrib_cmd_fail(rc, 0);
+        rc = attrib_cmd_fail_legacy(rc, 0);
     for (int k = 0; k < 3; k++)
         free(o.paths[k]);
     attrib_strlist_free(types, ntypes);

@@ -21,7 +21,7 @@
 #include "attrib/table.h"
 #include "attrib/textout.h"
 
-static const char usage_text[] =
+const char attrib_usage_reconcile[] =
     "usage: attrib reconcile A B [--by campaign|conversion] [--tolerance T] [--relative]\n"
     "                            [--json] [--all] [--limit N]\n"
     "\n"
@@ -344,7 +344,7 @@ static int by_campaign(const opts *o)
     if (rc) {
         free(A.c);
         free(B.c);
-        return attrib_cmd_fail(rc, 1);
+        return attrib_cmd_fail_legacy(rc, 1);
     }
     crow *rows = attrib_xcalloc(A.n + B.n + 1, sizeof *rows);
     size_t n = 0, i = 0, j = 0, nout = 0, only_a = 0, only_b = 0;
@@ -721,7 +721,7 @@ static int by_conversion(const opts *o)
     attrib_results *ra = NULL, *rb = NULL;
     int rc = 0;
     if (!attrib_results_is_hdf5(o->a) || !attrib_results_is_hdf5(o->b))
-        return attrib_cmd_fail(attrib_err_set(ATTRIB_EUSAGE, "reconcile: --by conversion compares "
+        return attrib_cmd_fail_legacy(attrib_err_set(ATTRIB_EUSAGE, "reconcile: --by conversion compares "
                                               "two results files; '%s' is not one",
                                               attrib_results_is_hdf5(o->a) ? o->b : o->a), 1);
     rc = attrib_results_open(o->a, &ra);
@@ -733,7 +733,7 @@ static int by_conversion(const opts *o)
     if (rc) {
         attrib_results_close(ra);
         attrib_results_close(rb);
-        return attrib_cmd_fail(rc, 1);
+        return attrib_cmd_fail_legacy(rc, 1);
     }
     cursor ca, cb, ua, ub;
     cur_init(&ca, ra, &attrib_schema_credits, ra->ncredits);
@@ -861,17 +861,17 @@ static int by_conversion(const opts *o)
     attrib_results_close(ra);
     attrib_results_close(rb);
     if (rc)
-        return attrib_cmd_fail(rc, 1);
+        return attrib_cmd_fail_legacy(rc, 1);
     return total ? 1 : 0;
 }
 
-int attrib_cmd_reconcile(int argc, char **argv)
+int attrib_cmd_reconcile(const attrib_cmd_ctx *ctx, int argc, char **argv)
 {
     opts o = {.tol = 0.001, .limit = 20};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *val = NULL;
         if (attrib_cmd_is_help(a)) {
-            fputs(usage_text, stdout);
+            fputs(attrib_usage_reconcile, stdout);
             return 0;
         }
         char key[32];
@@ -886,7 +886,7 @@ int attrib_cmd_reconcile(int argc, char **argv)
                     strcmp(a, "--limit") == 0;
         if (takes && !val) {
             if (i + 1 >= argc)
-                return attrib_cmd_fail(attrib_err_set(ATTRIB_EUSAGE, "reconcile: %s needs a value. "
+                return attrib_cmd_fail_legacy(attrib_err_set(ATTRIB_EUSAGE, "reconcile: %s needs a value. "
                                                       "See 'attrib reconcile --help'.", a), 1);
             val = argv[++i];
         }
@@ -896,17 +896,17 @@ int attrib_cmd_reconcile(int argc, char **argv)
             else if (strcmp(val, "conversion") == 0)
                 o.by_conversion = 1;
             else
-                return attrib_cmd_fail(attrib_err_set(ATTRIB_EUSAGE, "reconcile: --by takes "
+                return attrib_cmd_fail_legacy(attrib_err_set(ATTRIB_EUSAGE, "reconcile: --by takes "
                                                       "campaign or conversion, not '%s'", val), 1);
         } else if (strcmp(a, "--tolerance") == 0) {
             if (parse_num(val, strlen(val), &o.tol) != 0 || o.tol < 0)
-                return attrib_cmd_fail(attrib_err_set(ATTRIB_EUSAGE, "reconcile: bad --tolerance "
+                return attrib_cmd_fail_legacy(attrib_err_set(ATTRIB_EUSAGE, "reconcile: bad --tolerance "
                                                       "'%s' (want a number >= 0)", val), 1);
         } else if (strcmp(a, "--limit") == 0) {
             char *end;
             long v = strtol(val, &end, 10);
             if (!*val || *end || v < 0)
-                return attrib_cmd_fail(attrib_err_set(ATTRIB_EUSAGE, "reconcile: bad --limit '%s'",
+                return attrib_cmd_fail_legacy(attrib_err_set(ATTRIB_EUSAGE, "reconcile: bad --limit '%s'",
                                                       val), 1);
             o.limit = (size_t)v;
         } else if (strcmp(a, "--json") == 0 && !val) {
@@ -916,19 +916,19 @@ int attrib_cmd_reconcile(int argc, char **argv)
         } else if (strcmp(a, "--all") == 0 && !val) {
             o.all = 1;
         } else if (a[0] == '-' && a[1]) {
-            return attrib_cmd_fail(attrib_err_set(ATTRIB_EUSAGE, "reconcile: unknown option '%s'. "
+            return attrib_cmd_fail_legacy(attrib_err_set(ATTRIB_EUSAGE, "reconcile: unknown option '%s'. "
                                                   "See 'attrib reconcile --help'.", argv[i]), 1);
         } else if (!o.a) {
             o.a = a;
         } else if (!o.b) {
             o.b = a;
         } else {
-            return attrib_cmd_fail(attrib_err_set(ATTRIB_EUSAGE, "reconcile: unexpected argument "
+            return attrib_cmd_fail_legacy(attrib_err_set(ATTRIB_EUSAGE, "reconcile: unexpected argument "
                                                   "'%s'", a), 1);
         }
     }
     if (!o.a || !o.b)
-        return attrib_cmd_fail(attrib_err_set(ATTRIB_EUSAGE, "reconcile: two files A and B are "
+        return attrib_cmd_fail_legacy(attrib_err_set(ATTRIB_EUSAGE, "reconcile: two files A and B are "
                                               "required. See 'attrib reconcile --help'."), 1);
     return o.by_conversion ? by_conversion(&o) : by_campaign(&o);
 }

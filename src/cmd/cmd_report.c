@@ -18,7 +18,7 @@
 #include "attrib/table.h"
 #include "attrib/textout.h"
 
-static const char usage_text[] =
+const char attrib_usage_report[] =
     "usage: attrib report RESULTS.h5 [--format text|csv|json|html] [-o OUT]\n"
     "                     [--table NAME] [--top N]\n"
     "\n"
@@ -955,7 +955,7 @@ static void write_html(const rep *R, FILE *out, size_t top)
     fprintf(out, "<script>\n%s</script>\n</body>\n</html>\n", html_script);
 }
 
-int attrib_cmd_report(int argc, char **argv)
+int attrib_cmd_report(const attrib_cmd_ctx *ctx, int argc, char **argv)
 {
     const char *path = NULL, *format = "text", *output = NULL, *table = "campaign";
     long top = 25;
@@ -963,7 +963,7 @@ int attrib_cmd_report(int argc, char **argv)
         const char *a = argv[i];
         const char *val = NULL;
         if (attrib_cmd_is_help(a)) {
-            fputs(usage_text, stdout);
+            fputs(attrib_usage_report, stdout);
             return 0;
         }
         int takes = strcmp(a, "-f") == 0 || strcmp(a, "--format") == 0 || strcmp(a, "-o") == 0 ||
@@ -979,7 +979,7 @@ int attrib_cmd_report(int argc, char **argv)
             takes = 1;
         } else if (takes) {
             if (i + 1 >= argc)
-                return attrib_cmd_fail(attrib_err_set(ATTRIB_EUSAGE, "report: %s needs a value. "
+                return attrib_cmd_fail_legacy(attrib_err_set(ATTRIB_EUSAGE, "report: %s needs a value. "
                                                       "See 'attrib report --help'.", a), 1);
             val = argv[++i];
         }
@@ -993,28 +993,28 @@ int attrib_cmd_report(int argc, char **argv)
             char *end;
             top = strtol(val, &end, 10);
             if (*val == 0 || *end || top < 0)
-                return attrib_cmd_fail(attrib_err_set(ATTRIB_EUSAGE, "report: bad --top '%s'", val), 1);
+                return attrib_cmd_fail_legacy(attrib_err_set(ATTRIB_EUSAGE, "report: bad --top '%s'", val), 1);
         } else if (a[0] == '-' && a[1])
-            return attrib_cmd_fail(attrib_err_set(ATTRIB_EUSAGE, "report: unknown option '%s'. "
+            return attrib_cmd_fail_legacy(attrib_err_set(ATTRIB_EUSAGE, "report: unknown option '%s'. "
                                                   "See 'attrib report --help'.", a), 1);
         else if (!path)
             path = a;
         else
-            return attrib_cmd_fail(attrib_err_set(ATTRIB_EUSAGE, "report: unexpected argument '%s'", a), 1);
+            return attrib_cmd_fail_legacy(attrib_err_set(ATTRIB_EUSAGE, "report: unexpected argument '%s'", a), 1);
     }
     if (!path)
-        return attrib_cmd_fail(attrib_err_set(ATTRIB_EUSAGE, "report: a results file is required. "
+        return attrib_cmd_fail_legacy(attrib_err_set(ATTRIB_EUSAGE, "report: a results file is required. "
                                               "See 'attrib report --help'."), 1);
     int fmt_id = strcmp(format, "text") == 0 ? 0 : strcmp(format, "csv") == 0 ? 1
                : strcmp(format, "json") == 0 ? 2 : strcmp(format, "html") == 0 ? 3 : -1;
     if (fmt_id < 0)
-        return attrib_cmd_fail(attrib_err_set(ATTRIB_EUSAGE, "report: unknown format '%s' "
+        return attrib_cmd_fail_legacy(attrib_err_set(ATTRIB_EUSAGE, "report: unknown format '%s' "
                                               "(text, csv, json, html)", format), 1);
     int known = 0;
     for (size_t i = 0; csv_tables[i]; i++)
         known |= strcmp(csv_tables[i], table) == 0;
     if (!known)
-        return attrib_cmd_fail(attrib_err_set(ATTRIB_EUSAGE, "report: unknown table '%s' for "
+        return attrib_cmd_fail_legacy(attrib_err_set(ATTRIB_EUSAGE, "report: unknown table '%s' for "
                                               "--table", table), 1);
 
     rep R;
@@ -1037,5 +1037,5 @@ int attrib_cmd_report(int argc, char **argv)
     }
     free(R.days);
     attrib_results_close(R.r);
-    return rc < 0 ? attrib_cmd_fail(rc, 1) : 0;
+    return rc < 0 ? attrib_cmd_fail_legacy(rc, 1) : 0;
 }

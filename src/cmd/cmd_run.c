@@ -26,7 +26,7 @@
 #include "attrib/timeparse.h"
 #include "run_rows.h"
 
-static const char usage_text[] =
+const char attrib_usage_run[] =
     "usage: attrib run -c RULES -i IN.h5 -o OUT.h5 [--from DATE] [--to DATE] [--model M]\n"
     "                  [--plan] [--level N] [-q]\n"
     "\n"
@@ -371,7 +371,7 @@ typedef struct phase_times {
     double read, plan, exchange, match, reduce, sort, write;
 } phase_times;
 
-int attrib_cmd_run(int argc, char **argv)
+int attrib_cmd_run(const attrib_cmd_ctx *ctx, int argc, char **argv)
 {
     attrib_par p;
     attrib_par_init(&p, MPI_COMM_WORLD);
@@ -379,11 +379,11 @@ int attrib_cmd_run(int argc, char **argv)
     int rc = parse_args(argc, argv, &o);
     if (rc == 1) {
         if (p.rank == 0)
-            fputs(usage_text, stdout);
+            fputs(attrib_usage_run, stdout);
         return 0;
     }
     if (rc < 0)
-        return attrib_cmd_fail(rc, 0);
+        return attrib_cmd_fail_legacy(rc, 0);
     p.progress = !o.quiet;
 
     attrib_rules *rules = NULL;
@@ -681,5 +681,5 @@ done:
     free(warnings);
     free(rules_text);
     attrib_rules_free(rules);
-    return rc ? attrib_cmd_fail(rc, 0) : 0;
+    return rc ? attrib_cmd_fail_legacy(rc, 0) : 0;
 }

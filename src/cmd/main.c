@@ -1,32 +1,23 @@
 /* attrib — entry point: a table of subcommands (git's manner). */
+#define _XOPEN_SOURCE 700 /* nftw */
+#include <ftw.h>
 #include <mpi.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "attrib/cmd.h"
 #include "attrib/err.h"
-
-static const attrib_command commands[] = {
-    {"import", attrib_cmd_import, "read CSV drops into one columnar HDF5 input file"},
-    {"run", attrib_cmd_run, "attribute conversions to touches and write results + reports"},
-    {"report", attrib_cmd_report, "print the reports of a results file (text, csv, json, html)"},
-    {"explain", attrib_cmd_explain, "show why a conversion was credited where it was"},
-    {"reconcile", attrib_cmd_reconcile, "compare two results files or campaign reports"},
-    {"export", attrib_cmd_export, "write a table of an attrib HDF5 file as CSV"},
-    {"gen", attrib_cmd_gen, "generate realistic synthetic data"},
-    {"check", attrib_cmd_check, "validate a rules file and print the resolved rules"},
-};
-#define NCOMMANDS (sizeof commands / sizeof commands[0])
 
 static void usage(FILE *out)
 {
     fprintf(out, "usage: attrib <command> [options]   (attrib <command> --help for more)\n\n"
                  "attrib attributes advertiser conversions to the campaign touchpoints that led\n"
                  "to them and reduces the result into campaign-level reports.\n\ncommands:\n");
-    for (size_t i = 0; i < NCOMMANDS; i++)
-        fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    for (unsigned i = 0; i < attrib_ncommands; i++)
+        fprintf(out, "  %-10s %s\n", attrib_commands[i].name, attrib_commands[i].summary);
     fprintf(out, "\nRun under `mpirun -n N attrib run …` or `srun attrib run …` to use N processes;\n"
                  "a single process needs no launcher. Exit codes: 0 success, 1 negative answer,\n"
                  "2 usage or bad input, 3 internal or MPI failure.\n");
@@ -44,6 +35,13 @@ static void usage(FILE *out)
 #if defined(__SANITIZE_ADDRESS__)
 #define ATTRIB_ASAN 1
 #endif
+/* A process no launcher started (no mpirun, srun or PMI environment) is a singleton. */
+static int is_singleton(void)
+{
+    return !getenv("OMPI_COMM_WORLD_SIZE") && !getenv("PMIX_RANK") && !getenv("PMI_RANK") &&
+           !getenv("SLURM_PROCID");
+}
+
 static void single_node_mpi_defaults(void)
 {
 #ifdef ATTRIB_ASAN
@@ -56,12 +54,46 @@ static void single_node_mpi_defaults(void)
 #endif
     const char *off = getenv("ATTRIB_MPI_DEFAULTS");
     const char *ws = getenv("OMPI_COMM_WORLD_SIZE"), *ls = getenv("OMPI_COMM_WORLD_LOCAL_SIZE");
-    /* A process no launcher started (no mpirun, srun or PMI environment) is a singleton. */
-    const int singleton = !ws && !getenv("PMIX_RANK") && !getenv("PMI_RANK") &&
-                          !getenv("SLURM_PROCID");
+    const int singleton = is_singleton();
     if ((off && strcmp(off, "0") == 0) || !(singleton || (ws && ls && strcmp(ws, ls) == 0)))
         return;
     setenv("OMPI_MCA_pml", "ob1", 0); /* 0: never overrides a choice already made */
+}
+
+/* Concurrent singletons of one user on one node share Open MPI's session directory
+ * (ompi.HOST.UID under the temp directory): one may remove it while another creates it,
+ * and MPI_Init fails with "A call to mkdir was unable to create the desired directory"
+ * (open-mpi/ompi#8510; a chain step and a report at once do this). A singleton whose
+ * user chose no orte_tmpdir_base gets a private one, removed after MPI_Finalize. */
+static char session_base[4096];
+
+static void private_session_dir(void)
+{
+    if (!is_singleton() || getenv("OMPI_MCA_orte_tmpdir_base"))
+        return;
+    const char *tmp = getenv("TMPDIR");
+    if (!tmp || !*tmp)
+        tmp = "/tmp";
+    if (snprintf(session_base, sizeof session_base, "%s/attrib-mpi-XXXXXX", tmp) >=
+            (int)sizeof session_base ||
+        !mkdtemp(session_base)) {
+        session_base[0] = '\0'; /* Open MPI's default then; nothing else changes */
+        return;
+    }
+    setenv("OMPI_MCA_orte_tmpdir_base", session_base, 1);
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st, (void)flag, (void)ftw;
+    (void)remove(path);
+    return 0;
+}
+
+static void remove_session_dir(void)
+{
+    if (session_base[0])
+        (void)nftw(session_base, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 int main(int argc, char **argv)
@@ -79,27 +111,47 @@ int main(int argc, char **argv)
         return 0;
     }
     const attrib_command *cmd = NULL;
-    for (size_t i = 0; i < NCOMMANDS; i++)
-        if (strcmp(argv[1], commands[i].name) == 0)
-            cmd = &commands[i];
+    for (unsigned i = 0; i < attrib_ncommands; i++)
+        if (strcmp(argv[1], attrib_commands[i].name) == 0)
+            cmd = &attrib_commands[i];
     if (!cmd) {
         fprintf(stderr, "attrib: '%s' is not a command. See 'attrib --help'.\n", argv[1]);
         return 2;
     }
+    /* --help is answered from the table: no MPI, no file touched. */
+    for (int i = 2; i < argc && strcmp(argv[i], "--") != 0; i++)
+        if (attrib_cmd_is_help(argv[i])) {
+            fputs(cmd->usage, stdout);
+            return fflush(stdout) == 0 ? 0 : 3;
+        }
     /* Past a file-size limit (ulimit -f) a write then fails with EFBIG, which is
      * reported with the file's name, instead of the process dying of SIGXFSZ. */
     signal(SIGXFSZ, SIG_IGN);
     attrib_malloc_tune();
+    attrib_cmd_ctx ctx = {.name = cmd->name, .par = NULL};
+    if (!(cmd->flags & ATTRIB_CMD_MPI)) {
+        int rc = cmd->run(&ctx, argc - 1, argv + 1);
+        fflush(stdout);
+        return rc;
+    }
     single_node_mpi_defaults();
+    private_session_dir();
     if (MPI_Init(&argc, &argv) != MPI_SUCCESS) {
-        fprintf(stderr, "attrib: cannot initialise MPI\n");
+        fprintf(stderr, "attrib: %s: cannot initialise MPI\n", cmd->name);
+        remove_session_dir();
         return 3;
     }
-    /* Errors on MPI calls come back as codes; the commands turn them into messages. */
+    /* The MPI-failure policy: calls return codes (never abort by themselves); the
+     * library turns them into ATTRIB_EMPI with a message, all ranks agree at the phase
+     * boundary, and an unrecoverable failure ends the job through attrib_par_die. */
     MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
-    int rc = cmd->run(argc - 1, argv + 1);
+    attrib_par par;
+    attrib_par_init(&par, MPI_COMM_WORLD);
+    ctx.par = &par;
+    int rc = cmd->run(&ctx, argc - 1, argv + 1);
     fflush(stdout);
     fflush(stderr);
     MPI_Finalize();
+    remove_session_dir();
     return rc;
 }

@@ -54,6 +54,49 @@ int attrib_err_set(int err, const char *fmt, ...)
     return err;
 }
 
+static int err_file(const char *path, const char *what, int errnum)
+{
+    if (errnum)
+        return attrib_err_set(ATTRIB_EIO, "%s: %s: %s", path, what, strerror(errnum));
+    return attrib_err_set(ATTRIB_EIO, "%s: %s", path, what);
+}
+
+int attrib_err_open(const char *path, int errnum) { return err_file(path, "cannot open", errnum); }
+int attrib_err_read(const char *path, int errnum) { return err_file(path, "cannot read", errnum); }
+int attrib_err_write(const char *path, int errnum) { return err_file(path, "cannot write", errnum); }
+
+int attrib_err_path(int err, const char *path, const char *what, const char *cause_fmt, ...)
+{
+    char cause[2048];
+    va_list ap;
+    va_start(ap, cause_fmt);
+    vsnprintf(cause, sizeof cause, cause_fmt, ap);
+    va_end(ap);
+    if (*cause)
+        return attrib_err_set(err, "%s: %s: %s", path, what, cause);
+    return attrib_err_set(err, "%s: %s", path, what);
+}
+
+void attrib_err_replace(const char *from, const char *to)
+{
+    const size_t nf = strlen(from), nt = strlen(to);
+    if (!nf)
+        return;
+    char out[sizeof g_msg];
+    size_t o = 0;
+    for (const char *s = g_msg; *s && o + 1 < sizeof out;) {
+        if (strncmp(s, from, nf) == 0 && o + nt + 1 < sizeof out) {
+            memcpy(out + o, to, nt);
+            o += nt;
+            s += nf;
+        } else {
+            out[o++] = *s++;
+        }
+    }
+    out[o] = '\0';
+    memcpy(g_msg, out, o + 1);
+}
+
 const char *attrib_err_msg(void) { return g_msg; }
 
 void attrib_err_clear(void) { g_msg[0] = '\0'; }

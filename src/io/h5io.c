@@ -28,7 +28,8 @@ struct attrib_h5file {
     hid_t fid;
     MPI_Comm comm;
     int rank;
-    char *path;
+    char *path; /* the file operated on */
+    char *name; /* the name messages use (attrib_h5_set_name; the path by default) */
     int writing; /* created by attrib_h5_create */
     int failed;  /* an HDF5 call on this file failed (see attrib_h5_close) */
 };
@@ -71,8 +72,8 @@ static int h5fail(const attrib_h5file *f, int err, const char *fmt, ...)
     H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, walk_innermost, cause);
     H5Eclear2(H5E_DEFAULT);
     if (*cause)
-        return attrib_err_set(err, "%s: %s (HDF5: %s)", f->path, what, cause);
-    return attrib_err_set(err, "%s: %s", f->path, what);
+        return attrib_err_set(err, "%s: %s (HDF5: %s)", f->name, what, cause);
+    return attrib_err_set(err, "%s: %s", f->name, what);
 }
 
 /* A failed write (H5Dwrite, H5Awrite): the ranks may now be at different points of
@@ -84,10 +85,12 @@ static int h5fail(const attrib_h5file *f, int err, const char *fmt, ...)
 static int agree(const attrib_h5file *f, int rc)
 {
     int all = rc;
+    if (f->comm == MPI_COMM_NULL)
+        return rc;
     if (MPI_Allreduce(&rc, &all, 1, MPI_INT, MPI_MIN, f->comm) != MPI_SUCCESS)
-        return attrib_err_set(ATTRIB_EMPI, "%s: MPI_Allreduce failed", f->path);
+        return attrib_err_set(ATTRIB_EMPI, "%s: MPI_Allreduce failed", f->name);
     if (all < 0 && rc == 0)
-        return attrib_err_set(all, "%s: another rank failed", f->path);
+        return attrib_err_set(all, "%s: another rank failed", f->name);
     return all;
 }
 
@@ -109,6 +112,12 @@ static int h5_init(void)
     return 0;
 }
 
+void attrib_h5_set_name(attrib_h5file *f, const char *name)
+{
+    free(f->name);
+    f->name = attrib_xstrdup(name);
+}
+
 int attrib_h5_register_zstd(void)
 {
     return h5_init();
@@ -119,20 +128,25 @@ static attrib_h5file *file_new(MPI_Comm comm, const char *path)
     attrib_h5file *f = attrib_xcalloc(1, sizeof *f);
     f->fid = H5I_INVALID_HID;
     f->comm = comm;
-    MPI_Comm_rank(comm, &f->rank);
+    if (comm != MPI_COMM_NULL)
+        MPI_Comm_rank(comm, &f->rank);
     f->path = attrib_xstrdup(path);
+    f->name = attrib_xstrdup(path);
     return f;
 }
 
 static void file_free(attrib_h5file *f)
 {
     free(f->path);
+    free(f->name);
     free(f);
 }
 
 static hid_t mpio_fapl(MPI_Comm comm)
 {
     hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    if (comm == MPI_COMM_NULL) /* a process without MPI: HDF5's default (POSIX) driver */
+        return fapl;
     if (fapl >= 0 && H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL) < 0)
         CLOSE(H5Pclose, fapl);
     return fapl;
@@ -206,7 +220,7 @@ static int reserve_space(attrib_h5file *f)
     if (fd >= 0)
         close(fd);
     if (e != 0)
-        return attrib_err_set(ATTRIB_EIO, "%s: cannot write the file: %s", f->path, strerror(e));
+        return attrib_err_set(ATTRIB_EIO, "%s: cannot write the file: %s", f->name, strerror(e));
     return 0;
 }
 
@@ -220,6 +234,8 @@ static void check_before_close(attrib_h5file *f)
     int bad = f->failed, any = 0;
     if (!bad && f->rank == 0)
         bad = reserve_space(f) < 0;
+    if (f->comm == MPI_COMM_NULL) /* no job to end: attrib_h5_close reports the failure */
+        return;
     if (MPI_Allreduce(&bad, &any, 1, MPI_INT, MPI_MAX, f->comm) == MPI_SUCCESS && !any)
         return;
     if (bad) {
@@ -657,12 +673,12 @@ static int prepare_segs(attrib_h5file *f, const attrib_table *local, const attri
             return attrib_err_set(ATTRIB_EINTERNAL,
                                   "%s: /%s: segment of %llu rows at local %llu, global %llu is "
                                   "outside %zu local or %llu total rows",
-                                  f->path, name, (unsigned long long)g->count,
+                                  f->name, name, (unsigned long long)g->count,
                                   (unsigned long long)g->local, (unsigned long long)g->global,
                                   local->n, (unsigned long long)total);
         if (i > 0 && out[i - 1].global + out[i - 1].count > g->global)
             return attrib_err_set(ATTRIB_EINTERNAL, "%s: /%s: overlapping segments at global %llu",
-                                  f->path, name, (unsigned long long)g->global);
+                                  f->name, name, (unsigned long long)g->global);
         if (i > 0 && out[i - 1].local + out[i - 1].count != g->local)
             *direct = 0;
         *nsel += g->count;
@@ -679,7 +695,7 @@ int attrib_h5_write_table_segs(attrib_h5file *f, const attrib_table *local,
     size_t k = 0;
     if (!segs_in) {
         if (nseg != 1)
-            rc = attrib_err_set(ATTRIB_EINTERNAL, "%s: /%s: no segments given", f->path,
+            rc = attrib_err_set(ATTRIB_EINTERNAL, "%s: /%s: no segments given", f->name,
                                 local->schema->name);
         nseg = 1;
         segs_in = &one;
@@ -711,7 +727,7 @@ int attrib_h5_table_create(attrib_h5file *f, const attrib_schema *s, uint64_t to
     for (size_t c = 0; c < s->ncols; c++)
         if (s->cols[c].type == ATTRIB_T_STR) {
             if (!strw)
-                return attrib_err_set(ATTRIB_EINTERNAL, "%s: /%s: no string widths given", f->path,
+                return attrib_err_set(ATTRIB_EINTERNAL, "%s: /%s: no string widths given", f->name,
                                       s->name);
             w[c] = strw[c];
         }
@@ -761,7 +777,7 @@ static int open_column(attrib_h5file *f, const attrib_schema *s, size_t c, hid_t
     int e = path_exists(f->fid, path);
     if (e <= 0)
         return e < 0 ? h5fail(f, ATTRIB_EINPUT, "cannot look up dataset /%s", path)
-                     : attrib_err_set(ATTRIB_EINPUT, "%s: missing dataset /%s", f->path, path);
+                     : attrib_err_set(ATTRIB_EINPUT, "%s: missing dataset /%s", f->name, path);
     *dset = H5Dopen2(f->fid, path, H5P_DEFAULT);
     if (*dset < 0)
         return h5fail(f, ATTRIB_EINPUT, "/%s is not a readable dataset", path);
@@ -774,7 +790,7 @@ static int open_column(attrib_h5file *f, const attrib_schema *s, size_t c, hid_t
     int nd = H5Sget_simple_extent_ndims(space);
     hsize_t dims[1];
     if (nd != 1) {
-        rc = attrib_err_set(ATTRIB_EINPUT, "%s: dataset /%s: expected 1-D, found %d-D", f->path,
+        rc = attrib_err_set(ATTRIB_EINPUT, "%s: dataset /%s: expected 1-D, found %d-D", f->name,
                             path, nd);
         goto out;
     }
@@ -782,7 +798,7 @@ static int open_column(attrib_h5file *f, const attrib_schema *s, size_t c, hid_t
     *rows = dims[0];
     if (!type_matches(cs, *ftype, why, sizeof why)) {
         found_desc(*ftype, got, sizeof got);
-        rc = attrib_err_set(ATTRIB_EINPUT, "%s: dataset /%s: expected %s, found %s%s%s", f->path,
+        rc = attrib_err_set(ATTRIB_EINPUT, "%s: dataset /%s: expected %s, found %s%s%s", f->name,
                             path, expected_desc(cs), got, *why ? ": " : "", why);
     }
 out:
@@ -805,7 +821,7 @@ int attrib_h5_chunk_rows_of(attrib_h5file *f, const char *path, uint64_t *rows)
     CLOSE(H5Pclose, dcpl);
     CLOSE(H5Dclose, dset);
     H5Eclear2(H5E_DEFAULT);
-    return dset < 0 ? attrib_err_set(ATTRIB_EINPUT, "%s: missing dataset /%s", f->path, path) : 0;
+    return dset < 0 ? attrib_err_set(ATTRIB_EINPUT, "%s: missing dataset /%s", f->name, path) : 0;
 }
 
 int attrib_h5_table_rows(attrib_h5file *f, const attrib_schema *s, uint64_t *rows)
@@ -815,9 +831,9 @@ int attrib_h5_table_rows(attrib_h5file *f, const attrib_schema *s, uint64_t *row
     if (e < 0)
         return h5fail(f, ATTRIB_EINPUT, "cannot look up /%s", s->name);
     if (e == 0)
-        return attrib_err_set(ATTRIB_EINPUT, "%s: missing table (group) /%s", f->path, s->name);
+        return attrib_err_set(ATTRIB_EINPUT, "%s: missing table (group) /%s", f->name, s->name);
     if (obj_type(f->fid, s->name) != H5O_TYPE_GROUP)
-        return attrib_err_set(ATTRIB_EINPUT, "%s: /%s is not a group (table)", f->path, s->name);
+        return attrib_err_set(ATTRIB_EINPUT, "%s: /%s is not a group (table)", f->name, s->name);
     uint64_t n0 = 0;
     for (size_t c = 0; c < s->ncols; c++) {
         hid_t dset, ftype;
@@ -829,7 +845,7 @@ int attrib_h5_table_rows(attrib_h5file *f, const attrib_schema *s, uint64_t *row
             n0 = n;
         else if (n != n0)
             return attrib_err_set(ATTRIB_EINPUT,
-                                  "%s: dataset /%s/%s has %llu rows but /%s/%s has %llu", f->path,
+                                  "%s: dataset /%s/%s has %llu rows but /%s/%s has %llu", f->name,
                                   s->name, s->cols[c].name, (unsigned long long)n, s->name,
                                   s->cols[0].name, (unsigned long long)n0);
     }
@@ -976,7 +992,7 @@ static int read_direct(attrib_h5file *f, const attrib_schema *s, size_t c, hid_t
                 return attrib_err_set(ATTRIB_EINPUT,
                                       "%s: cannot read dataset /%s/%s (data error detected by "
                                       "Fletcher32 checksum in the chunk at row %llu)",
-                                      f->path, s->name, s->cols[c].name, (unsigned long long)c0);
+                                      f->name, s->name, s->cols[c].name, (unsigned long long)c0);
             n -= 4;
         }
         const unsigned char *data = raw;
@@ -987,7 +1003,7 @@ static int read_direct(attrib_h5file *f, const attrib_schema *s, size_t c, hid_t
                 return attrib_err_set(ATTRIB_EINPUT,
                                       "%s: cannot read dataset /%s/%s (damaged zstd frame in the "
                                       "chunk at row %llu)",
-                                      f->path, s->name, s->cols[c].name, (unsigned long long)c0);
+                                      f->name, s->name, s->cols[c].name, (unsigned long long)c0);
             void *to = whole && !pl.shuffle ? out : grow(&b->tmp, &b->tmp_cap, pl.chunk_bytes);
             if (!b->dctx && !(b->dctx = ZSTD_createDCtx()))
                 return attrib_err_set(ATTRIB_ENOMEM, "cannot allocate a zstd decoder");
@@ -996,7 +1012,7 @@ static int read_direct(attrib_h5file *f, const attrib_schema *s, size_t c, hid_t
                 return attrib_err_set(ATTRIB_EINPUT,
                                       "%s: cannot read dataset /%s/%s (zstd: %s in the chunk at "
                                       "row %llu)",
-                                      f->path, s->name, s->cols[c].name,
+                                      f->name, s->name, s->cols[c].name,
                                       ZSTD_isError(got) ? ZSTD_getErrorName(got) : "wrong size",
                                       (unsigned long long)c0);
             if (to == out)
@@ -1031,7 +1047,7 @@ int attrib_h5_read_table(attrib_h5file *f, const attrib_schema *s, uint64_t star
             rc = attrib_err_set(ATTRIB_EINPUT,
                                 "%s: dataset /%s/%s: rows [%llu, %llu) requested, "
                                 "it has %llu",
-                                f->path, s->name, s->cols[c].name, (unsigned long long)start,
+                                f->name, s->name, s->cols[c].name, (unsigned long long)start,
                                 (unsigned long long)(start + count), (unsigned long long)n);
         if (rc == 0 && s->cols[c].type == ATTRIB_T_STR)
             out->strw[c] = H5Tget_size(ftype[c]);
@@ -1142,7 +1158,7 @@ int attrib_h5_read_strings(attrib_h5file *f, const char *path, char ***out, size
     int e = path_exists(f->fid, path);
     if (e <= 0)
         return e < 0 ? h5fail(f, ATTRIB_EINPUT, "cannot look up dataset /%s", path)
-                     : attrib_err_set(ATTRIB_EINPUT, "%s: missing dataset /%s", f->path, path);
+                     : attrib_err_set(ATTRIB_EINPUT, "%s: missing dataset /%s", f->name, path);
     int rc = 0;
     char got[64], **list = NULL;
     void *buf = NULL;
@@ -1158,7 +1174,7 @@ int attrib_h5_read_strings(attrib_h5file *f, const char *path, char ***out, size
         rc = attrib_err_set(ATTRIB_EINPUT,
                             "%s: dataset /%s: expected a 1-D list of strings, "
                             "found %d-D %s",
-                            f->path, path, H5Sget_simple_extent_ndims(space), got);
+                            f->name, path, H5Sget_simple_extent_ndims(space), got);
         goto out;
     }
     H5Sget_simple_extent_dims(space, dims, NULL);
@@ -1251,7 +1267,7 @@ static int open_attr(attrib_h5file *f, const char *name, hid_t *attr, hid_t *typ
     if (e < 0)
         return h5fail(f, ATTRIB_EINPUT, "cannot look up attribute '%s'", name);
     if (e == 0)
-        return attrib_err_set(ATTRIB_EINPUT, "%s: missing root attribute '%s'", f->path, name);
+        return attrib_err_set(ATTRIB_EINPUT, "%s: missing root attribute '%s'", f->name, name);
     hid_t space = H5I_INVALID_HID;
     *attr = H5Aopen(f->fid, name, H5P_DEFAULT);
     if (*attr < 0 || (*type = H5Aget_type(*attr)) < 0 || (space = H5Aget_space(*attr)) < 0) {
@@ -1265,7 +1281,7 @@ static int open_attr(attrib_h5file *f, const char *name, hid_t *attr, hid_t *typ
         CLOSE(H5Tclose, *type);
         CLOSE(H5Aclose, *attr);
         return attrib_err_set(ATTRIB_EINPUT, "%s: attribute '%s': expected one value, found %lld",
-                              f->path, name, (long long)npts);
+                              f->name, name, (long long)npts);
     }
     return 0;
 }
@@ -1280,7 +1296,7 @@ int attrib_h5_get_attr_str(attrib_h5file *f, const char *name, char **value)
     if (H5Tget_class(type) != H5T_STRING) {
         found_desc(type, got, sizeof got);
         rc = attrib_err_set(ATTRIB_EINPUT, "%s: attribute '%s': expected a string, found %s",
-                            f->path, name, got);
+                            f->name, name, got);
     } else if (H5Tis_variable_str(type) > 0) {
         char *s = NULL;
         mtype = H5Tcopy(type);
@@ -1316,7 +1332,7 @@ int attrib_h5_get_attr_i64(attrib_h5file *f, const char *name, int64_t *value)
     if (H5Tget_class(type) != H5T_INTEGER) {
         found_desc(type, got, sizeof got);
         rc = attrib_err_set(ATTRIB_EINPUT, "%s: attribute '%s': expected an integer, found %s",
-                            f->path, name, got);
+                            f->name, name, got);
     } else if (H5Aread(attr, H5T_NATIVE_INT64, value) < 0) {
         rc = h5fail(f, ATTRIB_EINPUT, "cannot read attribute '%s'", name);
     }

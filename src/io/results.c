@@ -8,7 +8,23 @@
 
 const char *const attrib_results_attr_names[] = {
     "period_from", "period_to", "model", "rules_file", "input_file", "input_checksum",
-    "software_version", NULL};
+    "software_version", "rules", "identity_hash", NULL};
+
+int attrib_results_write_meta(attrib_h5file *f, const attrib_results_meta *m)
+{
+    for (int i = 0; i < ATTRIB_RES_NATTRS; i++)
+        if (m->attr[i])
+            ATTRIB_TRY(attrib_h5_set_attr_str(f, attrib_results_attr_names[i], m->attr[i]));
+    ATTRIB_TRY(attrib_h5_set_attr_i64(f, ATTRIB_RES_ATTR_RANKS, m->ranks));
+    ATTRIB_TRY(attrib_h5_set_attr_i64(f, ATTRIB_RES_ATTR_SCHEMA_VERSION, ATTRIB_SCHEMA_VERSION));
+    char key[64];
+    for (size_t i = 0; i < m->nphases; i++) {
+        snprintf(key, sizeof key, "%s%s", ATTRIB_RES_ATTR_SECONDS_PREFIX, m->phase_names[i]);
+        ATTRIB_TRY(attrib_h5_set_attr_f64(f, key, m->phase_seconds[i]));
+    }
+    ATTRIB_TRY(attrib_h5_set_attr_f64(f, ATTRIB_RES_ATTR_SECONDS_PREFIX "total", m->seconds_total));
+    return attrib_h5_set_attr_f64(f, ATTRIB_RES_ATTR_PEAK_RSS, m->peak_rss_mib);
+}
 
 int attrib_results_is_hdf5(const char *path)
 {
@@ -101,7 +117,7 @@ int attrib_results_open(const char *path, attrib_results **out)
         goto fail;
     }
     int64_t version = 0;
-    if (attrib_h5_get_attr_i64(r->f, "schema_version", &version) == 0 &&
+    if (attrib_h5_get_attr_i64(r->f, ATTRIB_RES_ATTR_SCHEMA_VERSION, &version) == 0 &&
         version != ATTRIB_SCHEMA_VERSION) {
         rc = attrib_err_set(ATTRIB_EINPUT, "%s: schema_version %lld, this attrib reads %d", path,
                             (long long)version, ATTRIB_SCHEMA_VERSION);
@@ -131,7 +147,7 @@ int attrib_results_open(const char *path, attrib_results **out)
     for (int i = 0; i < ATTRIB_RES_NATTRS; i++)
         if (attrib_h5_get_attr_str(r->f, attrib_results_attr_names[i], &r->attr[i]) < 0)
             r->attr[i] = NULL;
-    if (attrib_h5_get_attr_i64(r->f, "ranks", &r->ranks) < 0)
+    if (attrib_h5_get_attr_i64(r->f, ATTRIB_RES_ATTR_RANKS, &r->ranks) < 0)
         r->ranks = -1;
     attrib_err_clear();
     *out = r;

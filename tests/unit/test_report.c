@@ -354,15 +354,18 @@ static int make_fixtures(const char *dir, FILE *facts)
     return rc;
 }
 
-static int run_cmd(int (*cmd)(int, char **), const char *const *args)
+static int run_cmd(int (*cmd)(const attrib_cmd_ctx *, int, char **), const char *const *args)
 {
+    attrib_par par;
+    attrib_par_init(&par, MPI_COMM_WORLD);
+    const attrib_cmd_ctx ctx = {.name = args[0], .par = &par};
     char *argv[32];
     int argc = 0;
     for (; args[argc]; argc++)
         argv[argc] = (char *)args[argc];
     argv[argc] = NULL;
     fflush(stdout);
-    return cmd(argc, argv);
+    return cmd(&ctx, argc, argv);
 }
 
 static long file_size(const char *p)

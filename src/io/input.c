@@ -1,0 +1,84 @@
+/* Opening an input file for a run (include/attrib/input.h). */
+#include "attrib/input.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "attrib/err.h"
+
+/* A results file has /credits or /report and no /events: say so, instead of "missing
+ * /events". */
+static int check_kind(attrib_h5file *f, const char *path)
+{
+    if (attrib_h5_exists(f, "events") > 0)
+        return 0;
+    if (attrib_h5_exists(f, "credits") > 0 || attrib_h5_exists(f, "report") > 0)
+        return attrib_err_path(ATTRIB_EINPUT, path, "is a results file of 'attrib run'",
+                               "give the input file that 'attrib import' or 'attrib gen' wrote");
+    return 0; /* attrib_h5_table_rows names what is missing */
+}
+
+int attrib_input_open(const attrib_par *p, const char *path, attrib_rules *rules,
+                      attrib_input **out)
+{
+    *out = NULL;
+    attrib_input *in = attrib_xcalloc(1, sizeof *in);
+    attrib_table_init(&in->catalog, &attrib_schema_campaigns, 1);
+    in->path = strdup(path);
+    if (!in->path)
+        ATTRIB_DIE("out of memory");
+    uint64_t ncat = 0;
+    int rc = attrib_h5_register_zstd();
+    if (!rc)
+        rc = attrib_h5_open(p->comm, path, &in->f);
+    rc = attrib_par_agree(p, rc);
+    if (!rc)
+        rc = check_kind(in->f, path);
+    if (!rc)
+        rc = attrib_h5_table_rows(in->f, &attrib_schema_events, &in->nevents);
+    if (!rc)
+        rc = attrib_h5_table_rows(in->f, &attrib_schema_conversions, &in->nconversions);
+    if (!rc)
+        rc = attrib_h5_table_rows(in->f, &attrib_schema_campaigns, &ncat);
+    if (!rc)
+        rc = attrib_h5_read_strings(in->f, "conversions/type_names", &in->type_names, &in->ntypes);
+    if (!rc)
+        rc = attrib_h5_read_table(in->f, &attrib_schema_campaigns, 0, ncat, &in->catalog);
+    if (!rc)
+        rc = attrib_catalog_sort(&in->catalog, path);
+    if (!rc && rules)
+        rc = attrib_rules_bind(rules, &in->catalog, in->type_names, in->ntypes, &in->warnings);
+    rc = attrib_par_agree(p, rc);
+    if (rc) {
+        attrib_input_close(in);
+        return rc;
+    }
+    *out = in;
+    return 0;
+}
+
+void attrib_input_print_warnings(const attrib_par *p, const attrib_input *in)
+{
+    if (p->rank != 0 || !in->warnings)
+        return;
+    for (const char *line = in->warnings; *line;) {
+        const char *nl = strchr(line, '\n');
+        const int len = nl ? (int)(nl - line) : (int)strlen(line);
+        fprintf(stderr, "attrib: warning: %.*s\n", len, line);
+        line += len + (nl != NULL);
+    }
+}
+
+void attrib_input_close(attrib_input *in)
+{
+    if (!in)
+        return;
+    if (in->f)
+        attrib_h5_close(in->f);
+    attrib_table_free(&in->catalog);
+    attrib_strlist_free(in->type_names, in->ntypes);
+    free(in->warnings);
+    free(in->path);
+    free(in);
+}
