@@ -188,12 +188,12 @@ expect_fail "garbage.h5: not an HDF5 file" "$W/garbage.h5" events
 expect_fail "empty.h5" "$W/empty.h5" events
 expect_fail "nope.h5: cannot open" "$W/nope.h5" events
 expect_fail "unknown table 'nope'" "$W/t.h5" nope
-expect_fail "usage: attrib export" "$W/t.h5"
+expect_fail "attrib: export: missing TABLE. See 'attrib export --help'." "$W/t.h5"
 expect_fail "unknown option '--bogus'" "$W/t.h5" events --bogus
 "$PY" -c 'import h5py, sys
 import numpy as np
 with h5py.File(sys.argv[1], "w") as f: f["events/event_id"] = np.array([1], dtype="<u8")' "$W/only_events.h5"
-expect_fail "export: $W/only_events.h5 has no table 'credits'" "$W/only_events.h5" credits
+expect_fail "attrib: export: $W/only_events.h5: has no table 'credits'" "$W/only_events.h5" credits
 expect_fail "only_events.h5: missing dataset /events/identity" "$W/only_events.h5" events
 # A chunk whose bytes are damaged: a clean error, not a crash or wrong numbers.
 "$PY" - "$W/t.h5" "$W/badchunk.h5" <<'PYEOF'
