@@ -1,4 +1,4 @@
-/* Unit tests of the attribution engine (core, no MPI): SPEC 4 rule by rule on its edges,
+/* Unit tests of the attribution engine (no MPI), the semantics rule by rule on their edges,
  * the reports, a brute-force reference on random data, and order independence.
  *
  * `test_engine --bench NTOUCHES NCONVERSIONS [NIDENTITIES [MODEL]]` instead times

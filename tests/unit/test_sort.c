@@ -1,4 +1,4 @@
-/* attrib_sort_lex: stable lexicographic permutation, checked against a reference. */
+/* layer: core. attrib_sort_lex: stable lexicographic permutation, checked against a reference. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-/* Unit tests of the columnar table (core). */
+/* layer: core. Unit tests of the columnar table: linked to attrib_core alone. */
 #include <assert.h>
 #include <stdio.h>
 #include <string.h>
