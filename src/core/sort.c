@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "attrib/engine.h"
+#include "attrib/sort.h"
 #include "attrib/err.h"
 
 #define DIGIT_BITS 11

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "attrib/engine.h"
+#include "attrib/sort.h"
 #include "attrib/err.h"
 
 size_t attrib_type_size(attrib_type t)
