@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 // attrib DuckDB peer: an independent implementation of attrib's attribution semantics
-// (SPEC 4) in SQL on DuckDB, used as a correctness oracle (tests/e2e/peer_duckdb.sh) and
+// (docs/models.md) in SQL on DuckDB, used as a correctness oracle (tests/e2e/peer_duckdb.sh) and
 // as the benchmark peer (bench/run_vs_duckdb.sh).
 //
 // Inputs are the CSV files `attrib export` writes (events, conversions, campaigns) and a
-// rules file (SPEC 3). The rules are parsed and resolved in JS (rules.mjs) into small
+// rules file (docs/rules.md). The rules are parsed and resolved in JS (rules.mjs) into small
 // interval tables; all data work (dedup, candidates, priority, models, reports) is SQL.
 //
 // usage: node peer.mjs --events E.csv --conversions C.csv --campaigns K.csv -c rules.cfg
@@ -101,7 +101,7 @@ async function main() {
 
   // ---- load: CSV → tables (columns by name, any order, extra columns ignored) ----
   const t0 = now();
-  await run("CREATE TYPE kind_t AS ENUM ('impression', 'engagement', 'nurture')"); // enum order = SPEC 4.1 kind order
+  await run("CREATE TYPE kind_t AS ENUM ('impression', 'engagement', 'nurture')"); // enum order = the dedup kind order (docs/models.md)
   await run("CREATE TYPE reason_t AS ENUM ('no_touch', 'rule_excluded', 'outside_window')");
   await run(`CREATE TABLE ev AS SELECT event_id::UBIGINT AS event_id, identity::UBIGINT AS identity, ts::BIGINT AS ts,
       campaign_id::UINTEGER AS campaign_id, kind::kind_t kind, coalesce(cost, 0)::DOUBLE AS cost
@@ -183,7 +183,7 @@ async function main() {
       ELSE ${posShare} END`;
 
   const stage1 = [
-    // resolved rules (SPEC 3) as interval tables; [vfrom, vto) in conversion time
+    // resolved rules (docs/rules.md) as interval tables; [vfrom, vto) in conversion time
     `CREATE OR REPLACE TEMP TABLE adv_rules (advertiser_id UINTEGER, vfrom BIGINT, vto BIGINT, model VARCHAR,
        prio BOOLEAN, half_life DOUBLE, pfirst DOUBLE, plast DOUBLE)`,
     advRows.length ? `INSERT INTO adv_rules VALUES ${advRows.map((r) =>
@@ -194,7 +194,7 @@ async function main() {
       `(${r.campaign_id}, ${sqlInt(r.vfrom)}, ${sqlInt(r.vto)}, ${sqlInt(r.lb_imp)}, ${sqlInt(r.lb_eng)}, ${sqlInt(r.lb_nur)}, ${r.types.length === 0},
         [${r.types.map(sqlStr).join(', ')}]::VARCHAR[], ${r.rule_version})`).join(',\n')}` : null,
 
-    // SPEC 4.1 dedup of touches: per (identity, event_id) keep the smallest
+    // dedup of touches (docs/models.md): per (identity, event_id) keep the smallest
     // (ts, campaign_id, kind, cost); tot = rows of the group (exact copies are counted
     // only for report/advertiser, below)
     `CREATE OR REPLACE TEMP TABLE td_all AS SELECT identity, event_id, ts, campaign_id, kind, cost,
@@ -209,7 +209,7 @@ async function main() {
          count(*) OVER (PARTITION BY identity, advertiser_id, conversion_id) AS tot
        FROM cv
        QUALIFY row_number() OVER (PARTITION BY identity, advertiser_id, conversion_id ORDER BY ts, type, value) = 1`,
-    // SPEC 4.7 period
+    // the period (docs/models.md)
     `CREATE OR REPLACE TEMP TABLE cpd AS SELECT identity, advertiser_id, conversion_id, ts, type, value FROM cd
        WHERE ${inPeriod('ts')}`,
     // last_touch / first_touch conversions (advertiser model at c.ts) take the rank path
@@ -220,7 +220,7 @@ async function main() {
   const stage2 = () => [
     `CREATE OR REPLACE TEMP TABLE cpd_pairs AS SELECT identity, advertiser_id, conversion_id, ts, type, value FROM cpd_m
        WHERE ${rankPath ? "model IS NULL OR model NOT IN ('last_touch', 'first_touch')" : 'TRUE'}`,
-    // SPEC 4.2 candidates: same identity and advertiser, rule version of the touch's campaign
+    // candidates (docs/models.md): same identity and advertiser, rule version of the touch's campaign
     // in force at c.ts, kind not off, type allowed, 0 <= c.ts - t.ts <= L
     // (two steps, so that the planner cannot cross conversions with rule intervals)
     // one join per kind, each bounded by that kind's longest lookback (impressions: short)
@@ -238,7 +238,7 @@ async function main() {
        JOIN camp_rules r ON r.campaign_id = x.campaign_id AND x.conv_ts >= r.vfrom AND x.conv_ts < r.vto
        WHERE x.conv_ts - x.touch_ts <= CASE x.kind WHEN 'impression' THEN r.lb_imp WHEN 'engagement' THEN r.lb_eng ELSE r.lb_nur END
          AND (r.all_types OR list_contains(r.types, x.type))`,
-    // SPEC 4.3 engagement priority, 4.4 order, 4.5 models
+    // engagement priority, order, models (docs/models.md)
     lfOnly ? lastFirstCredits : `CREATE OR REPLACE TEMP TABLE credits AS
        WITH p AS (
          SELECT x.*, a.model, a.half_life, a.pfirst, a.plast
@@ -347,7 +347,7 @@ async function main() {
     ...(want.has('report/daily_touch') ? [`CREATE OR REPLACE TEMP TABLE report_daily_touch AS
        SELECT campaign_id, strftime(epoch_ms(touch_ts)::DATE, '%Y-%m-%d') AS day, sum(credit) AS conversions, sum(credited_value) AS value
        FROM credits GROUP BY ALL`] : []),
-    // SPEC 4.6 unattributed: reason from the touches of the identity for the advertiser at or before c.ts
+    // unattributed (docs/models.md): reason from the touches of the identity for the advertiser at or before c.ts
     ...(needUnattr ? [
       // every conversion with a candidate has a credit row (some share is > 0)
       `CREATE OR REPLACE TEMP TABLE un0 AS SELECT c.* FROM cpd c

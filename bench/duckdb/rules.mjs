@@ -1,8 +1,8 @@
-// attrib DuckDB peer — rules file (SPEC 3): a small libconfig parser for the subset the
+// attrib DuckDB peer — rules file (docs/rules.md): a small libconfig parser for the subset the
 // rules language uses, validation, and resolution into version intervals.
 //
-// Written independently of attrib's C code (src/io/rules_load.c); only SPEC.md section 3
-// and docs/conventions.md were used. Choices where SPEC is silent are marked "CHOICE".
+// Written independently of attrib's C code (src/io/rules_load.c); only docs/rules.md
+// and docs/conventions.md were used. Choices where the documentation is silent are marked "CHOICE".
 
 export class RulesError extends Error {}
 
@@ -167,7 +167,7 @@ export function parseTimestamp(s) {
 }
 
 // Built-in defaults, used for keys the file's `defaults` group does not give.
-// CHOICE: SPEC 3 shows these values in its example; we take them as the built-ins.
+// CHOICE: docs/rules.md shows these values in its example; we take them as the built-ins.
 const BUILTIN = {
   model: 'last_touch',
   engagement_priority: true,

@@ -25,7 +25,7 @@ enum attrib_err {
 /* Local. A static string naming the code ("bad input", …). */
 const char *attrib_strerror(int err);
 
-/* Local. The process exit code SPEC 6 assigns to an error code (0,1,2,3). */
+/* Local. The process exit code of an error code (0,1,2,3). */
 int attrib_err_exit_code(int err);
 
 /* Local. Record the detail of a failure (printf-style) and return `err`, so that

@@ -1,4 +1,4 @@
-/* attrib — the HDF5 store (SPEC 2.2 and 5). The only place that calls H5*.
+/* attrib — the HDF5 store (docs/formats.md: the store and the results). The only place that calls H5*.
  *
  * Files are opened with the MPI-IO driver on the communicator given (a single
  * process uses MPI_COMM_SELF semantics just the same). Tables are groups with one

@@ -1,4 +1,4 @@
-/* attrib — attribution rules (SPEC 3), resolved for fast lookup.
+/* attrib — attribution rules (docs/rules.md), resolved for fast lookup.
  *
  * Loading (libconfig text → attrib_rules) lives in io (rules_load.c); everything
  * else here is core: resolution, binding to a campaign catalog, lookups, packing
@@ -48,7 +48,7 @@ typedef struct attrib_adv_rule {
 /* Per-campaign keys, resolved (defaults ← advertiser version ← campaign version). */
 typedef struct attrib_camp_rule {
     int64_t lookback_ms[3];       /* by enum attrib_kind; ATTRIB_LOOKBACK_OFF when "off" */
-    uint32_t rule_version;        /* SPEC 3: 1-based position of the campaign entry in force, 0 if none */
+    uint32_t rule_version;        /* docs/rules.md: 1-based position of the campaign entry in force, 0 if none */
     const uint8_t *type_allowed;  /* after bind: indexed by conversion type id, 1 = counts;
                                      NULL = every type counts */
 } attrib_camp_rule;
@@ -64,7 +64,7 @@ int attrib_rules_load_text(const char *name, const char *text, attrib_rules **ou
 void attrib_rules_free(attrib_rules *r); /* NULL ok */
 
 /* Replace every advertiser's model (and the defaults') by `m`, keeping their other keys
- * (SPEC 3, `--model`). */
+ * (docs/rules.md, `--model`). */
 void attrib_rules_override_model(attrib_rules *r, enum attrib_model m);
 
 /* Serialise to a malloc'd byte buffer and back (for MPI_Bcast from rank 0). The
@@ -145,7 +145,7 @@ enum attrib_rule_key {
  * order (the key paths a rules file uses), NULL-terminated. */
 extern const char *const attrib_rule_key_names[];
 
-/* Keys a campaign entry may not hold (they are per advertiser, SPEC 3). */
+/* Keys a campaign entry may not hold (they are per advertiser, docs/rules.md). */
 #define ATTRIB_RK_ADVERTISER_ONLY                                                                  \
     ((1u << ATTRIB_RK_MODEL) | (1u << ATTRIB_RK_ENGAGEMENT_PRIORITY) |                             \
      (1u << ATTRIB_RK_HALF_LIFE) | (1u << ATTRIB_RK_FIRST) | (1u << ATTRIB_RK_LAST))

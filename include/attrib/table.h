@@ -82,7 +82,7 @@ int attrib_catalog_sort(attrib_table *cat, const char *file);
 /* Typed column access (no checks beyond an assert in debug builds). */
 #define ATTRIB_COL(t, c, T) ((T *)(t)->col[(c)])
 
-/* ---- The schemas of SPEC 2.2 and 5 ---- */
+/* ---- The schemas of the store and the results (docs/formats.md) ---- */
 
 enum attrib_kind { ATTRIB_KIND_IMPRESSION = 0, ATTRIB_KIND_ENGAGEMENT = 1, ATTRIB_KIND_NURTURE = 2 };
 #define ATTRIB_NKINDS 3

@@ -1,4 +1,4 @@
-/* The attribution engine of one rank: dedup, match, models, accumulation (SPEC 4).
+/* The attribution engine of one rank: dedup, match, models, accumulation (docs/models.md).
  *
  * Shape: one radix sort of each table by identity, then every identity is handled
  * alone. Its rows are gathered into small local arrays (cache-resident for all but
@@ -134,7 +134,7 @@ static uint64_t day_key(size_t camp, int64_t ms)
     return ((uint64_t)camp << 32) | (uint32_t)((uint64_t)day_of(ms) + (UINT64_C(1) << 31));
 }
 
-/* ---- models (SPEC 4.5): shares of n >= 1 candidates in (ts, event_id) order ---- */
+/* ---- models (docs/models.md): shares of n >= 1 candidates in (ts, event_id) order ---- */
 
 typedef void (*model_fn)(size_t n, const uint64_t *age, const attrib_adv_rule *r, double *share);
 

@@ -1,4 +1,4 @@
-/* attrib — attribution rules (SPEC 3): validation across entries, resolution, binding
+/* attrib — attribution rules (docs/rules.md): validation across entries, resolution, binding
  * to a campaign catalog, lookups, packing for broadcast, printing.
  *
  * Entries are kept as given (one bit per key set), so that a version can inherit from
@@ -21,7 +21,7 @@
 #include "attrib/timeparse.h"
 
 #define DAY_MS INT64_C(86400000)
-#define MAX_TYPE_LEN 32           /* SPEC 2.1: a conversion type is 1..32 bytes */
+#define MAX_TYPE_LEN 32           /* docs/formats.md: a conversion type is 1..32 bytes */
 #define FROM_START INT64_MIN      /* effective_from of an entry that gives none */
 /* effective_from is limited to years 0000..9999 so every version start prints as ISO. */
 #define FROM_MIN INT64_C(-62167219200000)

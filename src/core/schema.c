@@ -1,4 +1,4 @@
-/* The table schemas of SPEC 2.2 (inputs) and SPEC 5 (outputs). Column order here is
+/* The table schemas of the store (inputs) and the results (outputs), docs/formats.md. Column order here is
  * the order of the enums in table.h and of CSV exports. */
 #include <string.h>
 

@@ -1,4 +1,4 @@
-/* attrib — rules files (SPEC 3): libconfig text → attrib_rules.
+/* attrib — rules files (docs/rules.md): libconfig text → attrib_rules.
  *
  * The only file that calls config_*: it checks the shape of the file (known keys, value
  * types, durations, timestamps, model and kind names) with the line of each setting, and

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# attrib against an independent implementation of SPEC 4 in SQL (the DuckDB peer,
+# attrib against an independent implementation of docs/models.md in SQL (the DuckDB peer,
 # bench/duckdb/peer.mjs): same exported CSV inputs, same rules, the tables must agree
 # (integers and strings exactly, floats within 1e-9 relative, NaN = NaN).
 #

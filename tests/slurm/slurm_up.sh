@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Bring up a private single-node Slurm (munged, slurmctld, slurmd) for tests, as root,
-# following ../shared/PLATFORM.md "A real single-node Slurm":
+# with the settings that work on a 2-core Debian 12 machine without systemd (tests/README.md):
 #
 #   tests/slurm/slurm_up.sh DIR       # DIR: an empty or new directory (state, logs, conf)
 #   . DIR/env.sh                      # exports SLURM_CONF for sbatch/squeue/scontrol/srun

@@ -216,7 +216,7 @@ static uint64_t adv_field(const tcase *c, uint32_t adv, int col)
 #define OUTSIDE ATTRIB_REASON_OUTSIDE_WINDOW
 #define OPEN INT64_MIN, INT64_MAX
 
-/* ---- SPEC 4.2 windows and 4.4 order ---- */
+/* ---- windows and order (docs/models.md) ---- */
 static void test_windows(void)
 {
     tcase c;
@@ -282,7 +282,7 @@ static void test_windows(void)
     tc_free(&c);
 }
 
-/* ---- SPEC 4.3 engagement priority ---- */
+/* ---- engagement priority (docs/models.md) ---- */
 static void test_priority(void)
 {
     tcase c;
@@ -334,7 +334,7 @@ static void test_priority(void)
     tc_free(&c);
 }
 
-/* ---- SPEC 4.2 kind off and conversion types; 4.6 reasons ---- */
+/* ---- kind off and conversion types; unattributed reasons (docs/models.md) ---- */
 static void test_exclusions(void)
 {
     tcase c;
@@ -386,7 +386,7 @@ static void test_exclusions(void)
     tc_free(&c);
 }
 
-/* ---- SPEC 3 versions: the version in force at the conversion's timestamp ---- */
+/* ---- versions (docs/rules.md): the version in force at the conversion's timestamp ---- */
 static void test_versions(void)
 {
     tcase c;
@@ -424,7 +424,7 @@ static void test_versions(void)
     tc_free(&c);
 }
 
-/* ---- SPEC 4.1 duplicates ---- */
+/* ---- duplicates (docs/models.md) ---- */
 static void test_dups(void)
 {
     tcase c;
@@ -507,7 +507,7 @@ static void test_dups(void)
     tc_free(&c);
 }
 
-/* ---- SPEC 4.5 models on 1, 2, 3 and 5 candidates ---- */
+/* ---- models on 1, 2, 3 and 5 candidates ---- */
 static void check_model(const char *model, const char *first, const char *last, size_t n,
                         const double *want)
 {
@@ -594,7 +594,7 @@ static void test_models(void)
         check_model(cases[i].model, cases[i].first, cases[i].last, cases[i].n, cases[i].want);
 }
 
-/* ---- SPEC 4.7 period and the reports ---- */
+/* ---- period and the reports (docs/models.md) ---- */
 static void test_period_reports(void)
 {
     tcase c;
@@ -812,7 +812,7 @@ static int sparse_equal(const attrib_sparse *a, const attrib_sparse *b)
            memcmp(a->val, b->val, a->n * a->nvals * sizeof *a->val) == 0;
 }
 
-/* Reference: SPEC 4 literally, every conversion against every touch of its identity. */
+/* Reference: the semantics of docs/models.md literally, every conversion against every touch of its identity. */
 typedef struct ref_touch {
     uint64_t eid, ident;
     int64_t ts;
