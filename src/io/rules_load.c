@@ -187,6 +187,12 @@ static int parse_entry(loader *ld, const config_setting_t *g, enum attrib_rules_
                 rc = fail(ld, s, "'effective_from' is not allowed in the defaults");
             } else if (is_int(s)) {
                 k.effective_from = config_setting_get_int64(s);
+                /* An integer that looks like epoch seconds is never read as ms in silence. */
+                if (k.effective_from >= ATTRIB_TIME_SECONDS_LO &&
+                    k.effective_from <= ATTRIB_TIME_SECONDS_HI)
+                    rc = fail(ld, s, "'effective_from' %lld looks like epoch seconds; give "
+                              "milliseconds (%lld000) or an ISO 8601 string",
+                              (long long)k.effective_from, (long long)k.effective_from);
             } else {
                 const char *v = config_setting_get_string(s);
                 if (!v || attrib_time_parse(v, strlen(v), &k.effective_from) != 0)

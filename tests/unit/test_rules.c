@@ -134,6 +134,10 @@ static void test_errors(void)
     ERR("campaigns = (\n { id = 20; effective_from = \"2026-13-01T00:00:00Z\"; }\n);\n",
         "t.cfg:2: campaign 20: bad timestamp '2026-13-01T00:00:00Z' for 'effective_from' "
         "(expected ISO 8601 like \"2026-10-15T00:00:00Z\" or integer milliseconds)");
+    /* An integer that looks like epoch seconds is refused, not read as 1970 ms. */
+    ERR("campaigns = (\n { id = 20; effective_from = 1792022400; }\n);\n",
+        "t.cfg:2: campaign 20: 'effective_from' 1792022400 looks like epoch seconds; give "
+        "milliseconds (1792022400000) or an ISO 8601 string");
     ERR("campaigns = (\n { id = 20; effective_from = true; }\n);\n",
         "t.cfg:2: campaign 20: bad timestamp a boolean for 'effective_from' (expected ISO 8601 "
         "like \"2026-10-15T00:00:00Z\" or integer milliseconds)");
