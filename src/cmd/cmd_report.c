@@ -15,7 +15,10 @@ const char attrib_usage_report[] =
     "usage: attrib report RESULTS.h5 [--format text|csv|json|html] [-o OUT]\n"
     "                     [--table NAME] [--top N]\n"
     "\n"
-    "Print the reports of a results file written by `attrib run`.\n"
+    "Print the reports of a results file written by `attrib run`. The header names the\n"
+    "run (period, model, rules, input, software and ranks) and warns when the input's\n"
+    "identities were hashed with the built-in public key (set a key of your own with\n"
+    "`attrib import --hash-key`).\n"
     "\n"
     "  -f, --format F   text (default): aligned tables with totals — campaigns,\n"
     "                   advertisers, unattributed conversions by reason, the\n"
@@ -27,8 +30,8 @@ const char attrib_usage_report[] =
     "                   by conversion day and by touch day, the time-to-convert\n"
     "                   distribution, unattributed conversions by reason, ROAS of the\n"
     "                   campaigns whose cost is known — and the tables.\n"
-    "  -o, --output F   write to F (written as F.tmp, renamed when complete); default\n"
-    "                   standard output\n"
+    "  -o, --output F   write to F (written as F.tmp, renamed when complete; never the\n"
+    "                   results file itself); default (and -) standard output\n"
     "      --table T    the table --format csv prints: campaign (default; the columns of\n"
     "                   report/campaign), daily, daily_touch, advertiser, daily_total\n"
     "                   (every campaign summed per day, by conversion and by touch day),\n"
@@ -40,7 +43,10 @@ const char attrib_usage_report[] =
     "of credited value; roas = value / cost (NaN when cost is 0); total ROAS is over the\n"
     "campaigns with a cost > 0 only. The time-to-convert distribution is credit-weighted:\n"
     "each credit row adds its credit to the bucket of conv_ts - touch_ts. Reach totals are\n"
-    "sums over campaigns (an identity touched by two campaigns counts twice).\n";
+    "sums over campaigns (an identity touched by two campaigns counts twice).\n"
+    "\n"
+    "Exit codes: 0 success, 2 usage error, a missing or bad results file, or an output\n"
+    "that cannot be written.\n";
 
 enum { OPT_FORMAT = ATTRIB_OPT_ID_USER, OPT_TABLE, OPT_TOP };
 enum { FMT_TEXT, FMT_CSV, FMT_JSON, FMT_HTML };
