@@ -1,10 +1,10 @@
-/* attrib — reading a results file written by `attrib run` (SPEC 5): its report tables,
- * its root attributes, and its large tables (/credits, /unattributed) in row blocks.
- * Shared by `attrib report`, `attrib reconcile` and `attrib explain`.
+/* attrib — reading a results file written by `attrib run` (docs/formats.md): its report
+ * tables, its root attributes, and its large tables (/credits, /unattributed) in row
+ * blocks. Shared by `attrib report`, `attrib reconcile` and `attrib explain`.
  *
- * Local: the file is opened on MPI_COMM_SELF, so only the calling process takes part
- * (MPI must be initialised). Every function returns 0 or a negative attrib_err with
- * the detail (naming the file) in attrib_err_msg().
+ * Local: the file is opened on MPI_COMM_NULL (HDF5's POSIX driver), so only the calling
+ * process takes part and MPI need not be initialised. Every function returns 0 or a
+ * negative attrib_err with the detail (naming the file) in attrib_err_msg().
  */
 #ifndef ATTRIB_RESULTS_H
 #define ATTRIB_RESULTS_H
@@ -79,7 +79,7 @@ void attrib_results_close(attrib_results *r);
 /* Local. Read rows [start, start+count) of /credits or /unattributed (`s` is
  * attrib_schema_credits or attrib_schema_unattributed) into `out` (initialised here;
  * caller frees with attrib_table_free). */
-int attrib_results_read(attrib_results *r, const attrib_schema *s, uint64_t start,
+int attrib_results_read(const attrib_results *r, const attrib_schema *s, uint64_t start,
                         uint64_t count, attrib_table *out);
 
 /* Local. Name of campaign `campaign_id` from /campaigns, or NULL when unknown. The

@@ -1,6 +1,6 @@
-/* attrib — small writers shared by the commands that print reports (report, reconcile,
- * explain): aligned text tables, JSON and CSV scalars, and output files that appear
- * only when complete. Local, no MPI. */
+/* attrib — small writers shared by everything that prints reports (the renderers of
+ * src/report, reconcile, explain): aligned text tables, and JSON, CSV and HTML scalars.
+ * Local, no MPI. */
 #ifndef ATTRIB_TEXTOUT_H
 #define ATTRIB_TEXTOUT_H
 
@@ -10,7 +10,7 @@
 /* ---- Aligned text tables ---- */
 typedef struct attrib_grid attrib_grid;
 
-/* A table of `ncols` columns with the given header cells (copied). `right` is a string
+/* A table of `ncols` columns with the given header cells (copied). `align` is a string
  * of ncols characters, 'r' for a right-aligned column (numbers), 'l' for left. */
 attrib_grid *attrib_grid_create(size_t ncols, const char *const *header, const char *align);
 /* Append a row of ncols cells (copied; NULL prints as empty). */
@@ -38,7 +38,10 @@ void attrib_csv_put_num(FILE *out, double v);
 /* HTML text with &, <, >, " escaped. */
 void attrib_html_str(FILE *out, const char *s, size_t len);
 
-/* ---- Output files ---- */
+/* ---- Output files ----
+ * Superseded by attrib_output (include/attrib/output.h), the one atomic output helper,
+ * which checks the destination before any work; no command uses these any more. Kept
+ * so that code written against this header still builds. */
 typedef struct attrib_outfile {
     FILE *fp;        /* where to write */
     char *path;      /* final path, NULL for stdout */

@@ -1,4 +1,7 @@
-/* Reading a results file (include/attrib/results.h). */
+/* Reading a results file (include/attrib/results.h). The file is opened on MPI_COMM_NULL
+ * (HDF5's POSIX driver): reading needs no MPI, so report runs without it, and reconcile
+ * and explain read results on any rank without a collective open. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,7 +102,7 @@ int attrib_results_open(const char *path, attrib_results **out)
     if (!attrib_results_is_hdf5(path)) {
         FILE *fp = fopen(path, "rb");
         if (!fp)
-            return attrib_err_set(ATTRIB_EIO, "cannot open '%s'", path);
+            return attrib_err_open(path, errno);
         fclose(fp);
         return attrib_err_set(ATTRIB_EINPUT, "%s: not an HDF5 file", path);
     }
@@ -111,7 +114,7 @@ int attrib_results_open(const char *path, attrib_results **out)
     attrib_table_init(&r->daily_touch, &attrib_schema_report_daily_touch, 1);
     attrib_table_init(&r->advertiser, &attrib_schema_report_advertiser, 1);
     attrib_table_init(&r->campaigns, &attrib_schema_campaigns, 1);
-    int rc = attrib_h5_open(MPI_COMM_SELF, path, &r->f);
+    int rc = attrib_h5_open(MPI_COMM_NULL, path, &r->f);
     if (rc < 0) {
         r->f = NULL;
         goto fail;
@@ -167,7 +170,7 @@ void attrib_results_close(attrib_results *r)
     results_free(r);
 }
 
-int attrib_results_read(attrib_results *r, const attrib_schema *s, uint64_t start,
+int attrib_results_read(const attrib_results *r, const attrib_schema *s, uint64_t start,
                         uint64_t count, attrib_table *out)
 {
     int have = s == &attrib_schema_credits ? r->has_credits

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # attrib report: text, csv and json parse back (pandas, json) and agree with the
-# results file; bad usage and bad input exit 2.
+# results file; the run's rank count reads "1 rank" / "2 ranks"; a results file whose
+# input was hashed with the built-in public key gets a warning (text) and a field (JSON);
+# -o onto the results file itself is refused; bad usage and bad input exit 2.
 set -euo pipefail
 : "${ATTRIB:?}" "${ATTRIB_BUILD:?}"
 work=$(mktemp -d)
@@ -86,15 +88,64 @@ assert abs(float(total[ci - 1]) - rc["conversions"].sum()) < 0.001
 print("report_formats: text, csv, json parse back and agree")
 PY
 
+# The rank count: "1 rank", "2 ranks".
+grep -q '^  software  attrib test, 1 rank$' "$work/r.txt"
+if grep -q "1 ranks" "$work/r.txt"; then echo "report_formats: '1 ranks'"; exit 1; fi
+# The key the input was hashed with: what gen and import write for the built-in public
+# key ("siphash-2-4 key_id=ID"), and a value that says "public-default".
+"$ATTRIB" gen -q --events 20 --conversions 2 --campaigns 2 -o "$work/g.h5"
+/usr/bin/python3 - "$work" <<'PY'
+import shutil, sys
+import h5py
+w = sys.argv[1]
+hashed = h5py.File(f"{w}/g.h5", "r").attrs["identity_hash"]
+for name, value, ranks in [("pub", hashed, 2), ("pubdef", "siphash-2-4 key=public-default", 1),
+                           ("own", "siphash-2-4 key_id=0123456789abcdef", 1)]:
+    shutil.copy(f"{w}/a.h5", f"{w}/{name}.h5")
+    with h5py.File(f"{w}/{name}.h5", "a") as f:
+        f.attrs["identity_hash"] = value
+        f.attrs["ranks"] = ranks
+PY
+for v in pub pubdef own; do
+  "$ATTRIB" report "$work/$v.h5" >"$work/$v.txt"
+  "$ATTRIB" report "$work/$v.h5" --format json -o "$work/$v.json"
+done
+grep -q '^  software  attrib test, 2 ranks$' "$work/pub.txt"
+for v in pub pubdef; do
+  [ "$(grep -c '^  warning   identities were hashed with the built-in public key' "$work/$v.txt")" = 1 ]
+done
+if grep -q "warning" "$work/own.txt" "$work/r.txt"; then echo "report_formats: a warning without the public key"; exit 1; fi
+/usr/bin/python3 - "$work" <<'PY'
+import json, sys
+w = sys.argv[1]
+want = {"r": None, "pub": True, "pubdef": True, "own": False}
+for name, v in want.items():
+    j = json.load(open(f"{w}/{name}.json"))
+    assert "identity_hash_public_key" in j and j["identity_hash_public_key"] is v, (name, j.get("identity_hash_public_key"))
+PY
+
+# -o onto the results file itself (under another name): refused before any work.
+cp "$a" "$work/a.copy"
+set +e
+"$ATTRIB" report "$a" -o "$work/./a.h5" >/dev/null 2>"$work/err"; rc=$?
+set -e
+[ "$rc" = 2 ] && grep -q "^attrib: report: $work/./a.h5: is one of the inputs" "$work/err"
+cmp "$a" "$work/a.copy"
+test ! -e "$a.tmp"
+
 # Bad usage and bad input: exit 2 with a message.
 set +e
 "$ATTRIB" report "$a" --format pdf >/dev/null 2>"$work/err"; rc=$?
 set -e
-[ "$rc" = 2 ] && grep -q "unknown format" "$work/err"
+[ "$rc" = 2 ] && grep -q "^attrib: report: --format: 'pdf' is not one of text, csv, json, html" "$work/err"
 printf 'not hdf5\n' >"$work/junk.h5"
 set +e
 "$ATTRIB" report "$work/junk.h5" >/dev/null 2>"$work/err"; rc=$?
 set -e
-[ "$rc" = 2 ] && grep -q "not an HDF5 file" "$work/err"
+[ "$rc" = 2 ] && grep -q "^attrib: report: $work/junk.h5: not an HDF5 file" "$work/err"
+set +e
+"$ATTRIB" report "$work/nope.h5" >/dev/null 2>"$work/err"; rc=$?
+set -e
+[ "$rc" = 2 ] && grep -q "^attrib: report: $work/nope.h5: cannot open: No such file or directory" "$work/err"
 "$ATTRIB" report --help | grep -q -- "--format"
 echo "report_formats: ok"

@@ -4,6 +4,8 @@
 //   - no console error, no uncaught exception, no failed chart (window.attribReport),
 //   - no network request other than the file itself (the page must work offline),
 //   - every .chart[data-chart] container holds a non-empty <svg> or <canvas> (marks drawn),
+//   - at window widths of 1280, 1024 and 800 px nothing sticks out of the page sideways
+//     (wide tables and charts scroll inside their own box),
 // and save a full-page screenshot.
 //
 // usage: node render_html.js REPORT.html SCREENSHOT.png [CHROMIUM]
@@ -121,9 +123,38 @@ async function main() {
     else if (c.width < 50 || c.height < 20 || c.elements < 5)
       problems.push('chart ' + c.chart + ': empty (' + JSON.stringify(c) + ')');
   }
+  // Layout: at typical window widths nothing makes the page scroll sideways (a wide
+  // table or chart scrolls inside its own box instead).
+  const layout = [];
+  for (const width of [1280, 1024, 800]) {
+    await send('Emulation.setDeviceMetricsOverride', { width, height: 900, deviceScaleFactor: 1, mobile: false }, sessionId);
+    await sleep(200);
+    const m = await send('Runtime.evaluate', {
+      returnByValue: true,
+      expression: `JSON.stringify((function () {
+        var de = document.documentElement, cw = de.clientWidth, wide = [];
+        document.querySelectorAll('body *').forEach(function (el) {
+          var r = el.getBoundingClientRect();
+          if (r.width > 0 && r.right > cw + 1 && !(el.parentElement && el.parentElement.closest('.scroll, .chart'))) wide.push((el.id ? '#' + el.id : el.tagName.toLowerCase() + (el.className && typeof el.className === 'string' ? '.' + el.className.split(' ')[0] : '')) + ' right=' + Math.round(r.right));
+        });
+        var tables = Array.prototype.map.call(document.querySelectorAll('.scroll'), function (el) {
+          var t = el.querySelector('table');
+          return {table: t ? t.id : '', right: Math.round(el.getBoundingClientRect().right),
+                  scrolls: el.scrollWidth > el.clientWidth};
+        });
+        return {clientWidth: cw, scrollWidth: de.scrollWidth, wide: wide.slice(0, 5), tables: tables};
+      })())`,
+    }, sessionId);
+    const l = JSON.parse(m.result.value);
+    l.width = width;
+    layout.push(l);
+    if (l.scrollWidth > l.clientWidth + 1 || l.wide.length)
+      problems.push('page wider than a ' + width + ' px window (' + l.scrollWidth + ' > ' + l.clientWidth + '): ' + l.wide.join(', '));
+  }
+  await send('Emulation.setDeviceMetricsOverride', { width: 1280, height: 900, deviceScaleFactor: 1, mobile: false }, sessionId);
   const shot = await send('Page.captureScreenshot', { format: 'png', captureBeyondViewport: true }, sessionId);
   fs.writeFileSync(png, Buffer.from(shot.data, 'base64'));
-  console.log(JSON.stringify({ url, charts, requests, console: consoleMessages, problems }, null, 1));
+  console.log(JSON.stringify({ url, charts, layout, requests, console: consoleMessages, problems }, null, 1));
 }
 
 const timer = setTimeout(() => { problems.push('timeout'); finish(1); }, 120000);

@@ -1,8 +1,14 @@
-/* Unit tests of `attrib report` and `attrib reconcile` on results files built in memory.
+/* Unit tests of `attrib report` (the figures of src/report and their renderers) and of
+ * `attrib reconcile`, on results files built in memory.
  *
- * The generator writes a results file as `attrib run` would (every table of SPEC 5 and
- * the root attributes), from a synthetic set of conversions: 3000 conversions of 6
- * advertisers over ~3 weeks, 10% unattributed, the others credited linearly to 1-3
+ * Figures: a tiny results file whose every number is worked out by hand below
+ * (check_figures) is read back by attrib_report_build, and the figures struct is checked
+ * field by field; then the renderers' fixed defects (rank/ranks, the HTML period, the
+ * public-key warning, the advertiser table's width) and -o onto the results file itself.
+ *
+ * The generator writes a results file as `attrib run` would (every table of a results
+ * file and the root attributes), from a synthetic set of conversions: 3000 conversions
+ * of 6 advertisers over ~3 weeks, 10% unattributed, the others credited linearly to 1-3
  * touches of the advertiser's 10 campaigns; the reports are sums over the credit rows.
  * Variants change one thing:
  *   moved.h5   one single-touch conversion credited to another campaign
@@ -13,7 +19,8 @@
  * With `--make-fixtures DIR` it writes a.h5, moved.h5, camp.h5, kinds.h5 into DIR and
  * prints the facts the end-to-end tests check (tests/e2e/reconcile_*.sh, report_*.sh):
  * `moved <conversion_id> <from campaign> <to campaign>` and so on. Without arguments
- * it checks report and reconcile exit codes on those files in a temporary directory.
+ * it checks the figures, then report and reconcile exit codes on those files in a
+ * temporary directory.
  */
 #include <inttypes.h>
 #include <math.h>
@@ -27,6 +34,8 @@
 #include "attrib/cmd.h"
 #include "attrib/err.h"
 #include "attrib/h5io.h"
+#include "attrib/hash.h"
+#include "attrib/report.h"
 #include "attrib/results.h"
 #include "attrib/table.h"
 
@@ -358,7 +367,8 @@ static int run_cmd(int (*cmd)(const attrib_cmd_ctx *, int, char **), const char 
 {
     attrib_par par;
     attrib_par_init(&par, MPI_COMM_WORLD);
-    const attrib_cmd_ctx ctx = {.name = args[0], .par = &par};
+    /* report is a command without MPI: it gets no context, as main() gives it none */
+    const attrib_cmd_ctx ctx = {.name = args[0], .par = cmd == attrib_cmd_report ? NULL : &par};
     char *argv[32];
     int argc = 0;
     for (; args[argc]; argc++)
@@ -391,6 +401,460 @@ static int file_has(const char *p, const char *needle)
     return yes;
 }
 
+/* ---- Figures of a tiny results file, worked out by hand ----
+ *
+ * Conversions (T0 = 2026-10-01T00:00:00Z):
+ *   1  advertiser 1, value 20, at T0+10min; one touch of campaign 10 at 30 min before
+ *      (2026-09-30T23:40): credit 1.0, credited value 20
+ *   2  advertiser 1, value 20, at T0+1d12h (2026-10-02T12:00); touches of campaign 11 at
+ *      1 h before (credit 0.5, value 10) and of campaign 10 at 30 min before (0.5, 10)
+ *   3  advertiser 1, unattributed: no_touch;  4  advertiser 1, outside_window
+ *   5  advertiser 2, rule_excluded
+ * report/campaign (campaign 11 has no name in /campaigns; 12 had no conversion):
+ *   id adv imp eng nur reach cost conv value touches mean_ttc_s          roas
+ *   10  1  100  10   1   50   20  1.5   30     2   (1*1800+.5*1800)/1.5  30/20 = 1.5
+ *                                                  = 1800
+ *   11  1  200   0   0   70    0  0.5   10     1   3600                  NaN (no cost)
+ *   12  2    0   5   2    5   10  0      0     0   NaN                   0/10 = 0
+ *   TOTAL 300 15 3 125, cost 30, conversions 2, value 40, touches 3;
+ *   mean ttc = (1800*1.5 + 3600*0.5) / 2 = 2250 (campaign 12 has no credit);
+ *   ROAS over campaigns with cost > 0 (10 and 12) = (30 + 0) / (20 + 10) = 1.
+ * report/advertiser: 1: 4 conversions, 2 attributed, no_touch 1, rule_excluded 0,
+ *   outside_window 1, duplicates 3 touches (1 inexact), 0 conversions;
+ *   2: 1 conversion, 0 attributed, rule_excluded 1, duplicates 0 touches, 2 conversions
+ *   (1 inexact). Totals 5, 2, [1 1 1], 3, 1, 2, 1; each reason 1/5 = 0.2 of all
+ *   conversions, unattributed 3/5 = 0.6.
+ * Time to convert (a bucket is [lo, hi)): rows of 1800 s, 3600 s, 1800 s → <1h: credit
+ *   1.5, value 30, 2 rows; 1-6h (3600 s is its lower edge): 0.5, 10, 1 row; shares
+ *   1.5/2 = 0.75 and 0.5/2 = 0.25; every other bucket 0.
+ * Days: report/daily (10, 10-01, 1, 20), (10, 10-02, .5, 10), (11, 10-02, .5, 10);
+ *   report/daily_touch (10, 09-30, 1, 20), (10, 10-02, .5, 10), (11, 10-02, .5, 10);
+ *   summed: 09-30 (0, 0 | 1, 20), 10-01 (1, 20 | 0, 0), 10-02 (1, 20 | 1, 20);
+ *   total (2, 40 | 2, 40).
+ * Charts at --top 2: by conversions 10, 11 (of 3); by value 10, 11 (of 3); by cost, the
+ *   campaigns with cost > 0: 10, 12 (of 2).
+ */
+#define C1_TS (T0 + 600000)
+#define C2_TS (T0 + 129600000)
+
+typedef struct tiny_meta {
+    const char *from, *to, *identity_hash; /* identity_hash NULL: not written */
+    int64_t ranks;
+} tiny_meta;
+
+static void push_daily(attrib_table *t, uint32_t camp, const char *day, double conv, double value)
+{
+    size_t r = attrib_table_push(t);
+    ATTRIB_COL(t, RD_CAMPAIGN_ID, uint32_t)[r] = camp;
+    attrib_table_set_str(t, RD_DAY, r, day, strlen(day));
+    ATTRIB_COL(t, RD_CONVERSIONS, double)[r] = conv;
+    ATTRIB_COL(t, RD_VALUE, double)[r] = value;
+}
+
+static int write_tiny(const char *path, const tiny_meta *m)
+{
+    attrib_table cr, un, rc, rd, rdt, ra, ca;
+    attrib_table_init(&cr, &attrib_schema_credits, 1);
+    attrib_table_init(&un, &attrib_schema_unattributed, 1);
+    attrib_table_init(&rc, &attrib_schema_report_campaign, 1);
+    attrib_table_init(&rd, &attrib_schema_report_daily, 10);
+    attrib_table_init(&rdt, &attrib_schema_report_daily_touch, 10);
+    attrib_table_init(&ra, &attrib_schema_report_advertiser, 1);
+    attrib_table_init(&ca, &attrib_schema_campaigns, 32);
+    /* /credits */
+    static const struct { uint64_t conv, event; uint32_t camp, pos, len; int64_t ts, before; double credit; } crow[] = {
+        {1, 1001, 10, 1, 1, C1_TS, 1800000, 1.0},
+        {2, 2001, 11, 1, 2, C2_TS, 3600000, 0.5},
+        {2, 2002, 10, 2, 2, C2_TS, 1800000, 0.5}};
+    for (size_t i = 0; i < 3; i++) {
+        size_t r = attrib_table_push(&cr);
+        ATTRIB_COL(&cr, CR_CONVERSION_ID, uint64_t)[r] = crow[i].conv;
+        ATTRIB_COL(&cr, CR_ADVERTISER_ID, uint32_t)[r] = 1;
+        ATTRIB_COL(&cr, CR_IDENTITY, uint64_t)[r] = 111 * crow[i].conv;
+        ATTRIB_COL(&cr, CR_CONV_TS, int64_t)[r] = crow[i].ts;
+        ATTRIB_COL(&cr, CR_VALUE, double)[r] = 20;
+        ATTRIB_COL(&cr, CR_EVENT_ID, uint64_t)[r] = crow[i].event;
+        ATTRIB_COL(&cr, CR_CAMPAIGN_ID, uint32_t)[r] = crow[i].camp;
+        ATTRIB_COL(&cr, CR_KIND, uint8_t)[r] = ATTRIB_KIND_ENGAGEMENT;
+        ATTRIB_COL(&cr, CR_TOUCH_TS, int64_t)[r] = crow[i].ts - crow[i].before;
+        ATTRIB_COL(&cr, CR_POSITION, uint32_t)[r] = crow[i].pos;
+        ATTRIB_COL(&cr, CR_PATH_LENGTH, uint32_t)[r] = crow[i].len;
+        ATTRIB_COL(&cr, CR_CREDIT, double)[r] = crow[i].credit;
+        ATTRIB_COL(&cr, CR_CREDITED_VALUE, double)[r] = 20 * crow[i].credit;
+        ATTRIB_COL(&cr, CR_RULE_VERSION, uint32_t)[r] = 1;
+    }
+    /* /unattributed */
+    static const struct { uint64_t conv; uint32_t adv; uint8_t reason; } urow[] = {
+        {3, 1, ATTRIB_REASON_NO_TOUCH}, {4, 1, ATTRIB_REASON_OUTSIDE_WINDOW},
+        {5, 2, ATTRIB_REASON_RULE_EXCLUDED}};
+    for (size_t i = 0; i < 3; i++) {
+        size_t r = attrib_table_push(&un);
+        ATTRIB_COL(&un, UN_CONVERSION_ID, uint64_t)[r] = urow[i].conv;
+        ATTRIB_COL(&un, UN_ADVERTISER_ID, uint32_t)[r] = urow[i].adv;
+        ATTRIB_COL(&un, UN_IDENTITY, uint64_t)[r] = 999;
+        ATTRIB_COL(&un, UN_CONV_TS, int64_t)[r] = T0 + 86400000;
+        ATTRIB_COL(&un, UN_VALUE, double)[r] = 5;
+        ATTRIB_COL(&un, UN_REASON, uint8_t)[r] = urow[i].reason;
+    }
+    /* report/campaign */
+    static const struct { uint32_t id, adv; uint64_t imp, eng, nur, reach, touches; double cost, conv, value, ttc, roas; } crep[] = {
+        {10, 1, 100, 10, 1, 50, 2, 20, 1.5, 30, 1800, 1.5},
+        {11, 1, 200, 0, 0, 70, 1, 0, 0.5, 10, 3600, NAN},
+        {12, 2, 0, 5, 2, 5, 0, 10, 0, 0, NAN, 0}};
+    for (size_t i = 0; i < 3; i++) {
+        size_t r = attrib_table_push(&rc);
+        ATTRIB_COL(&rc, RC_CAMPAIGN_ID, uint32_t)[r] = crep[i].id;
+        ATTRIB_COL(&rc, RC_ADVERTISER_ID, uint32_t)[r] = crep[i].adv;
+        ATTRIB_COL(&rc, RC_IMPRESSIONS, uint64_t)[r] = crep[i].imp;
+        ATTRIB_COL(&rc, RC_ENGAGEMENTS, uint64_t)[r] = crep[i].eng;
+        ATTRIB_COL(&rc, RC_NURTURES, uint64_t)[r] = crep[i].nur;
+        ATTRIB_COL(&rc, RC_REACH, uint64_t)[r] = crep[i].reach;
+        ATTRIB_COL(&rc, RC_COST, double)[r] = crep[i].cost;
+        ATTRIB_COL(&rc, RC_CONVERSIONS, double)[r] = crep[i].conv;
+        ATTRIB_COL(&rc, RC_VALUE, double)[r] = crep[i].value;
+        ATTRIB_COL(&rc, RC_CREDITED_TOUCHES, uint64_t)[r] = crep[i].touches;
+        ATTRIB_COL(&rc, RC_MEAN_TTC_S, double)[r] = crep[i].ttc;
+        ATTRIB_COL(&rc, RC_ROAS, double)[r] = crep[i].roas;
+    }
+    push_daily(&rd, 10, "2026-10-01", 1.0, 20);
+    push_daily(&rd, 10, "2026-10-02", 0.5, 10);
+    push_daily(&rd, 11, "2026-10-02", 0.5, 10);
+    push_daily(&rdt, 10, "2026-09-30", 1.0, 20);
+    push_daily(&rdt, 10, "2026-10-02", 0.5, 10);
+    push_daily(&rdt, 11, "2026-10-02", 0.5, 10);
+    /* report/advertiser: id, conversions, attributed, 3 reasons, 4 duplicate counts */
+    static const uint64_t arep[2][RA_NCOLS] = {{1, 4, 2, 1, 0, 1, 3, 1, 0, 0},
+                                               {2, 1, 0, 0, 1, 0, 0, 0, 2, 1}};
+    for (size_t i = 0; i < 2; i++) {
+        size_t r = attrib_table_push(&ra);
+        ATTRIB_COL(&ra, RA_ADVERTISER_ID, uint32_t)[r] = (uint32_t)arep[i][0];
+        for (int k = RA_CONVERSIONS; k < RA_NCOLS; k++)
+            ATTRIB_COL(&ra, k, uint64_t)[r] = arep[i][k];
+    }
+    /* /campaigns, not sorted (the reader sorts it); campaign 11 has no row */
+    static const struct { uint32_t id, adv; const char *name; } cat[] = {
+        {12, 2, "Q4 <EU>"}, {10, 1, "Spring sale"}};
+    for (size_t i = 0; i < 2; i++) {
+        size_t r = attrib_table_push(&ca);
+        ATTRIB_COL(&ca, CA_CAMPAIGN_ID, uint32_t)[r] = cat[i].id;
+        ATTRIB_COL(&ca, CA_ADVERTISER_ID, uint32_t)[r] = cat[i].adv;
+        attrib_table_set_str(&ca, CA_NAME, r, cat[i].name, strlen(cat[i].name));
+    }
+
+    attrib_h5file *f = NULL;
+    int rcode = attrib_h5_create(MPI_COMM_SELF, path, &f);
+    const attrib_table *all[] = {&cr, &un, &rc, &rd, &rdt, &ra, &ca};
+    for (size_t i = 0; i < 7 && rcode == 0; i++)
+        rcode = attrib_h5_write_table(f, all[i], 0, all[i]->n, 3);
+    attrib_results_meta meta = {.ranks = m->ranks};
+    meta.attr[ATTRIB_RES_PERIOD_FROM] = m->from;
+    meta.attr[ATTRIB_RES_PERIOD_TO] = m->to;
+    meta.attr[ATTRIB_RES_MODEL] = "linear";
+    meta.attr[ATTRIB_RES_RULES_FILE] = "r.cfg";
+    meta.attr[ATTRIB_RES_INPUT_FILE] = "in.h5";
+    meta.attr[ATTRIB_RES_INPUT_CHECKSUM] = "crc32:00000000 size:0";
+    meta.attr[ATTRIB_RES_SOFTWARE_VERSION] = "attrib test";
+    meta.attr[ATTRIB_RES_RULES] = "defaults: { model = \"linear\"; };\n";
+    meta.attr[ATTRIB_RES_IDENTITY_HASH] = m->identity_hash;
+    if (rcode == 0)
+        rcode = attrib_results_write_meta(f, &meta);
+    int crc = f ? attrib_h5_close(f) : 0;
+    if (rcode == 0)
+        rcode = crc;
+    for (size_t i = 0; i < 7; i++)
+        attrib_table_free((attrib_table *)all[i]);
+    return rcode;
+}
+
+static attrib_report *build_report(const char *path, size_t top)
+{
+    attrib_results *r = NULL;
+    attrib_report *rep = NULL;
+    const attrib_report_options opt = {.top = top};
+    CHECK(attrib_results_open(path, &r) == 0);
+    if (r)
+        CHECK(attrib_report_build(r, &opt, &rep) == 0);
+    attrib_results_close(r);
+    return rep;
+}
+
+enum { R_TEXT, R_CSV, R_JSON, R_HTML };
+static char *render(const attrib_report *rep, int format, int table)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&buf, &len);
+    if (format == R_TEXT)
+        attrib_report_write_text(rep, out);
+    else if (format == R_CSV)
+        attrib_report_write_csv(rep, out, table);
+    else if (format == R_JSON)
+        attrib_report_write_json(rep, out);
+    else
+        attrib_report_write_html(rep, out);
+    fclose(out);
+    return buf;
+}
+
+static int csv_table(const char *name)
+{
+    for (int i = 0; attrib_report_csv_tables[i]; i++)
+        if (strcmp(attrib_report_csv_tables[i], name) == 0)
+            return i;
+    return -1;
+}
+
+static int has(const char *hay, const char *needle)
+{
+    int yes = hay && strstr(hay, needle) != NULL;
+    if (!yes)
+        fprintf(stderr, "test_report: output lacks \"%s\"\n", needle);
+    return yes;
+}
+
+/* The text of the CSS rule that begins with `selector{` in an HTML page. */
+static int css_rule_has(const char *html, const char *selector, const char *decl)
+{
+    char open[64];
+    snprintf(open, sizeof open, "\n%s{", selector);
+    const char *at = html ? strstr(html, open) : NULL;
+    const char *end = at ? strchr(at, '}') : NULL;
+    if (!at || !end)
+        return 0;
+    const char *d = strstr(at, decl);
+    return d && d < end;
+}
+
+static void check_figures(const char *dir)
+{
+    char tiny[4096], tiny2[4096], alias[4096], public_hash[64], kid[17];
+    attrib_hash_key key;
+    CHECK(attrib_hash_key_parse(ATTRIB_HASH_DEFAULT_KEY, &key) == 0);
+    attrib_hash_key_id(&key, kid);
+    snprintf(public_hash, sizeof public_hash, "siphash-2-4 key_id=%s", kid); /* what import writes */
+    snprintf(tiny, sizeof tiny, "%s/tiny.h5", dir);
+    snprintf(tiny2, sizeof tiny2, "%s/tiny2.h5", dir);
+    const tiny_meta open_period = {"", "", public_hash, 1};
+    const tiny_meta closed = {"2026-10-01T00:00:00.000Z", "2026-10-03T00:00:00.000Z",
+                              "siphash-2-4 key_id=0123456789abcdef", 2};
+    CHECK(write_tiny(tiny, &open_period) == 0);
+    CHECK(write_tiny(tiny2, &closed) == 0);
+
+    /* How identity_hash names the key. */
+    CHECK(attrib_report_identity_key(NULL) == ATTRIB_REPORT_KEY_UNKNOWN);
+    CHECK(attrib_report_identity_key(public_hash) == ATTRIB_REPORT_KEY_PUBLIC);
+    CHECK(attrib_report_identity_key("siphash-2-4 key=public-default") == ATTRIB_REPORT_KEY_PUBLIC);
+    CHECK(attrib_report_identity_key("siphash-2-4 key_id=0123456789abcdef") == ATTRIB_REPORT_KEY_OWN);
+    char longer[80];
+    snprintf(longer, sizeof longer, "%s0", public_hash); /* not the same id */
+    CHECK(attrib_report_identity_key(longer) == ATTRIB_REPORT_KEY_OWN);
+
+    attrib_report *rep = build_report(tiny, 2);
+    if (!rep)
+        return;
+    /* the run */
+    CHECK(strcmp(rep->path, tiny) == 0);
+    CHECK(rep->ranks == 1 && rep->period_all == 1 && rep->credit_rows == 3);
+    CHECK(rep->identity_key == ATTRIB_REPORT_KEY_PUBLIC);
+    CHECK(rep->attr[ATTRIB_RES_MODEL] && strcmp(rep->attr[ATTRIB_RES_MODEL], "linear") == 0);
+    CHECK(rep->attr[ATTRIB_RES_PERIOD_FROM] && !*rep->attr[ATTRIB_RES_PERIOD_FROM]);
+    /* campaigns */
+    CHECK(rep->ncampaigns == 3);
+    if (rep->ncampaigns == 3) {
+        const attrib_report_campaign *c = rep->campaigns;
+        CHECK(c[0].campaign_id == 10 && c[0].advertiser_id == 1 && c[0].name &&
+              strcmp(c[0].name, "Spring sale") == 0 && strcmp(c[0].label, "Spring sale (10)") == 0);
+        CHECK(c[0].impressions == 100 && c[0].engagements == 10 && c[0].nurtures == 1 &&
+              c[0].reach == 50 && c[0].credited_touches == 2);
+        CHECK(c[0].cost == 20 && c[0].conversions == 1.5 && c[0].value == 30 &&
+              c[0].mean_ttc_s == 1800 && c[0].roas == 1.5);
+        CHECK(c[1].campaign_id == 11 && c[1].name == NULL && strcmp(c[1].label, "campaign 11") == 0);
+        CHECK(c[1].cost == 0 && c[1].conversions == 0.5 && c[1].value == 10 &&
+              c[1].mean_ttc_s == 3600 && isnan(c[1].roas) && c[1].credited_touches == 1);
+        CHECK(c[2].campaign_id == 12 && c[2].advertiser_id == 2 && strcmp(c[2].label, "Q4 <EU> (12)") == 0);
+        CHECK(c[2].conversions == 0 && isnan(c[2].mean_ttc_s) && c[2].roas == 0);
+    }
+    const attrib_report_campaign *ct = &rep->campaign_total;
+    CHECK(strcmp(ct->label, "TOTAL") == 0);
+    CHECK(ct->impressions == 300 && ct->engagements == 15 && ct->nurtures == 3 &&
+          ct->reach == 125 && ct->credited_touches == 3);
+    CHECK(ct->cost == 30 && ct->conversions == 2 && ct->value == 40);
+    CHECK(ct->mean_ttc_s == 2250 && ct->roas == 1);
+    CHECK(rep->cost_known_cost == 30 && rep->cost_known_value == 30);
+    /* advertisers and unattributed by reason */
+    CHECK(rep->nadvertisers == 2);
+    if (rep->nadvertisers == 2) {
+        const attrib_report_advertiser *a = rep->advertisers;
+        CHECK(a[0].advertiser_id == 1 && a[0].conversions == 4 && a[0].attributed == 2 &&
+              a[0].unattributed[ATTRIB_REASON_NO_TOUCH] == 1 &&
+              a[0].unattributed[ATTRIB_REASON_RULE_EXCLUDED] == 0 &&
+              a[0].unattributed[ATTRIB_REASON_OUTSIDE_WINDOW] == 1 && a[0].dup_touches == 3 &&
+              a[0].dup_touches_inexact == 1 && a[0].dup_conversions == 0 &&
+              a[0].dup_conversions_inexact == 0);
+        CHECK(a[1].advertiser_id == 2 && a[1].conversions == 1 && a[1].attributed == 0 &&
+              a[1].unattributed[ATTRIB_REASON_RULE_EXCLUDED] == 1 && a[1].dup_conversions == 2 &&
+              a[1].dup_conversions_inexact == 1);
+    }
+    const attrib_report_advertiser *at = &rep->advertiser_total;
+    CHECK(at->advertiser_id == 0 && at->conversions == 5 && at->attributed == 2 &&
+          at->unattributed[0] == 1 && at->unattributed[1] == 1 && at->unattributed[2] == 1 &&
+          at->dup_touches == 3 && at->dup_touches_inexact == 1 && at->dup_conversions == 2 &&
+          at->dup_conversions_inexact == 1);
+    for (int k = 0; k < ATTRIB_NREASONS; k++)
+        CHECK(strcmp(rep->unattributed[k].reason, attrib_reason_names[k]) == 0 &&
+              rep->unattributed[k].conversions == 1 && rep->unattributed[k].share == 0.2);
+    CHECK(rep->unattributed_total.conversions == 3 && rep->unattributed_total.share == 0.6);
+    /* time to convert */
+    CHECK(strcmp(rep->ttc[0].label, "<1h") == 0 && rep->ttc[0].lo_s == 0 && rep->ttc[0].hi_s == 3600);
+    CHECK(rep->ttc[0].credit == 1.5 && rep->ttc[0].credited_value == 30 &&
+          rep->ttc[0].credited_touches == 2 && rep->ttc[0].share == 0.75);
+    CHECK(strcmp(rep->ttc[1].label, "1-6h") == 0 && rep->ttc[1].lo_s == 3600 && rep->ttc[1].hi_s == 21600);
+    CHECK(rep->ttc[1].credit == 0.5 && rep->ttc[1].credited_value == 10 &&
+          rep->ttc[1].credited_touches == 1 && rep->ttc[1].share == 0.25);
+    for (int k = 2; k < ATTRIB_REPORT_NTTC; k++)
+        CHECK(rep->ttc[k].credit == 0 && rep->ttc[k].credited_touches == 0 && rep->ttc[k].share == 0);
+    CHECK(strcmp(rep->ttc[ATTRIB_REPORT_NTTC - 1].label, ">=90d") == 0 &&
+          rep->ttc[ATTRIB_REPORT_NTTC - 1].lo_s == 90 * 86400 && isinf(rep->ttc[ATTRIB_REPORT_NTTC - 1].hi_s));
+    CHECK(rep->ttc_total.credit == 2 && rep->ttc_total.credited_value == 40 &&
+          rep->ttc_total.credited_touches == 3 && rep->ttc_total.share == 1);
+    /* days */
+    CHECK(rep->ndaily == 3 && rep->ndaily_touch == 3);
+    if (rep->ndaily == 3 && rep->ndaily_touch == 3) {
+        CHECK(rep->daily[1].campaign_id == 10 && strcmp(rep->daily[1].day, "2026-10-02") == 0 &&
+              rep->daily[1].conversions == 0.5 && rep->daily[1].value == 10);
+        CHECK(rep->daily_touch[0].campaign_id == 10 && strcmp(rep->daily_touch[0].day, "2026-09-30") == 0 &&
+              rep->daily_touch[0].conversions == 1 && rep->daily_touch[0].value == 20);
+    }
+    CHECK(rep->ndays == 3);
+    if (rep->ndays == 3) {
+        const attrib_report_day *d = rep->days;
+        CHECK(strcmp(d[0].day, "2026-09-30") == 0 && d[0].conversions == 0 && d[0].value == 0 &&
+              d[0].conversions_by_touch_day == 1 && d[0].value_by_touch_day == 20);
+        CHECK(strcmp(d[1].day, "2026-10-01") == 0 && d[1].conversions == 1 && d[1].value == 20 &&
+              d[1].conversions_by_touch_day == 0 && d[1].value_by_touch_day == 0);
+        CHECK(strcmp(d[2].day, "2026-10-02") == 0 && d[2].conversions == 1 && d[2].value == 20 &&
+              d[2].conversions_by_touch_day == 1 && d[2].value_by_touch_day == 20);
+    }
+    CHECK(strcmp(rep->day_total.day, "TOTAL") == 0 && rep->day_total.conversions == 2 &&
+          rep->day_total.value == 40 && rep->day_total.conversions_by_touch_day == 2 &&
+          rep->day_total.value_by_touch_day == 40);
+    /* charts at --top 2 */
+    CHECK(rep->top == 2);
+    CHECK(rep->by_conversions.n == 2 && rep->by_conversions.eligible == 3 &&
+          rep->by_conversions.row[0] == 0 && rep->by_conversions.row[1] == 1);
+    CHECK(rep->by_value.n == 2 && rep->by_value.eligible == 3 && rep->by_value.row[0] == 0 &&
+          rep->by_value.row[1] == 1);
+    CHECK(rep->by_cost.n == 2 && rep->by_cost.eligible == 2 && rep->by_cost.row[0] == 0 &&
+          rep->by_cost.row[1] == 2);
+
+    /* Renderers print these figures. */
+    char *txt = render(rep, R_TEXT, 0);
+    CHECK(has(txt, "  period    [beginning of input, end of input)\n"));
+    CHECK(has(txt, "  software  attrib test, 1 rank\n")); /* not "1 ranks" */
+    CHECK(has(txt, "\n  warning   identities were hashed with the built-in public key"));
+    CHECK(has(txt, "  conversions            5 (attributed 2, unattributed 3)\n"));
+    CHECK(has(txt, "  credited conversions   2.000\n  credited value         40.00\n"
+                   "  cost                   30.00\n  ROAS (cost known)      1.000\n"
+                   "  mean time to convert   2250 s\n  credit rows            3\n"));
+    CHECK(has(txt, "\n        TOTAL                         300           15         3    125  "
+                   "30.00        2.000  40.00                 3        2250  1.000\n"));
+    CHECK(has(txt, "\n           11              1          200            0         0     70   "
+                   "0.00        0.500  10.00                 1        3600      -\n"));
+    free(txt);
+    char *csv = render(rep, R_CSV, csv_table("campaign"));
+    CHECK(csv && strcmp(csv, "campaign_id,advertiser_id,impressions,engagements,nurtures,reach,"
+                             "cost,conversions,value,credited_touches,mean_time_to_convert_s,roas\n"
+                             "10,1,100,10,1,50,20,1.5,30,2,1800,1.5\n"
+                             "11,1,200,0,0,70,0,0.5,10,1,3600,NaN\n"
+                             "12,2,0,5,2,5,10,0,0,0,NaN,0\n") == 0);
+    free(csv);
+    csv = render(rep, R_CSV, csv_table("daily_total"));
+    CHECK(csv && strcmp(csv, "day,conversions,value,conversions_by_touch_day,value_by_touch_day\n"
+                             "2026-09-30,0,0,1,20\n2026-10-01,1,20,0,0\n2026-10-02,1,20,1,20\n") == 0);
+    free(csv);
+    csv = render(rep, R_CSV, csv_table("time_to_convert"));
+    CHECK(has(csv, "bucket,lo_s,hi_s,credit,credited_touches,credited_value\n"
+                   "<1h,0,3600,1.5,2,30\n1-6h,3600,21600,0.5,1,10\n6-24h,21600,86400,0,0,0\n"));
+    CHECK(has(csv, "\n>=90d,7776000,inf,0,0,0\n"));
+    free(csv);
+    csv = render(rep, R_CSV, csv_table("unattributed"));
+    CHECK(csv && strcmp(csv, "reason,conversions\nno_touch,1\nrule_excluded,1\noutside_window,1\n") == 0);
+    free(csv);
+    csv = render(rep, R_CSV, csv_table("advertiser"));
+    CHECK(has(csv, "\n1,4,2,1,0,1,3,1,0,0\n2,1,0,0,1,0,0,0,2,1\n"));
+    free(csv);
+    char *json = render(rep, R_JSON, 0);
+    CHECK(has(json, "\n\"identity_hash_public_key\": true,\n"));
+    CHECK(has(json, "\"totals\": {\"conversions\": 5, \"attributed\": 2, \"unattributed\": 3, "
+                    "\"impressions\": 300, \"engagements\": 15, \"nurtures\": 3, \"reach_sum\": 125, "
+                    "\"credited_touches\": 3, \"credit_rows\": 3, \"credited_conversions\": 2, "
+                    "\"value\": 40, \"cost\": 30, \"roas_cost_known\": 1, "
+                    "\"mean_time_to_convert_s\": 2250}"));
+    CHECK(has(json, "\"mean_time_to_convert_s\": 3600, \"roas\": null}"));
+    CHECK(has(json, "\"name\": \"Q4 \\u003cEU\\u003e\"}"));
+    free(json);
+    char *html = render(rep, R_HTML, 0);
+    CHECK(has(html, "<tr><td>period</td><td>all conversions</td></tr>"));
+    CHECK(has(html, "<p class=\"note warn\" id=\"public-key\">"));
+    CHECK(has(html, "<p class=\"note\">the 2 largest of 3 campaigns</p>"));
+    CHECK(has(html, "campaigns with a known cost (> 0): 2</p>"));
+    CHECK(has(html, "<td>Q4 &lt;EU&gt; (12)</td>"));
+    /* The advertiser table (10 long headers) is wider than the page: its box is limited to
+     * the page's width and scrolls (tests/e2e/report_html.sh measures it in Chromium). */
+    CHECK(css_rule_has(html, ".scroll", "max-width:100%"));
+    CHECK(css_rule_has(html, ".scroll", "overflow:auto"));
+    free(html);
+    attrib_report_free(rep);
+
+    /* top 0 = every campaign; top 1. */
+    rep = build_report(tiny, 0);
+    if (rep) {
+        CHECK(rep->by_conversions.n == 3 && rep->by_conversions.row[2] == 2);
+        CHECK(rep->by_cost.n == 2);
+        attrib_report_free(rep);
+    }
+    rep = build_report(tiny, 1);
+    if (rep) {
+        CHECK(rep->by_cost.n == 1 && rep->by_cost.eligible == 2 && rep->by_cost.row[0] == 0);
+        char *h = render(rep, R_HTML, 0);
+        CHECK(has(h, "campaigns with a known cost (> 0): 2, the largest by cost shown</p>"));
+        free(h);
+        attrib_report_free(rep);
+    }
+
+    /* A closed period, 2 ranks, a key of the site's own. */
+    rep = build_report(tiny2, 25);
+    if (rep) {
+        CHECK(rep->period_all == 0 && rep->ranks == 2 && rep->identity_key == ATTRIB_REPORT_KEY_OWN);
+        char *t = render(rep, R_TEXT, 0), *j = render(rep, R_JSON, 0), *h = render(rep, R_HTML, 0);
+        CHECK(has(t, "  period    [2026-10-01T00:00:00.000Z, 2026-10-03T00:00:00.000Z)\n"));
+        CHECK(has(t, "  software  attrib test, 2 ranks\n"));
+        CHECK(t && !strstr(t, "warning"));
+        CHECK(has(j, "\n\"identity_hash_public_key\": false,\n"));
+        CHECK(has(h, "<tr><td>period</td><td>[2026-10-01T00:00:00.000Z, 2026-10-03T00:00:00.000Z)</td></tr>"));
+        CHECK(h && !strstr(h, "id=\"public-key\""));
+        free(t);
+        free(j);
+        free(h);
+        attrib_report_free(rep);
+    }
+
+    /* -o onto the results file itself (by another path to the same file) is refused before
+     * any work, and the results file is left as it was. */
+    snprintf(alias, sizeof alias, "%s/./tiny.h5", dir);
+    long before = file_size(tiny);
+    const char *self[] = {"report", tiny, "-o", alias, NULL};
+    CHECK(run_cmd(attrib_cmd_report, self) == 2);
+    CHECK(strstr(attrib_err_msg(), "is one of the inputs") != NULL);
+    CHECK(file_size(tiny) == before);
+    attrib_results *r = NULL;
+    CHECK(attrib_results_open(tiny, &r) == 0);
+    attrib_results_close(r);
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.tmp", alias);
+    CHECK(file_size(tmp) < 0);
+}
+
 int main(int argc, char **argv)
 {
     MPI_Init(&argc, &argv);
@@ -403,6 +867,7 @@ int main(int argc, char **argv)
     }
     char dir[] = "/tmp/attrib_test_report_XXXXXX";
     CHECK(mkdtemp(dir) != NULL);
+    check_figures(dir);
     CHECK(make_fixtures(dir, NULL) == 0);
     char a[4096], moved[4096], camp[4096], kinds[4096], out[4096], bad[4096];
     snprintf(a, sizeof a, "%s/a.h5", dir);
@@ -428,6 +893,19 @@ int main(int argc, char **argv)
         CHECK(t.n == 5);
         attrib_table_free(&t);
         attrib_results_close(r);
+    }
+    /* A results file without an identity_hash attribute: the key is unknown (JSON null),
+     * and no warning. */
+    attrib_report *rep = build_report(a, 25);
+    if (rep) {
+        CHECK(rep->identity_key == ATTRIB_REPORT_KEY_UNKNOWN && rep->ncampaigns == NCAMP);
+        CHECK(rep->by_conversions.n == 25 && rep->by_conversions.eligible == NCAMP);
+        char *j = render(rep, R_JSON, 0), *t = render(rep, R_TEXT, 0);
+        CHECK(has(j, "\n\"identity_hash_public_key\": null,\n"));
+        CHECK(t && !strstr(t, "warning"));
+        free(j);
+        free(t);
+        attrib_report_free(rep);
     }
     snprintf(bad, sizeof bad, "%s/bad.csv", dir);
     FILE *fp = fopen(bad, "w");
