@@ -8,7 +8,7 @@ const attrib_command attrib_commands[] = {
     {"run", attrib_cmd_run, "attribute conversions to touches and write results + reports",
      attrib_usage_run, ATTRIB_CMD_MPI},
     {"report", attrib_cmd_report, "print the reports of a results file (text, csv, json, html)",
-     attrib_usage_report, ATTRIB_CMD_MPI},
+     attrib_usage_report, 0},
     {"explain", attrib_cmd_explain, "show why a conversion was credited where it was",
      attrib_usage_explain, ATTRIB_CMD_MPI},
     {"reconcile", attrib_cmd_reconcile, "compare two results files or campaign reports",
