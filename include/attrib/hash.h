@@ -27,6 +27,23 @@ void attrib_hash_key_id(const attrib_hash_key *key, char out[17]);
 /* Parse 32 hex digits into a key. Returns 0 or ATTRIB_EINPUT. */
 int attrib_hash_key_parse(const char *hex, attrib_hash_key *key);
 
+/* Local. Parse the text of a key file: 32 hex digits, optionally surrounded by blanks
+ * and line ends (one line, as `openssl rand -hex 16` writes). Returns 0 or ATTRIB_EINPUT
+ * (no message set: the caller names the file, never its content). */
+int attrib_hash_key_parse_text(const char *s, size_t len, attrib_hash_key *key);
+
+/* Local. The built-in public key (ATTRIB_HASH_DEFAULT_KEY), and whether `key` is it. */
+void attrib_hash_key_default(attrib_hash_key *key);
+int attrib_hash_key_is_default(const attrib_hash_key *key);
+
+/* Local. The value of a store's `identity_hash` root attribute for `key`:
+ *   "siphash-2-4 key_id=<16 hex> key=public-default"  under the built-in public key
+ *   "siphash-2-4 key_id=<16 hex> key=site"            under any other key
+ * Space-separated, the algorithm first, then name=value pairs; a reader that knows
+ * only "siphash-2-4 key_id=<16 hex>" still finds it at the start. */
+#define ATTRIB_HASH_DESC_MAX 80
+void attrib_hash_describe(const attrib_hash_key *key, char out[ATTRIB_HASH_DESC_MAX]);
+
 /* A mixer for partitioning already-hashed identities (stable across versions). */
 static inline uint64_t attrib_mix64(uint64_t x)
 {

@@ -21,12 +21,12 @@ test -f in.h5 && test ! -e in.h5.tmp
 [ "$(cat rej.csv)" = "file,line,reason" ] || { echo "unexpected rejects:"; cat rej.csv; exit 1; }
 "$PY" "$FIX/check_h5.py" expect in.h5 "$FIX"
 
-# Root attributes of SPEC 2.2 / conventions.md.
+# Root attributes (docs/formats.md, docs/conventions.md).
 "$PY" - in.h5 <<'PYEOF'
 import sys, h5py, re
 f = h5py.File(sys.argv[1], "r")
 a = {k: (v.decode() if isinstance(v, bytes) else v) for k, v in f.attrs.items()}
-assert re.fullmatch(r"siphash-2-4 key_id=[0-9a-f]{16}", a["identity_hash"]), a
+assert re.fullmatch(r"siphash-2-4 key_id=[0-9a-f]{16} key=public-default", a["identity_hash"]), a
 assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", a["created_at"]), a
 assert a["source_files"] == "events_a.csv\nevents_b.csv.gz\nevents_c.csv.zst\nconversions_a.csv\nconversions_b.csv.zst\ncampaigns.csv", a
 assert [t.decode() for t in f["conversions/type_names"][()]] == ["Refund", "add,to,cart", "purchase", "signup"]

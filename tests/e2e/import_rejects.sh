@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# attrib import: every SPEC 7 reason lands in the rejects file with its file and
-# physical line (also inside a .gz); the reject-rate limit fails with exit 2 and no
-# output (but the rejects file); a missing column and a truncated .gz fail cleanly.
+# attrib import: every reject reason (docs/formats.md) lands in the rejects file with
+# its file and physical line (also inside a .gz); the reject-rate limit fails with exit
+# 2 and no output (but the rejects file); a missing column and a truncated .gz fail
+# cleanly.
 set -euo pipefail
 : "${ATTRIB:?}" "${ATTRIB_SRC:?}"
 PY=/usr/bin/python3

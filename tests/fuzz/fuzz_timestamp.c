@@ -1,4 +1,5 @@
-/* libFuzzer target: the timestamp parser (SPEC 2.1) and the duration parser (SPEC 3).
+/* libFuzzer target: the timestamp parsers (docs/formats.md) and the duration parser
+ * (docs/rules.md).
  * No allocation, no MPI, no HDF5: one input is a few hundred nanoseconds.
  *
  * The input is parsed as a timestamp (not NUL-terminated: the parser must not read

@@ -1,5 +1,5 @@
-/* Timestamps (SPEC 2.1) and durations (SPEC 3). Expected values computed by hand and
- * cross-checked with `date -u -d ... +%s`. */
+/* Timestamps (docs/formats.md) and durations (docs/rules.md). Expected values computed
+ * by hand and cross-checked with `date -u -d ... +%s`. */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
