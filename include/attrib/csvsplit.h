@@ -48,13 +48,17 @@ size_t attrib_csvsplit_plan(const attrib_par *p, const attrib_csvsplit_file *fil
 typedef int (*attrib_csvsplit_count_fn)(void *ctx, size_t file, uint64_t start, uint64_t end,
                                         uint64_t *quotes, uint64_t *lfs);
 
+/* What the scan counted, over all ranks (for progress). */
+typedef struct attrib_csvsplit_stats {
+    uint64_t ranges, bytes, lines;
+} attrib_csvsplit_stats;
+
 /* Collective (identical units). Set parity and line0 of this rank's split units: every
  * rank counts its ranges but the last of each file (`count`, with `files[].size` bounding
  * the ranges), then an exclusive scan over ranks gives the counts before each range.
- * *scanned gets the bytes counted over all ranks (for progress). Returns 0 or the agreed
- * failure of a count. */
+ * Returns 0 with *stats set, or the agreed failure of a count. */
 int attrib_csvsplit_scan(const attrib_par *p, const attrib_csvsplit_file *files, size_t nfiles,
                          attrib_csvsplit_unit *units, size_t nunits, attrib_csvsplit_count_fn count,
-                         void *ctx, uint64_t *scanned);
+                         void *ctx, attrib_csvsplit_stats *stats);
 
 #endif

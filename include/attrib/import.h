@@ -46,7 +46,8 @@ typedef struct attrib_import_figures {
     uint64_t total_rows;   /* data rows read: accepted + rejected, all kinds */
     uint64_t total_rejected;
     uint64_t ntypes;       /* distinct conversion types */
-    uint64_t scanned_bytes; /* bytes counted for the quote parity of byte ranges */
+    uint64_t scanned_ranges, scanned_bytes, scanned_lines; /* counted for the quote parity
+                                                              of byte ranges (csvsplit.h) */
     int rejects_written;   /* the rejects file is complete (also when the rate failed) */
     int rate_exceeded;     /* failed: more rejects than max_reject_rate allows */
     /* Failed at an integer timestamp that looks like epoch seconds (ts_unit NONE): the

@@ -16,6 +16,7 @@
 #include "attrib/csvsplit.h"
 #include "attrib/err.h"
 #include "attrib/h5io.h"
+#include "attrib/outcome.h"
 #include "attrib/table.h"
 #include "attrib/timeparse.h"
 
@@ -418,7 +419,7 @@ static int collect_header_info(importer *im)
                 rc = read_header(im, fi);
         }
     }
-    ATTRIB_TRY(attrib_par_agree(im->par, rc));
+    ATTRIB_TRY(attrib_par_outcome_of(im->par, 0, rc));
     /* Every rank needs each file's size and column map. */
     size_t w = 2 + ATTRIB_CSV_NSLOTS;
     int64_t *buf = attrib_xcalloc(im->nfiles * w, sizeof *buf);
@@ -453,37 +454,48 @@ static int split_inputs(importer *im)
     }
     im->nunits = attrib_csvsplit_plan(im->par, sf, im->nfiles, &im->units);
     im->st = attrib_xcalloc(im->nunits + 1, sizeof *im->st);
+    attrib_csvsplit_stats ss = {0, 0, 0};
     int rc = attrib_csvsplit_scan(im->par, sf, im->nfiles, im->units, im->nunits, count_range, im,
-                                  &im->fig->scanned_bytes);
+                                  &ss);
+    im->fig->scanned_bytes = ss.bytes;
+    im->fig->scanned_lines = ss.lines;
+    im->fig->scanned_ranges = ss.ranges;
     free(sf);
     return rc;
 }
 
-/* Agree on a stop at a timestamp that looks like epoch seconds: the first such value in
- * unit order (then line order) is named, the same for any number of ranks. */
-static int agree_seconds(importer *im, size_t first_stopped)
+/* Agree on the outcome of a phase of units: the first failing unit in unit order (a
+ * rank stops at its first) gives the failure, as its owner set it, so the message is
+ * the input's and not a rank's; a stop at a timestamp that looks like epoch seconds
+ * names the first such value of the input. */
+static int agree_units(importer *im, size_t stopped, int rc)
 {
-    uint64_t k = first_stopped, line = 0, value = 0;
-    uint64_t kmin = UINT64_MAX;
-    MPI_Allreduce(&k, &kmin, 1, MPI_UINT64_T, MPI_MIN, im->par->comm);
+    uint64_t k = stopped == SIZE_MAX ? UINT64_MAX : (uint64_t)stopped, kmin = k;
+    if (im->par->size > 1 &&
+        MPI_Allreduce(&k, &kmin, 1, MPI_UINT64_T, MPI_MIN, im->par->comm) != MPI_SUCCESS)
+        attrib_par_die(im->par, "MPI_Allreduce of failing units failed");
     if (kmin == UINT64_MAX)
         return 0;
-    uint64_t mine[2] = {0, 0}, got[2] = {0, 0};
-    if (k == kmin) {
-        mine[0] = im->st[k].sec_line;
-        mine[1] = (uint64_t)im->st[k].sec_value;
+    const int owner = im->units[kmin].owner;
+    uint64_t sec[2] = {0, 0};
+    if (im->par->rank == owner) {
+        sec[0] = im->st[kmin].sec_line;
+        sec[1] = (uint64_t)im->st[kmin].sec_value;
+        if (sec[0])
+            rc = attrib_err_set(ATTRIB_EINPUT, "%s:%llu: integer timestamp %lld looks like "
+                                               "epoch seconds, not milliseconds",
+                                im->files[im->units[kmin].file].path,
+                                (unsigned long long)sec[0], (long long)im->st[kmin].sec_value);
     }
-    MPI_Allreduce(mine, got, 2, MPI_UINT64_T, MPI_MAX, im->par->comm);
-    line = got[0];
-    value = got[1];
-    const infile *fi = &im->files[im->units[kmin].file];
-    im->fig->seconds_file = fi->path;
-    im->fig->seconds_line = line;
-    im->fig->seconds_value = (int64_t)value;
-    return attrib_err_set(ATTRIB_EINPUT,
-                          "%s:%llu: integer timestamp %lld looks like epoch seconds, not "
-                          "milliseconds; state the unit of integer timestamps",
-                          fi->path, (unsigned long long)line, (long long)(int64_t)value);
+    rc = attrib_par_outcome_of(im->par, owner, rc);
+    if (im->par->size > 1 && MPI_Bcast(sec, 2, MPI_UINT64_T, owner, im->par->comm) != MPI_SUCCESS)
+        attrib_par_die(im->par, "MPI_Bcast of a failing unit failed");
+    if (sec[0]) {
+        im->fig->seconds_file = im->files[im->units[kmin].file].path;
+        im->fig->seconds_line = sec[0];
+        im->fig->seconds_value = (int64_t)sec[1];
+    }
+    return rc;
 }
 
 /* Parse this rank's units of one kind; global rows, rejects and bytes into the figures. */
@@ -492,7 +504,7 @@ static int parse_kind(importer *im, attrib_csv_kind kind)
     int rc = 0;
     size_t stopped = SIZE_MAX;
     uint64_t a = 0, r = 0, b = 0;
-    for (size_t k = 0; k < im->nunits && rc == 0; k++) {
+    for (size_t k = 0; k < im->nunits; k++) {
         const attrib_csvsplit_unit *u = &im->units[k];
         if (im->files[u->file].kind != kind || u->owner != im->par->rank)
             continue;
@@ -500,14 +512,12 @@ static int parse_kind(importer *im, attrib_csv_kind kind)
         a += im->st[k].accepted;
         r += im->st[k].rejected;
         b += im->st[k].bytes;
-        if (rc > 0) {
+        if (rc != 0) {
             stopped = k;
-            rc = 0;
             break;
         }
     }
-    ATTRIB_TRY(attrib_par_agree(im->par, rc));
-    ATTRIB_TRY(agree_seconds(im, stopped == SIZE_MAX ? (size_t)UINT64_MAX : stopped));
+    ATTRIB_TRY(agree_units(im, stopped, rc));
     im->fig->rows[kind] = attrib_par_sum_u64(im->par, a);
     im->fig->rejected[kind] = attrib_par_sum_u64(im->par, r);
     im->fig->bytes[kind] = attrib_par_sum_u64(im->par, b);
@@ -778,11 +788,13 @@ int attrib_import_run(attrib_par *p, const attrib_import_spec *spec, attrib_impo
     attrib_progress_begin(p, "scan");
     ATTRIB_TRY_GOTO(rc, collect_header_info(&im), done);
     ATTRIB_TRY_GOTO(rc, split_inputs(&im), done);
-    /* Only a scan that read something is worth a line (at one rank it reads headers). */
-    if (fig->scanned_bytes > 0) {
+    /* Only a scan that read something is worth a line (at one rank only the headers are
+     * read, and their time goes to the campaigns line). Its rows are the lines counted. */
+    if (fig->scanned_ranges > 0) {
         char extra[64];
-        snprintf(extra, sizeof extra, "(quote parity of %zu byte ranges)", im.nunits);
-        attrib_progress_end(p, "scan", 0, fig->scanned_bytes, extra);
+        snprintf(extra, sizeof extra, "quote parity of %llu byte ranges",
+                 (unsigned long long)fig->scanned_ranges);
+        attrib_progress_end(p, "scan", fig->scanned_lines, fig->scanned_bytes, extra);
     }
 
     static const char *const phase[3] = {"campaigns", "events", "conversions"};
@@ -822,7 +834,8 @@ int attrib_import_run(attrib_par *p, const attrib_import_spec *spec, attrib_impo
         fig->total_rows += fig->rows[k] + fig->rejected[k];
     }
     if (spec->rejects_tmp) {
-        rc = attrib_par_agree(p, write_rejects(&im, spec->rejects_tmp, cnt + im.nunits));
+        /* Rank 0 alone writes it. */
+        rc = attrib_par_outcome_of(p, 0, write_rejects(&im, spec->rejects_tmp, cnt + im.nunits));
         if (rc < 0)
             goto done;
         fig->rejects_written = 1;

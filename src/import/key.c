@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "attrib/err.h"
+#include "attrib/outcome.h"
 
 int attrib_import_key_file(const char *path, attrib_hash_key *key)
 {
@@ -98,30 +99,21 @@ static int choose_local(const char *hex, const char *file, attrib_hash_key *key,
 int attrib_import_key_choose(const attrib_par *p, const char *hex, const char *file,
                              attrib_hash_key *key, attrib_key_source *source)
 {
-    /* Rank 0 alone decides, so its message goes out as it is (no "rank 0:"). */
-    int64_t buf[4] = {0, 0, 0, 0};
+    uint64_t buf[3] = {0, 0, 0};
+    int rc = 0;
     if (p->rank == 0) {
         attrib_hash_key k = {0, 0};
         attrib_key_source s = ATTRIB_KEY_DEFAULT;
-        buf[3] = choose_local(hex, file, &k, &s);
-        buf[0] = (int64_t)k.k0;
-        buf[1] = (int64_t)k.k1;
-        buf[2] = (int64_t)s;
+        rc = choose_local(hex, file, &k, &s);
+        buf[0] = k.k0;
+        buf[1] = k.k1;
+        buf[2] = (uint64_t)s;
     }
-    if (p->size > 1 && MPI_Bcast(buf, 4, MPI_INT64_T, 0, p->comm) != MPI_SUCCESS)
+    rc = attrib_par_outcome_of(p, 0, rc); /* rank 0 alone decided: no rank in the message */
+    if (rc == 0 && p->size > 1 && MPI_Bcast(buf, 3, MPI_UINT64_T, 0, p->comm) != MPI_SUCCESS)
         attrib_par_die(p, "MPI_Bcast of the hash key failed");
-    const int rc = (int)buf[3];
-    if (rc < 0 && p->size > 1) {
-        char msg[4096];
-        if (p->rank == 0)
-            snprintf(msg, sizeof msg, "%s", attrib_err_msg());
-        if (MPI_Bcast(msg, sizeof msg, MPI_CHAR, 0, p->comm) != MPI_SUCCESS)
-            attrib_par_die(p, "MPI_Bcast of a message failed");
-        msg[sizeof msg - 1] = '\0';
-        attrib_err_set(rc, "%s", msg);
-    }
-    key->k0 = (uint64_t)buf[0];
-    key->k1 = (uint64_t)buf[1];
+    key->k0 = buf[0];
+    key->k1 = buf[1];
     *source = (attrib_key_source)buf[2];
     memset(buf, 0, sizeof buf);
     return rc;

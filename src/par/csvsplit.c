@@ -38,13 +38,13 @@ size_t attrib_csvsplit_plan(const attrib_par *p, const attrib_csvsplit_file *fil
 
 int attrib_csvsplit_scan(const attrib_par *p, const attrib_csvsplit_file *files, size_t nfiles,
                          attrib_csvsplit_unit *units, size_t nunits, attrib_csvsplit_count_fn count,
-                         void *ctx, uint64_t *scanned)
+                         void *ctx, attrib_csvsplit_stats *stats)
 {
     /* Indexed by file: a file's ranges are owned by ranks 0..N-1 in order, so the
      * exclusive scan over ranks of the per-range counts is the count before a range. */
     uint64_t *mine = attrib_xcalloc(2 * nfiles + 1, sizeof *mine);
     uint64_t *before = attrib_xcalloc(2 * nfiles + 1, sizeof *before);
-    uint64_t bytes = 0;
+    uint64_t mystats[3] = {0, 0, 0}; /* ranges, bytes, lines */
     int rc = 0;
     for (size_t k = 0; k < nunits && rc == 0; k++) {
         const attrib_csvsplit_unit *u = &units[k];
@@ -55,8 +55,11 @@ int attrib_csvsplit_scan(const attrib_par *p, const attrib_csvsplit_file *files,
         const uint64_t end = u->end < size ? u->end : size;
         if (end <= u->start)
             continue;
+        const uint64_t lfs = mine[2 * u->file + 1];
         rc = count(ctx, u->file, u->start, end, &mine[2 * u->file], &mine[2 * u->file + 1]);
-        bytes += end - u->start;
+        mystats[0]++;
+        mystats[1] += end - u->start;
+        mystats[2] += mine[2 * u->file + 1] - lfs;
     }
     rc = attrib_par_agree(p, rc);
     if (rc == 0) {
@@ -73,7 +76,12 @@ int attrib_csvsplit_scan(const attrib_par *p, const attrib_csvsplit_file *files,
             u->parity = (int)(q & 1);
             u->line0 = l + 1;
         }
-        *scanned = attrib_par_sum_u64(p, bytes);
+        uint64_t all[3];
+        if (MPI_Allreduce(mystats, all, 3, MPI_UINT64_T, MPI_SUM, p->comm) != MPI_SUCCESS)
+            attrib_par_die(p, "MPI_Allreduce of scan counts failed");
+        stats->ranges = all[0];
+        stats->bytes = all[1];
+        stats->lines = all[2];
     }
     free(mine);
     free(before);
