@@ -89,4 +89,19 @@ rc1=$?
 rc2=$?
 set -e
 [ $rc1 -eq 2 ] && grep -q "nope.csv" err.txt && [ $rc2 -eq 2 ] || { echo "exit $rc1 $rc2"; exit 1; }
+# One wording for input errors, "attrib: import: FILE[:LINE]: …", whatever the ranks.
+for n in 1 2; do
+    set +e
+    ${MPIEXEC:-mpiexec} --allow-run-as-root --oversubscribe -n $n "$ATTRIB" import -q --campaigns camp.csv \
+        --events nope.csv --conversions conv.csv -o t.h5 2>err.txt
+    rc=$?
+    ${MPIEXEC:-mpiexec} --allow-run-as-root --oversubscribe -n $n "$ATTRIB" import -q --campaigns campaigns_bad.csv \
+        --events nocol.csv --conversions conversions_bad.csv.gz -o x.h5 2>err2.txt
+    rc2=$?
+    set -e
+    [ $rc = 2 ] && grep -qx "attrib: import: nope.csv: cannot open: No such file or directory" err.txt ||
+        { echo "$n ranks: $(cat err.txt)"; exit 1; }
+    [ $rc2 = 2 ] && grep -qx "attrib: import: nocol.csv:1: missing column 'campaign_id' in the header of events file" err2.txt ||
+        { echo "$n ranks: $(cat err2.txt)"; exit 1; }
+done
 echo "import_rejects: ok"
