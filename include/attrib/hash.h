@@ -58,7 +58,10 @@ static inline uint64_t attrib_mix64(uint64_t x)
 #endif
 
 #ifndef ATTRIB_HASH_DEFAULT_KEY
-/* The key used when none is configured (--hash-key / ATTRIB_HASH_KEY): public, so it
- * pseudonymises but does not protect against a dictionary attack. Sites set their own. */
+/* The key used when none is configured (--hash-key-file, --hash-key, ATTRIB_HASH_KEY_FILE,
+ * ATTRIB_HASH_KEY): public, so it pseudonymises but does not protect against a
+ * dictionary attack (anyone can hash a list of e-mail addresses and look for them).
+ * Sites set their own; import warns under this one and stores record it
+ * (attrib_hash_describe). */
 #define ATTRIB_HASH_DEFAULT_KEY "6174747269622d64656661756c742d6b"
 #endif

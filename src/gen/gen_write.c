@@ -349,8 +349,7 @@ int attrib_gen_csv_dir(const attrib_par *p, const char *dir)
 {
     int rc = 0;
     if (p->rank == 0 && mkdir(dir, 0777) != 0 && errno != EEXIST)
-        rc = attrib_err_path(ATTRIB_EIO, dir, "cannot create the directory", "%s",
-                             strerror(errno));
+        rc = attrib_err_write(dir, errno);
     return attrib_par_agree(p, rc);
 }
 
