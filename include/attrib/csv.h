@@ -1,4 +1,5 @@
-/* attrib — CSV records (RFC 4180) and the row parsers of SPEC 2.1. Local, no I/O.
+/* attrib — CSV records (RFC 4180) and the row parsers of the import's CSV files
+ * (docs/formats.md). Local, no I/O.
  *
  * Record boundaries follow quote parity: a record ends at the first LF preceded (since
  * the record's start) by an even number of '"' bytes. For valid RFC 4180 input this is
@@ -108,7 +109,7 @@ typedef struct attrib_csv_values {
     size_t str_len;
 } attrib_csv_values;
 
-/* Reasons a row is rejected (SPEC 7). 0 is "accepted". */
+/* Reasons a row is rejected (docs/formats.md). 0 is "accepted". */
 enum attrib_csv_reason {
     ATTRIB_CSV_OK = 0,
     ATTRIB_CSV_R_COLUMNS,        /* wrong column count */
@@ -127,6 +128,9 @@ enum attrib_csv_reason {
     ATTRIB_CSV_R_UNKNOWN_CAMPAIGN, /* touch of a campaign not in the catalog (caller) */
     ATTRIB_CSV_R_DUP_CAMPAIGN,   /* campaign_id already in the catalog (caller) */
     ATTRIB_CSV_R_TS_RANGE,       /* timestamp outside years 0000 to 9999 */
+    ATTRIB_CSV_R_TS_NO_ZONE,     /* date and time of day without a zone */
+    ATTRIB_CSV_R_TS_SECONDS,     /* an integer that looks like epoch seconds, unit not
+                                    stated: not a reject, the import stops (caller) */
     ATTRIB_CSV_NREASONS
 };
 
@@ -138,11 +142,18 @@ enum attrib_csv_reason {
  * "bad event_id", "bad cost", …). Never contains row data. Static string. */
 const char *attrib_csv_reason_str(attrib_csv_kind kind, int reason);
 
-/* Local. Parse record `r` of a file with header `h`; identities are hashed with `key`.
- * Returns ATTRIB_CSV_OK with *v filled, or a reason (> 0). Campaign membership and
- * catalog duplicates are the caller's checks. */
+/* How rows are read: the identity hash key and the unit of integer timestamps. */
+typedef struct attrib_csv_parse_opts {
+    const attrib_hash_key *key;
+    int ts_unit; /* enum attrib_time_unit (timeparse.h) */
+} attrib_csv_parse_opts;
+
+/* Local. Parse record `r` of a file with header `h`; identities are hashed with
+ * o->key, integer timestamps read in o->ts_unit. Returns ATTRIB_CSV_OK with *v filled,
+ * or a reason (> 0); ATTRIB_CSV_R_TS_SECONDS leaves the integer in v->ts. Campaign
+ * membership and catalog duplicates are the caller's checks. */
 int attrib_csv_parse_row(const attrib_csv_header *h, const attrib_csv_rec *r,
-                         const attrib_hash_key *key, attrib_csv_values *v);
+                         const attrib_csv_parse_opts *o, attrib_csv_values *v);
 
 /* Local. Strict field parsers used by the row parsers (exposed for tests): decimal
  * unsigned integers without sign or spaces, and finite non-negative decimals

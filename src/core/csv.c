@@ -1,4 +1,4 @@
-/* RFC 4180 records by quote parity, and the row parsers of SPEC 2.1 (see csv.h). */
+/* RFC 4180 records by quote parity, and the row parsers of the import (see csv.h). */
 #include "attrib/csv.h"
 
 #include <math.h>
@@ -313,6 +313,8 @@ const char *attrib_csv_reason_str(attrib_csv_kind kind, int reason)
     case ATTRIB_CSV_R_UNKNOWN_CAMPAIGN: return "campaign_id not in the campaigns catalog";
     case ATTRIB_CSV_R_DUP_CAMPAIGN: return "duplicate campaign_id in the catalog";
     case ATTRIB_CSV_R_TS_RANGE: return "timestamp outside years 0000 to 9999";
+    case ATTRIB_CSV_R_TS_NO_ZONE: return "timestamp has no time zone (add Z or +HH:MM)";
+    case ATTRIB_CSV_R_TS_SECONDS: return "integer timestamp looks like epoch seconds";
     default: return "accepted";
     }
 }
@@ -403,7 +405,7 @@ static int parse_kind(const char *s, size_t len, uint8_t *kind)
 }
 
 int attrib_csv_parse_row(const attrib_csv_header *h, const attrib_csv_rec *r,
-                         const attrib_hash_key *key, attrib_csv_values *v)
+                         const attrib_csv_parse_opts *o, attrib_csv_values *v)
 {
     if (r->bad_quote)
         return ATTRIB_CSV_R_QUOTING;
@@ -437,8 +439,13 @@ int attrib_csv_parse_row(const attrib_csv_header *h, const attrib_csv_rec *r,
     if (idf->len > ATTRIB_CSV_IDENTITY_MAX)
         return ATTRIB_CSV_R_IDENTITY_LONG;
     const attrib_csv_field *tsf = &f[at[ATTRIB_CSV_TS]];
-    if (attrib_time_parse(tsf->p, tsf->len, &v->ts) < 0)
-        return ATTRIB_CSV_R_TS;
+    switch (attrib_time_parse_input(tsf->p, tsf->len, o->ts_unit, &v->ts)) {
+    case ATTRIB_TIME_OK: break;
+    case ATTRIB_TIME_NO_ZONE: return ATTRIB_CSV_R_TS_NO_ZONE;
+    case ATTRIB_TIME_SECONDS: return ATTRIB_CSV_R_TS_SECONDS; /* v->ts: the integer */
+    case ATTRIB_TIME_OVERFLOW: return ATTRIB_CSV_R_TS_RANGE;
+    default: return ATTRIB_CSV_R_TS;
+    }
     if (v->ts < ATTRIB_TIME_MIN_MS || v->ts > ATTRIB_TIME_MAX_MS)
         return ATTRIB_CSV_R_TS_RANGE;
     if (parse_u32(&f[at[ATTRIB_CSV_REF]], &v->ref) < 0)
@@ -465,6 +472,6 @@ int attrib_csv_parse_row(const attrib_csv_header *h, const attrib_csv_rec *r,
             return ATTRIB_CSV_R_AMOUNT;
     }
     /* Hash last: a rejected row costs no hashing. */
-    v->identity = attrib_identity_hash(key, idf->p, idf->len);
+    v->identity = attrib_identity_hash(o->key, idf->p, idf->len);
     return ATTRIB_CSV_OK;
 }

@@ -120,18 +120,18 @@ int attrib_gen_create(const attrib_gen_params *p, attrib_gen **out)
 {
     *out = NULL;
     if (p->events > ATTRIB_GEN_MAX_ROWS || p->conversions > ATTRIB_GEN_MAX_ROWS)
-        return attrib_err_set(ATTRIB_EUSAGE, "gen: at most 2^40 rows per table");
+        return attrib_err_set(ATTRIB_EUSAGE, "at most 2^40 rows per table");
     if (p->identities < 1 || p->identities > ATTRIB_GEN_MAX_ROWS)
-        return attrib_err_set(ATTRIB_EUSAGE, "gen: --identities must be in 1..2^40");
+        return attrib_err_set(ATTRIB_EUSAGE, "--identities must be in 1..2^40");
     if (p->advertisers < 1 || p->advertisers > 10000000)
-        return attrib_err_set(ATTRIB_EUSAGE, "gen: --advertisers must be in 1..10000000");
+        return attrib_err_set(ATTRIB_EUSAGE, "--advertisers must be in 1..10000000");
     if (p->campaigns < 1 || p->campaigns > 10000000)
-        return attrib_err_set(ATTRIB_EUSAGE, "gen: --campaigns must be in 1..10000000");
+        return attrib_err_set(ATTRIB_EUSAGE, "--campaigns must be in 1..10000000");
     if (p->days < 1 || p->days > 3660 || p->lookback_days > 3660)
         return attrib_err_set(ATTRIB_EUSAGE,
-                              "gen: --days must be in 1..3660 and --lookback-days in 0..3660");
+                              "--days must be in 1..3660 and --lookback-days in 0..3660");
     if (p->from_ms < -(INT64_C(1) << 52) || p->from_ms > (INT64_C(1) << 52))
-        return attrib_err_set(ATTRIB_EUSAGE, "gen: --from out of range");
+        return attrib_err_set(ATTRIB_EUSAGE, "--from out of range");
     attrib_gen *g = attrib_xcalloc(1, sizeof *g);
     g->p = *p;
     g->seedkey = hh(UINT64_C(0x6174747269622d67), p->seed);

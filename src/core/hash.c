@@ -91,3 +91,41 @@ int attrib_hash_key_parse(const char *hex, attrib_hash_key *key)
     key->k1 = k[1];
     return 0;
 }
+
+int attrib_hash_key_parse_text(const char *s, size_t len, attrib_hash_key *key)
+{
+    size_t b = 0, e = len;
+    while (b < e && (s[b] == ' ' || s[b] == '\t' || s[b] == '\r' || s[b] == '\n'))
+        b++;
+    while (e > b && (s[e - 1] == ' ' || s[e - 1] == '\t' || s[e - 1] == '\r' || s[e - 1] == '\n'))
+        e--;
+    if (e - b != 32)
+        return ATTRIB_EINPUT;
+    char hex[33];
+    memcpy(hex, s + b, 32);
+    hex[32] = '\0';
+    int rc = attrib_hash_key_parse(hex, key);
+    memset(hex, 0, sizeof hex);
+    return rc;
+}
+
+void attrib_hash_key_default(attrib_hash_key *key)
+{
+    if (attrib_hash_key_parse(ATTRIB_HASH_DEFAULT_KEY, key) != 0)
+        ATTRIB_DIE("the built-in hash key is not 32 hex digits");
+}
+
+int attrib_hash_key_is_default(const attrib_hash_key *key)
+{
+    attrib_hash_key d;
+    attrib_hash_key_default(&d);
+    return key->k0 == d.k0 && key->k1 == d.k1;
+}
+
+void attrib_hash_describe(const attrib_hash_key *key, char out[ATTRIB_HASH_DESC_MAX])
+{
+    char kid[17];
+    attrib_hash_key_id(key, kid);
+    snprintf(out, ATTRIB_HASH_DESC_MAX, "siphash-2-4 key_id=%s key=%s", kid,
+             attrib_hash_key_is_default(key) ? "public-default" : "site");
+}

@@ -77,16 +77,24 @@ static int parse_int_ms(const char *s, size_t len, int64_t *ms)
     return 0;
 }
 
-int attrib_time_parse(const char *s, size_t len, int64_t *ms)
+/* The grammar of both parsers. *integer is set when `s` is an integer (then *ms is its
+ * value, unit unknown); *no_zone when `s` is a valid date and time of day with nothing
+ * after it (returned as ATTRIB_EINPUT). */
+static int parse_any(const char *s, size_t len, int64_t *ms, int *integer, int *no_zone)
 {
+    *integer = 0;
+    *no_zone = 0;
     if (len == 0)
         return ATTRIB_EINPUT;
-    /* Integer milliseconds: an optional '-' then digits only. */
+    /* An integer: an optional '-' then digits only. */
     size_t i = s[0] == '-' ? 1 : 0;
     while (i < len && (unsigned)((unsigned char)s[i] - '0') <= 9u)
         i++;
-    if (i == len)
-        return parse_int_ms(s, len, ms);
+    if (i == len) {
+        int rc = parse_int_ms(s, len, ms);
+        *integer = rc == 0;
+        return rc;
+    }
 
     if (len < 10 || s[4] != '-' || s[7] != '-')
         return ATTRIB_EINPUT;
@@ -98,14 +106,14 @@ int attrib_time_parse(const char *s, size_t len, int64_t *ms)
         *ms = t;
         return 0;
     }
-    if (len < 20 || s[10] != 'T' || s[13] != ':' || s[16] != ':')
+    if (len < 19 || s[10] != 'T' || s[13] != ':' || s[16] != ':')
         return ATTRIB_EINPUT;
     int hh = digits(s + 11, 2), mi = digits(s + 14, 2), ss = digits(s + 17, 2);
     if (hh < 0 || hh > 23 || mi < 0 || mi > 59 || ss < 0 || ss > 59)
         return ATTRIB_EINPUT;
     t += ((int64_t)hh * 3600 + mi * 60 + ss) * 1000;
     size_t p = 19;
-    if (s[p] == '.') {
+    if (p < len && s[p] == '.') {
         p++;
         size_t f0 = p;
         int frac = 0;
@@ -121,8 +129,10 @@ int attrib_time_parse(const char *s, size_t len, int64_t *ms)
             frac *= 10;
         t += frac;
     }
-    if (p == len)
-        return ATTRIB_EINPUT; /* a local time without zone is ambiguous */
+    if (p == len) {
+        *no_zone = 1; /* a local time without zone is ambiguous */
+        return ATTRIB_EINPUT;
+    }
     if (s[p] == 'Z') {
         if (p + 1 != len)
             return ATTRIB_EINPUT;
@@ -151,6 +161,36 @@ int attrib_time_parse(const char *s, size_t len, int64_t *ms)
     /* Local time = UTC + offset, so UTC = local - offset. */
     *ms = t - sign * ((int64_t)oh * 3600 + om * 60) * 1000;
     return 0;
+}
+
+int attrib_time_parse(const char *s, size_t len, int64_t *ms)
+{
+    int integer, no_zone;
+    return parse_any(s, len, ms, &integer, &no_zone);
+}
+
+int attrib_time_looks_seconds(int64_t v)
+{
+    return v >= ATTRIB_TIME_SECONDS_LO && v <= ATTRIB_TIME_SECONDS_HI;
+}
+
+int attrib_time_parse_input(const char *s, size_t len, int unit, int64_t *ms)
+{
+    int integer, no_zone;
+    int64_t v = 0;
+    if (parse_any(s, len, &v, &integer, &no_zone) != 0)
+        return no_zone ? ATTRIB_TIME_NO_ZONE : ATTRIB_TIME_BAD;
+    if (integer) {
+        if (unit == ATTRIB_TIME_UNIT_S) {
+            if (__builtin_mul_overflow(v, 1000, &v))
+                return ATTRIB_TIME_OVERFLOW;
+        } else if (unit != ATTRIB_TIME_UNIT_MS && attrib_time_looks_seconds(v)) {
+            *ms = v;
+            return ATTRIB_TIME_SECONDS;
+        }
+    }
+    *ms = v;
+    return ATTRIB_TIME_OK;
 }
 
 static void split(int64_t ms, int64_t *y, unsigned *mo, unsigned *d, int64_t *rem)

@@ -52,9 +52,9 @@ int attrib_csvfile_stat(const char *path, uint64_t *size)
 {
     struct stat st;
     if (stat(path, &st) != 0)
-        return attrib_err_set(ATTRIB_EIO, "cannot open '%s': %s", path, strerror(errno));
+        return attrib_err_open(path, errno);
     if (S_ISDIR(st.st_mode))
-        return attrib_err_set(ATTRIB_EIO, "cannot read '%s': is a directory", path);
+        return attrib_err_read(path, EISDIR);
     *size = (uint64_t)st.st_size;
     return 0;
 }
@@ -64,11 +64,11 @@ int attrib_csvfile_open(const char *path, uint64_t start, size_t bufsize, attrib
     *out = NULL;
     attrib_csvfile_codec codec = attrib_csvfile_codec_of(path);
     if (codec != ATTRIB_CODEC_NONE && start != 0)
-        return attrib_err_set(ATTRIB_EINTERNAL, "'%s': a compressed file is read from its start",
+        return attrib_err_set(ATTRIB_EINTERNAL, "%s: a compressed file is read from its start",
                               path);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
-        return attrib_err_set(ATTRIB_EIO, "cannot open '%s': %s", path, strerror(errno));
+        return attrib_err_open(path, errno);
     attrib_csvfile *f = attrib_xcalloc(1, sizeof *f);
     f->path = attrib_xstrdup(path);
     f->fd = fd;
@@ -85,7 +85,7 @@ int attrib_csvfile_open(const char *path, uint64_t start, size_t bufsize, attrib
             /* 15 + 16: gzip wrapper only (a .gz that is zlib or raw is corrupt). */
             if (inflateInit2(&f->z, 15 + 16) != Z_OK) {
                 attrib_csvfile_close(f);
-                return attrib_err_set(ATTRIB_EINTERNAL, "'%s': cannot initialise zlib", path);
+                return attrib_err_set(ATTRIB_EINTERNAL, "%s: cannot initialise zlib", path);
             }
             f->z_init = 1;
             f->in_member = 1;
@@ -93,7 +93,7 @@ int attrib_csvfile_open(const char *path, uint64_t start, size_t bufsize, attrib
             f->zs = ZSTD_createDStream();
             if (!f->zs || ZSTD_isError(ZSTD_initDStream(f->zs))) {
                 attrib_csvfile_close(f);
-                return attrib_err_set(ATTRIB_EINTERNAL, "'%s': cannot initialise zstd", path);
+                return attrib_err_set(ATTRIB_EINTERNAL, "%s: cannot initialise zstd", path);
             }
             f->zin.src = f->in;
             f->zret = 1;
@@ -126,7 +126,7 @@ static int raw_read(attrib_csvfile *f, void *dst, size_t n, size_t *got)
         if (r < 0 && errno == EINTR)
             continue;
         if (r < 0)
-            return attrib_err_set(ATTRIB_EIO, "cannot read '%s': %s", f->path, strerror(errno));
+            return attrib_err_read(f->path, errno);
         f->rawpos += (uint64_t)r;
         *got = (size_t)r;
         if (r == 0)
@@ -177,10 +177,10 @@ static int fill_gzip(attrib_csvfile *f)
             continue;
         }
         if (ret != Z_OK && ret != Z_BUF_ERROR)
-            return attrib_err_set(ATTRIB_EINPUT, "'%s': corrupt gzip stream (%s)", f->path,
+            return attrib_err_set(ATTRIB_EINPUT, "%s: corrupt gzip stream (%s)", f->path,
                                   f->z.msg ? f->z.msg : "inflate failed");
         if (f->len == before && f->z.avail_in == 0 && f->in_eof)
-            return attrib_err_set(ATTRIB_EINPUT, "'%s': truncated gzip stream", f->path);
+            return attrib_err_set(ATTRIB_EINPUT, "%s: truncated gzip stream", f->path);
     }
     return 0;
 }
@@ -202,13 +202,13 @@ static int fill_zstd(attrib_csvfile *f)
         size_t before = f->len;
         size_t ret = ZSTD_decompressStream(f->zs, &out, &f->zin);
         if (ZSTD_isError(ret))
-            return attrib_err_set(ATTRIB_EINPUT, "'%s': corrupt zstd stream (%s)", f->path,
+            return attrib_err_set(ATTRIB_EINPUT, "%s: corrupt zstd stream (%s)", f->path,
                                   ZSTD_getErrorName(ret));
         f->len = out.pos;
         f->total += f->len - before;
         f->zret = ret;
         if (f->zin.pos == f->zin.size && f->in_eof && ret != 0 && f->len == before)
-            return attrib_err_set(ATTRIB_EINPUT, "'%s': truncated zstd stream", f->path);
+            return attrib_err_set(ATTRIB_EINPUT, "%s: truncated zstd stream", f->path);
     }
     return 0;
 }
@@ -216,7 +216,7 @@ static int fill_zstd(attrib_csvfile *f)
 int attrib_csvfile_window(attrib_csvfile *f, size_t consumed, const char **p, size_t *n, int *eof)
 {
     if (consumed > f->len)
-        return attrib_err_set(ATTRIB_EINTERNAL, "'%s': window consumed beyond its end", f->path);
+        return attrib_err_set(ATTRIB_EINTERNAL, "%s: window consumed beyond its end", f->path);
     if (consumed) {
         memmove(f->buf, f->buf + consumed, f->len - consumed);
         f->len -= consumed;

@@ -91,4 +91,32 @@ set +e
 set -e
 test $rc1 -eq 2 && test $rc2 -eq 2 && test $rc3 -eq 2
 test ! -e "$W/bad.h5" && test ! -e "$W/bad.h5.tmp"
+
+# --help is printed as it is (no printf doubling: '%' not '%%')
+"$ATTRIB" gen --help >"$W/help.txt"
+grep -q '%%' "$W/help.txt" && { echo "gen --help prints %%"; exit 1; }
+grep -q '~70% impressions' "$W/help.txt" && grep -q '((c-1) % A) + 1' "$W/help.txt"
+# --opt=value and 1e3-style counts are the same options
+"$ATTRIB" gen --events=1e3 --conversions=100 --seed=3 --batch=64 -q -o "$W/eq.h5"
+"$ATTRIB" gen --events 1000 --conversions 1e2 --seed 3 --batch 64 -q -o "$W/sp.h5"
+$PY - "$W/eq.h5" "$W/sp.h5" <<'PYEOF'
+import sys, h5py, numpy as np
+a, b = (h5py.File(p, "r") for p in sys.argv[1:])
+assert len(a["events/ts"]) == 1000 and len(a["conversions/ts"]) == 100
+for t in ("events", "conversions", "campaigns"):
+    for k in a[t]:
+        assert np.array_equal(a[t][k][()], b[t][k][()]), (t, k)
+assert a.attrs["source_files"] == b.attrs["source_files"]
+PYEOF
+# Outputs are checked before any work: a missing directory, a --csv that is a file
+set +e
+"$ATTRIB" gen --events 10 --conversions 1 -q -o "$W/nodir/x.h5" 2>"$W/e1.txt"; rc1=$?
+: >"$W/afile"
+"$ATTRIB" gen --events 10 --conversions 1 -q --csv "$W/afile" 2>"$W/e2.txt"; rc2=$?
+"$ATTRIB" gen --events 10 --conversions 1 --events-typo 3 -o "$W/x.h5" 2>"$W/e3.txt"; rc3=$?
+set -e
+test $rc1 -eq 2 && grep -q "attrib: gen: $W/nodir/x.h5: cannot write" "$W/e1.txt"
+test $rc2 -eq 2 && grep -q "attrib: gen: $W/afile/events.csv: cannot write" "$W/e2.txt"
+test $rc3 -eq 2 && grep -q "attrib: gen: unknown option '--events-typo'. See 'attrib gen --help'." "$W/e3.txt"
+test ! -e "$W/nodir" && test ! -e "$W/x.h5"
 echo "gen_ranks: ok"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Bad input catalogue (SPEC 6, 7), whole commands: exit code, a message naming the file
-# and line or dataset, and no output file (nor NAME.tmp) left behind.
-#  - every row class of SPEC 7 past --max-reject-rate: import exits 2, nothing written;
+# Bad input catalogue (exit codes and rejects: docs/formats.md), whole commands: exit
+# code, a message naming the file and line or dataset, and no output file (nor
+# NAME.tmp) left behind.
+#  - every class of rejected row past --max-reject-rate: import exits 2, nothing written;
 #  - an empty input file (2) and a header-only input (a valid, empty run: 0);
 #  - a period with no conversions (0, empty tables);
 #  - rules naming an unknown campaign (warning, 0) or with a syntax error (2);
@@ -39,7 +40,7 @@ cat >rules.cfg <<'EOF'
 defaults: { model = "last_touch"; lookback = { engagement = "30d"; impression = "1d"; nurture = "7d"; }; };
 EOF
 
-# --- 1. One bad row of each SPEC 7 class, at the default rate: exit 2, no output.
+# --- 1. One bad row of each rejected class, at the default rate: exit 2, no output.
 declare -A EVROW=(
     [columns]='6,id6,2026-10-01T06:00:00Z,10,engagement'
     [id]='x6,id6,2026-10-01T06:00:00Z,10,engagement,0'
@@ -82,7 +83,7 @@ done
 # --- 2. An empty input file: exit 2 naming it. A header-only input: a valid empty run.
 : >empty.csv
 expect 2 "$ATTRIB" import -q --campaigns camp.csv --events empty.csv --conversions cv.csv -o e.h5
-has "empty.csv': empty file (no header line)"
+has "attrib: import: empty.csv: empty file (no header line)"
 absent e.h5 e.h5.tmp
 echo "$EVH" >ev0.csv
 echo "$CVH" >cv0.csv

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Privacy (SPEC 1: raw identifiers never reach the engine's files or logs): data with
+# Privacy (raw identifiers never reach the engine's files or logs): data with
 # recognisable raw identifiers (e-mails, customer ids, some in rejected rows: too long,
 # bad timestamp, unknown campaign, duplicate) goes through import (with a rejects file,
 # at 1 and 2 ranks), run (3 ranks), report in every format, export of every table, and

@@ -1,8 +1,11 @@
 /* libFuzzer target: the CSV tokenizer, the range-start scan and the row parsers.
  * Input: first byte picks the kind and a window step; the rest is a CSV file whose
  * first record is the header. Checks that windowed parsing (as the file reader feeds
- * it) sees the same records as whole-buffer parsing, and that the range start found
- * from any split point is a record start of the sequential parse. */
+ * it) sees the same records as whole-buffer parsing, that the range start found
+ * from any split point is a record start of the sequential parse, and that each row
+ * parses consistently under the three units of integer timestamps (not stated, ms, s):
+ * only an unstated unit stops at epoch seconds, ms otherwise agrees with it, and s
+ * differs only in the timestamp, which is then exactly 1000 times the integer. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,10 +58,39 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             int dup;
             have_header = attrib_csv_header_parse(&h, kind, &r, &missing, &dup) == 0;
         } else {
-            attrib_csv_values v;
-            int reason = attrib_csv_parse_row(&h, &r, &key, &v);
-            if (reason < 0 || reason >= ATTRIB_CSV_NREASONS)
+            attrib_csv_values v, vm, vs;
+            const attrib_csv_parse_opts on = {&key, ATTRIB_TIME_UNIT_NONE},
+                                        om = {&key, ATTRIB_TIME_UNIT_MS},
+                                        os = {&key, ATTRIB_TIME_UNIT_S};
+            int reason = attrib_csv_parse_row(&h, &r, &on, &v);
+            int rm = attrib_csv_parse_row(&h, &r, &om, &vm);
+            int rs = attrib_csv_parse_row(&h, &r, &os, &vs);
+            if (reason < 0 || reason >= ATTRIB_CSV_NREASONS || rm < 0 ||
+                rm >= ATTRIB_CSV_NREASONS || rs < 0 || rs >= ATTRIB_CSV_NREASONS)
                 abort();
+            if (rm == ATTRIB_CSV_R_TS_SECONDS || rs == ATTRIB_CSV_R_TS_SECONDS)
+                abort(); /* a stated unit never stops */
+            if (reason == ATTRIB_CSV_R_TS_SECONDS) {
+                if (!attrib_time_looks_seconds(v.ts) || (rm == ATTRIB_CSV_OK && vm.ts != v.ts))
+                    abort();
+            } else if (rm != reason ||
+                       (reason == ATTRIB_CSV_OK &&
+                        (vm.ts != v.ts || vm.id != v.id || vm.identity != v.identity))) {
+                abort(); /* ms agrees with no unit outside the seconds range */
+            }
+            if (rs == ATTRIB_CSV_OK && rm == ATTRIB_CSV_OK && h.kind != ATTRIB_CSV_CAMPAIGNS) {
+                const attrib_csv_field *tf = &r.f[h.at[ATTRIB_CSV_TS]];
+                int64_t t;
+                const int integer = tf->len > 0 && attrib_csv_parse_u64(tf->p + (tf->p[0] == '-'),
+                                                                        tf->len - (tf->p[0] == '-'),
+                                                                        &(uint64_t){0}) == 0;
+                if (attrib_time_parse(tf->p, tf->len, &t) != 0 || t != vm.ts)
+                    abort();
+                if (integer ? vs.ts != vm.ts * 1000 : vs.ts != vm.ts)
+                    abort();
+                if (vs.id != vm.id || vs.identity != vm.identity || vs.ref != vm.ref)
+                    abort();
+            }
         }
         for (size_t i = 0; i < r.nf; i++) {
             int64_t ms;

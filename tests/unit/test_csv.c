@@ -7,6 +7,7 @@
 #include "attrib/csv.h"
 #include "attrib/err.h"
 #include "attrib/table.h"
+#include "attrib/timeparse.h"
 
 static int fails;
 #define CHECK(c)                                                                                   \
@@ -246,6 +247,7 @@ static void test_header(void)
 }
 
 static attrib_hash_key g_key;
+static int g_unit = ATTRIB_TIME_UNIT_NONE;
 
 static int row(attrib_csv_kind kind, const char *header, const char *line, attrib_csv_values *v)
 {
@@ -254,7 +256,8 @@ static int row(attrib_csv_kind kind, const char *header, const char *line, attri
     int dup;
     if (attrib_csv_header_parse(&h, kind, rec_of(header), &missing, &dup) != 0)
         return -1;
-    return attrib_csv_parse_row(&h, rec_of(line), &g_key, v);
+    const attrib_csv_parse_opts o = {&g_key, g_unit};
+    return attrib_csv_parse_row(&h, rec_of(line), &o, v);
 }
 
 static void test_rows(void)
@@ -333,6 +336,72 @@ static void test_rows(void)
               !strchr(attrib_csv_reason_str(ATTRIB_CSV_EVENTS, r), ','));
 }
 
+/* Integer timestamps and their unit: an integer that looks like epoch seconds is never
+ * taken silently; seconds are multiplied by 1000 exactly (overflow checked); ISO text
+ * is the same under every unit; a time of day without a zone has its own reason. */
+static void test_timestamp_units(void)
+{
+    const char *eh = "event_id,identity,timestamp,campaign_id,kind,cost";
+    attrib_csv_values v;
+    g_unit = ATTRIB_TIME_UNIT_NONE;
+    CHECK(row(ATTRIB_CSV_EVENTS, eh, "1,a,1790856000,1,impression,0", &v) ==
+              ATTRIB_CSV_R_TS_SECONDS &&
+          v.ts == 1790856000);
+    CHECK(row(ATTRIB_CSV_EVENTS, eh, "1,a,100000000,1,impression,0", &v) ==
+          ATTRIB_CSV_R_TS_SECONDS);
+    CHECK(row(ATTRIB_CSV_EVENTS, eh, "1,a,99999999999,1,impression,0", &v) ==
+          ATTRIB_CSV_R_TS_SECONDS);
+    /* Just outside the range: milliseconds as before. */
+    CHECK(row(ATTRIB_CSV_EVENTS, eh, "1,a,99999999,1,impression,0", &v) == 0 && v.ts == 99999999);
+    CHECK(row(ATTRIB_CSV_EVENTS, eh, "1,a,100000000000,1,impression,0", &v) == 0 &&
+          v.ts == 100000000000LL);
+    CHECK(row(ATTRIB_CSV_EVENTS, eh, "1,a,1790856000000,1,impression,0", &v) == 0 &&
+          v.ts == 1790856000000LL);
+    CHECK(row(ATTRIB_CSV_EVENTS, eh, "1,a,-100000000,1,impression,0", &v) == 0 &&
+          v.ts == -100000000LL);
+    /* ms: the ambiguous range is taken as milliseconds. */
+    g_unit = ATTRIB_TIME_UNIT_MS;
+    CHECK(row(ATTRIB_CSV_EVENTS, eh, "1,a,1790856000,1,impression,0", &v) == 0 &&
+          v.ts == 1790856000LL);
+    CHECK(row(ATTRIB_CSV_EVENTS, eh, "1,a,1790856000000,1,impression,0", &v) == 0 &&
+          v.ts == 1790856000000LL);
+    /* s: every integer is seconds. */
+    g_unit = ATTRIB_TIME_UNIT_S;
+    CHECK(row(ATTRIB_CSV_EVENTS, eh, "1,a,1790856000,1,impression,0", &v) == 0 &&
+          v.ts == 1790856000000LL);
+    CHECK(row(ATTRIB_CSV_EVENTS, eh, "1,a,-86400,1,impression,0", &v) == 0 && v.ts == -86400000LL);
+    CHECK(row(ATTRIB_CSV_EVENTS, eh, "1,a,0,1,impression,0", &v) == 0 && v.ts == 0);
+    CHECK(row(ATTRIB_CSV_EVENTS, eh, "1,a,253402300799,1,impression,0", &v) == 0 &&
+          v.ts == 253402300799000LL);
+    CHECK(row(ATTRIB_CSV_EVENTS, eh, "1,a,253402300800,1,impression,0", &v) ==
+          ATTRIB_CSV_R_TS_RANGE);
+    CHECK(row(ATTRIB_CSV_EVENTS, eh, "1,a,9223372036854775,1,impression,0", &v) ==
+          ATTRIB_CSV_R_TS_RANGE);
+    CHECK(row(ATTRIB_CSV_EVENTS, eh, "1,a,9223372036854776,1,impression,0", &v) ==
+          ATTRIB_CSV_R_TS_RANGE); /* x1000 overflows int64 */
+    /* ISO is read the same whatever the unit; no zone is its own reason. */
+    static const int units[] = {ATTRIB_TIME_UNIT_NONE, ATTRIB_TIME_UNIT_MS, ATTRIB_TIME_UNIT_S};
+    for (int u = 0; u < 3; u++) {
+        g_unit = units[u];
+        CHECK(row(ATTRIB_CSV_EVENTS, eh, "1,a,2026-10-01T12:00:00.250+02:00,1,impression,0",
+                  &v) == 0 &&
+              v.ts == 1790848800250LL);
+        CHECK(row(ATTRIB_CSV_EVENTS, eh, "1,a,2026-10-01,1,impression,0", &v) == 0 &&
+              v.ts == 1790812800000LL);
+        CHECK(row(ATTRIB_CSV_EVENTS, eh, "1,a,2026-10-01T12:00:00,1,impression,0", &v) ==
+              ATTRIB_CSV_R_TS_NO_ZONE);
+        CHECK(row(ATTRIB_CSV_EVENTS, eh, "1,a,2026-10-01T12:00:00.250,1,impression,0", &v) ==
+              ATTRIB_CSV_R_TS_NO_ZONE);
+        CHECK(row(ATTRIB_CSV_EVENTS, eh, "1,a,2026-10-01T12:00,1,impression,0", &v) ==
+              ATTRIB_CSV_R_TS);
+        CHECK(row(ATTRIB_CSV_EVENTS, eh, "1,a,2026-10-01T25:00:00,1,impression,0", &v) ==
+              ATTRIB_CSV_R_TS);
+    }
+    g_unit = ATTRIB_TIME_UNIT_NONE;
+    CHECK(strcmp(attrib_csv_reason_str(ATTRIB_CSV_EVENTS, ATTRIB_CSV_R_TS_NO_ZONE),
+                 "timestamp has no time zone (add Z or +HH:MM)") == 0);
+}
+
 int main(void)
 {
     attrib_csv_rec_init(&g_rec);
@@ -342,6 +411,7 @@ int main(void)
     test_numbers();
     test_header();
     test_rows();
+    test_timestamp_units();
     attrib_csv_rec_free(&g_rec);
     printf("test_csv: %s\n", fails ? "FAILED" : "ok");
     return fails != 0;

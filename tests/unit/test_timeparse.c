@@ -1,5 +1,5 @@
-/* Timestamps (SPEC 2.1) and durations (SPEC 3). Expected values computed by hand and
- * cross-checked with `date -u -d ... +%s`. */
+/* Timestamps (docs/formats.md) and durations (docs/rules.md). Expected values computed
+ * by hand and cross-checked with `date -u -d ... +%s`. */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -112,6 +112,49 @@ int main(void)
         if (attrib_time_parse("12345", 3, &ms) != 0 || ms != 123) {
             fprintf(stderr, "length-bounded integer parse failed\n");
             fails++;
+        }
+    }
+    /* Input timestamps and the unit of integers. */
+    {
+        static const struct {
+            const char *s;
+            int unit, status;
+            long long ms;
+        } in[] = {
+            {"0", ATTRIB_TIME_UNIT_NONE, ATTRIB_TIME_OK, 0},
+            {"99999999", ATTRIB_TIME_UNIT_NONE, ATTRIB_TIME_OK, 99999999},
+            {"100000000", ATTRIB_TIME_UNIT_NONE, ATTRIB_TIME_SECONDS, 100000000},
+            {"1790856000", ATTRIB_TIME_UNIT_NONE, ATTRIB_TIME_SECONDS, 1790856000},
+            {"99999999999", ATTRIB_TIME_UNIT_NONE, ATTRIB_TIME_SECONDS, 99999999999LL},
+            {"100000000000", ATTRIB_TIME_UNIT_NONE, ATTRIB_TIME_OK, 100000000000LL},
+            {"-1790856000", ATTRIB_TIME_UNIT_NONE, ATTRIB_TIME_OK, -1790856000LL},
+            {"1790856000", ATTRIB_TIME_UNIT_MS, ATTRIB_TIME_OK, 1790856000},
+            {"1790856000000", ATTRIB_TIME_UNIT_MS, ATTRIB_TIME_OK, 1790856000000LL},
+            {"1790856000", ATTRIB_TIME_UNIT_S, ATTRIB_TIME_OK, 1790856000000LL},
+            {"-1", ATTRIB_TIME_UNIT_S, ATTRIB_TIME_OK, -1000},
+            {"9223372036854775", ATTRIB_TIME_UNIT_S, ATTRIB_TIME_OK, 9223372036854775000LL},
+            {"9223372036854776", ATTRIB_TIME_UNIT_S, ATTRIB_TIME_OVERFLOW, 0},
+            {"-9223372036854776", ATTRIB_TIME_UNIT_S, ATTRIB_TIME_OVERFLOW, 0},
+            {"9223372036854775808", ATTRIB_TIME_UNIT_MS, ATTRIB_TIME_BAD, 0},
+            {"2026-10-01T12:00:00Z", ATTRIB_TIME_UNIT_NONE, ATTRIB_TIME_OK, 1790856000000LL},
+            {"2026-10-01T12:00:00Z", ATTRIB_TIME_UNIT_S, ATTRIB_TIME_OK, 1790856000000LL},
+            {"2026-10-01", ATTRIB_TIME_UNIT_S, ATTRIB_TIME_OK, 1790812800000LL},
+            {"2026-10-01T12:00:00", ATTRIB_TIME_UNIT_NONE, ATTRIB_TIME_NO_ZONE, 0},
+            {"2026-10-01T12:00:00.5", ATTRIB_TIME_UNIT_MS, ATTRIB_TIME_NO_ZONE, 0},
+            {"2026-10-01T12:00:60", ATTRIB_TIME_UNIT_NONE, ATTRIB_TIME_BAD, 0},
+            {"2026-10-01T12:00", ATTRIB_TIME_UNIT_NONE, ATTRIB_TIME_BAD, 0},
+            {"2026-10-01T12:00:00.", ATTRIB_TIME_UNIT_NONE, ATTRIB_TIME_BAD, 0},
+            {"", ATTRIB_TIME_UNIT_S, ATTRIB_TIME_BAD, 0},
+        };
+        for (size_t i = 0; i < sizeof in / sizeof in[0]; i++) {
+            int64_t ms = 0;
+            int st = attrib_time_parse_input(in[i].s, strlen(in[i].s), in[i].unit, &ms);
+            if (st != in[i].status || ((st == ATTRIB_TIME_OK || st == ATTRIB_TIME_SECONDS) &&
+                                       ms != in[i].ms)) {
+                fprintf(stderr, "input '%s' unit %d: status %d ms %lld, want %d %lld\n",
+                        in[i].s, in[i].unit, st, (long long)ms, in[i].status, in[i].ms);
+                fails++;
+            }
         }
     }
     /* Formatting, and the round trip against the C library for many instants. */

@@ -1,0 +1,425 @@
+/* Synthetic data written as HDF5 or CSV (include/attrib/gen_write.h). Rows come from
+ * the pure generator (src/core/gen.c): identity i's rows are a function of (seed, i)
+ * only, so any split of the identities among ranks gives the same tables. */
+#include "attrib/gen_write.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "attrib/err.h"
+#include "attrib/h5io.h"
+#include "attrib/hash.h"
+#include "attrib/table.h"
+#include "attrib/timeparse.h"
+
+/* ---- the plan: identity ranges and where their rows go ---- */
+
+/* Batches cover global rows [k·B, (k+1)·B) cut to the rank's rows, so that with B equal
+ * to the HDF5 chunk size (both 1 Mi rows by default) a compressed chunk is written
+ * whole, once, except where two ranks' rows meet. */
+static uint64_t aligned_batches(uint64_t lo, uint64_t n, uint64_t batch)
+{
+    return n ? (lo + n + batch - 1) / batch - lo / batch : 0;
+}
+
+void attrib_gen_plan_build(const attrib_par *p, attrib_gen *g, uint64_t batch,
+                           attrib_gen_plan *pl)
+{
+    const attrib_gen_params *gp = attrib_gen_params_of(g);
+    const attrib_u128 I = gp->identities;
+    pl->id_lo = (uint64_t)(I * (unsigned)p->rank / (unsigned)p->size);
+    pl->id_hi = (uint64_t)(I * (unsigned)(p->rank + 1) / (unsigned)p->size);
+    attrib_u128 we, wc;
+    attrib_gen_weight_sum(g, pl->id_lo, pl->id_hi, &we, &wc);
+    uint64_t mine[4] = {(uint64_t)we, (uint64_t)(we >> 64), (uint64_t)wc, (uint64_t)(wc >> 64)};
+    uint64_t *all = attrib_xmalloc(sizeof(uint64_t) * 4 * (size_t)p->size);
+    if (MPI_Allgather(mine, 4, MPI_UINT64_T, all, 4, MPI_UINT64_T, p->comm) != MPI_SUCCESS)
+        attrib_par_die(p, "MPI_Allgather of the generator's weights failed");
+    attrib_u128 te = 0, tc = 0;
+    pl->we_lo = pl->wc_lo = 0;
+    for (int r = 0; r < p->size; r++) {
+        if (r == p->rank) {
+            pl->we_lo = te;
+            pl->wc_lo = tc;
+        }
+        te += (attrib_u128)all[4 * r] | (attrib_u128)all[4 * r + 1] << 64;
+        tc += (attrib_u128)all[4 * r + 2] | (attrib_u128)all[4 * r + 3] << 64;
+    }
+    free(all);
+    attrib_gen_set_totals(g, te, tc);
+    pl->ev_lo = attrib_gen_row_of(g, ATTRIB_GEN_EVENTS, pl->we_lo);
+    pl->ev_n = attrib_gen_row_of(g, ATTRIB_GEN_EVENTS, pl->we_lo + we) - pl->ev_lo;
+    pl->cv_lo = attrib_gen_row_of(g, ATTRIB_GEN_CONVERSIONS, pl->wc_lo);
+    pl->cv_n = attrib_gen_row_of(g, ATTRIB_GEN_CONVERSIONS, pl->wc_lo + wc) - pl->cv_lo;
+    uint64_t nb[2] = {aligned_batches(pl->ev_lo, pl->ev_n, batch),
+                      aligned_batches(pl->cv_lo, pl->cv_n, batch)},
+             mx[2];
+    if (MPI_Allreduce(nb, mx, 2, MPI_UINT64_T, MPI_MAX, p->comm) != MPI_SUCCESS)
+        attrib_par_die(p, "MPI_Allreduce of batch counts failed");
+    pl->ev_batches = mx[0];
+    pl->cv_batches = mx[1];
+}
+
+/* The source_files attribute: the command that makes the same data. */
+static void describe(const attrib_gen *g, const attrib_gen_spec *s, char *buf, size_t n)
+{
+    const attrib_gen_params *gp = attrib_gen_params_of(g);
+    snprintf(buf, n,
+             "attrib gen --events %llu --conversions %llu --identities %llu --advertisers %u "
+             "--campaigns %u --from %s --days %u --lookback-days %u --seed %llu",
+             (unsigned long long)gp->events, (unsigned long long)gp->conversions,
+             (unsigned long long)gp->identities, gp->advertisers, gp->campaigns, s->from, gp->days,
+             gp->lookback_days, (unsigned long long)gp->seed);
+}
+
+/* ---- HDF5 output ---- */
+
+static int write_h5_table(attrib_par *p, attrib_h5file *f, attrib_gen *g, const attrib_gen_plan *pl,
+                          int which, const attrib_gen_spec *o, attrib_gen_figures *fig)
+{
+    const attrib_schema *s =
+        which == ATTRIB_GEN_EVENTS ? &attrib_schema_events : &attrib_schema_conversions;
+    const attrib_gen_params *gp = attrib_gen_params_of(g);
+    const uint64_t total = which == ATTRIB_GEN_EVENTS ? gp->events : gp->conversions;
+    uint64_t off = which == ATTRIB_GEN_EVENTS ? pl->ev_lo : pl->cv_lo;
+    const uint64_t nb = which == ATTRIB_GEN_EVENTS ? pl->ev_batches : pl->cv_batches;
+    const char *phase = which == ATTRIB_GEN_EVENTS ? "gen events" : "gen convs";
+    attrib_progress_begin(p, phase);
+    ATTRIB_TRY(attrib_h5_table_create(f, s, total, NULL, o->level));
+    attrib_gen_cursor c;
+    attrib_gen_cursor_init(&c, g, which, pl->id_lo, pl->id_hi, pl->we_lo, pl->wc_lo);
+    attrib_table t;
+    attrib_table_init(&t, s, 1);
+    attrib_table_reserve(&t, (size_t)o->batch);
+    int rc = 0;
+    const uint64_t end = off + (which == ATTRIB_GEN_EVENTS ? pl->ev_n : pl->cv_n);
+    for (uint64_t b = 0; b < nb && rc == 0; b++) {
+        uint64_t stop = (off / o->batch + 1) * o->batch;
+        if (stop > end)
+            stop = end;
+        t.n = 0;
+        if (attrib_gen_cursor_fill(&c, &t, (size_t)(stop - off), NULL) != stop - off)
+            attrib_par_die(p, "gen: the generator produced fewer rows than planned");
+        rc = attrib_h5_table_write_block(f, &t, off);
+        off += t.n;
+    }
+    if (rc == 0 && off != end)
+        attrib_par_die(p, "gen: %llu rows planned, %llu written", (unsigned long long)end,
+                       (unsigned long long)off);
+    attrib_table_free(&t);
+    size_t rowbytes = 0;
+    for (size_t k = 0; k < s->ncols; k++)
+        rowbytes += attrib_type_size(s->cols[k].type);
+    fig->rows[which] = total;
+    fig->bytes[which] = total * rowbytes;
+    attrib_progress_end(p, phase, total, total * rowbytes, NULL);
+    return rc;
+}
+
+static int write_h5(attrib_par *p, attrib_gen *g, const attrib_gen_plan *pl,
+                    const attrib_gen_spec *o, attrib_gen_figures *fig)
+{
+    char desc[1024], now_s[40], hashdesc[ATTRIB_HASH_DESC_MAX];
+    int rc = attrib_par_agree(p, attrib_h5_register_zstd());
+    if (rc < 0)
+        return rc;
+    attrib_h5file *f = NULL;
+    ATTRIB_TRY(attrib_h5_create(p->comm, o->h5_tmp, &f));
+
+    describe(g, o, desc, sizeof desc);
+    attrib_hash_describe(&attrib_gen_params_of(g)->key, hashdesc);
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    int64_t now = (int64_t)ts.tv_sec * 1000;
+    MPI_Bcast(&now, 1, MPI_INT64_T, 0, p->comm);
+    attrib_time_format_iso(now, now_s);
+    ATTRIB_TRY_GOTO(rc, attrib_h5_set_attr_i64(f, "schema_version", ATTRIB_SCHEMA_VERSION), fail);
+    ATTRIB_TRY_GOTO(rc, attrib_h5_set_attr_str(f, "identity_hash", hashdesc), fail);
+    ATTRIB_TRY_GOTO(rc, attrib_h5_set_attr_str(f, "created_at", now_s), fail);
+    ATTRIB_TRY_GOTO(rc, attrib_h5_set_attr_str(f, "source_files", desc), fail);
+
+    ATTRIB_TRY_GOTO(rc, write_h5_table(p, f, g, pl, ATTRIB_GEN_EVENTS, o, fig), fail);
+    ATTRIB_TRY_GOTO(rc, write_h5_table(p, f, g, pl, ATTRIB_GEN_CONVERSIONS, o, fig), fail);
+    ATTRIB_TRY_GOTO(rc,
+                    attrib_h5_write_strings(f, "conversions/type_names", attrib_gen_type_names,
+                                            ATTRIB_GEN_NTYPES),
+                    fail);
+    attrib_table ca;
+    attrib_gen_campaigns(g, &ca);
+    if (p->rank != 0)
+        ca.n = 0;
+    fig->rows[2] = attrib_gen_params_of(g)->campaigns;
+    rc = attrib_h5_write_table(f, &ca, 0, attrib_gen_params_of(g)->campaigns, o->level);
+    attrib_table_free(&ca);
+    if (rc < 0)
+        goto fail;
+    rc = attrib_h5_close(f);
+    f = NULL;
+    return attrib_par_agree(p, rc);
+fail:
+    if (f)
+        attrib_h5_close(f);
+    return rc;
+}
+
+/* ---- CSV output ---- */
+
+static char *put_u64(char *p, uint64_t v)
+{
+    char tmp[24];
+    int n = 0;
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    while (n)
+        *p++ = tmp[--n];
+    return p;
+}
+
+static char *put_i64(char *p, int64_t v)
+{
+    if (v < 0) {
+        *p++ = '-';
+        return put_u64(p, (uint64_t)0 - (uint64_t)v);
+    }
+    return put_u64(p, (uint64_t)v);
+}
+
+/* A non-negative amount with as many decimals as `scale` has zeros (the generator makes
+ * amounts whole numbers of those units, so this is exact and reads back to the same
+ * double). */
+static char *put_fixed(char *p, double v, int64_t scale)
+{
+    int64_t u = llround(v * (double)scale);
+    p = put_u64(p, (uint64_t)(u / scale));
+    *p++ = '.';
+    int64_t frac = u % scale;
+    for (int64_t d = scale / 10; d >= 1; d /= 10) {
+        *p++ = (char)('0' + frac / d);
+        frac %= d;
+    }
+    return p;
+}
+
+static char *put_ts(char *p, int64_t ts, int iso)
+{
+    if (!iso)
+        return put_i64(p, ts);
+    char b[40];
+    attrib_time_format_iso(ts, b);
+    size_t n = strlen(b);
+    memcpy(p, b, n);
+    return p + n;
+}
+
+#define CSV_BUF (8u << 20)
+#define CSV_ROW_MAX 512
+
+static const char *const csv_header[2] = {
+    "event_id,identity,timestamp,campaign_id,kind,cost\n",
+    "conversion_id,identity,timestamp,advertiser_id,type,value\n"};
+
+/* Write this rank's rows of a table to `part`; *bytes gets its size. */
+static int write_csv_part(attrib_gen *g, const attrib_gen_plan *pl, int which,
+                          const attrib_gen_spec *o, const char *part, uint64_t *bytes)
+{
+    FILE *fp = fopen(part, "wb");
+    if (!fp)
+        return attrib_err_write(part, errno);
+    attrib_gen_cursor c;
+    attrib_gen_cursor_init(&c, g, which, pl->id_lo, pl->id_hi, pl->we_lo, pl->wc_lo);
+    attrib_table t;
+    attrib_table_init(
+        &t, which == ATTRIB_GEN_EVENTS ? &attrib_schema_events : &attrib_schema_conversions, 1);
+    attrib_table_reserve(&t, (size_t)o->batch);
+    uint64_t *ids = attrib_xmalloc(sizeof(uint64_t) * (size_t)o->batch);
+    char *buf = attrib_xmalloc(CSV_BUF);
+    size_t used = 0;
+    int err = 0;
+    *bytes = 0;
+    for (;;) {
+        t.n = 0;
+        if (attrib_gen_cursor_fill(&c, &t, (size_t)o->batch, ids) == 0)
+            break;
+        for (size_t i = 0; i < t.n; i++) {
+            if (used > CSV_BUF - CSV_ROW_MAX) {
+                if (fwrite(buf, 1, used, fp) != used && !err)
+                    err = errno ? errno : EIO;
+                *bytes += used;
+                used = 0;
+            }
+            char *q = buf + used;
+            char idb[64];
+            size_t idl = attrib_gen_identity_string(ids[i], idb);
+            if (which == ATTRIB_GEN_EVENTS) {
+                q = put_u64(q, ATTRIB_COL(&t, EV_EVENT_ID, uint64_t)[i]);
+                *q++ = ',';
+                memcpy(q, idb, idl);
+                q += idl;
+                *q++ = ',';
+                q = put_ts(q, ATTRIB_COL(&t, EV_TS, int64_t)[i], o->iso);
+                *q++ = ',';
+                q = put_u64(q, ATTRIB_COL(&t, EV_CAMPAIGN_ID, uint32_t)[i]);
+                *q++ = ',';
+                const char *k = attrib_kind_names[ATTRIB_COL(&t, EV_KIND, uint8_t)[i]];
+                size_t kl = strlen(k);
+                memcpy(q, k, kl);
+                q += kl;
+                *q++ = ',';
+                q = put_fixed(q, ATTRIB_COL(&t, EV_COST, double)[i], 1000000);
+            } else {
+                q = put_u64(q, ATTRIB_COL(&t, CV_CONVERSION_ID, uint64_t)[i]);
+                *q++ = ',';
+                memcpy(q, idb, idl);
+                q += idl;
+                *q++ = ',';
+                q = put_ts(q, ATTRIB_COL(&t, CV_TS, int64_t)[i], o->iso);
+                *q++ = ',';
+                q = put_u64(q, ATTRIB_COL(&t, CV_ADVERTISER_ID, uint32_t)[i]);
+                *q++ = ',';
+                const char *k = attrib_gen_type_names[ATTRIB_COL(&t, CV_TYPE, uint16_t)[i]];
+                size_t kl = strlen(k);
+                memcpy(q, k, kl);
+                q += kl;
+                *q++ = ',';
+                q = put_fixed(q, ATTRIB_COL(&t, CV_VALUE, double)[i], 100);
+            }
+            *q++ = '\n';
+            used = (size_t)(q - buf);
+        }
+    }
+    if (used && fwrite(buf, 1, used, fp) != used && !err)
+        err = errno ? errno : EIO;
+    *bytes += used;
+    if (fclose(fp) != 0 && !err)
+        err = errno ? errno : EIO;
+    free(buf);
+    free(ids);
+    attrib_table_free(&t);
+    return err ? attrib_err_write(part, err) : 0;
+}
+
+int attrib_gen_csv_concat(const attrib_par *p, const char *dst, const char *header,
+                          const char *part, uint64_t part_bytes, uint64_t *total)
+{
+    const uint64_t hl = strlen(header);
+    const uint64_t off0 = hl + attrib_par_exscan_u64(p, part_bytes);
+    *total = hl + attrib_par_sum_u64(p, part_bytes);
+    MPI_File fh;
+    if (p->rank == 0)
+        unlink(dst);
+    MPI_Barrier(p->comm);
+    int mrc = MPI_File_open(p->comm, dst, MPI_MODE_CREATE | MPI_MODE_WRONLY, MPI_INFO_NULL, &fh);
+    int rc = mrc == MPI_SUCCESS ? 0 : attrib_err_path(ATTRIB_EIO, dst, "cannot write", "MPI-IO open failed");
+    rc = attrib_par_agree(p, rc);
+    if (rc < 0)
+        return rc;
+    MPI_Status st;
+    if (p->rank == 0 && MPI_File_write_at(fh, 0, header, (int)hl, MPI_BYTE, &st) != MPI_SUCCESS)
+        rc = attrib_err_path(ATTRIB_EIO, dst, "cannot write", "MPI-IO write failed");
+    FILE *in = rc == 0 ? fopen(part, "rb") : NULL;
+    if (rc == 0 && !in)
+        rc = attrib_err_read(part, errno);
+    char *buf = attrib_xmalloc(CSV_BUF);
+    uint64_t off = off0;
+    size_t n;
+    while (rc == 0 && (n = fread(buf, 1, CSV_BUF, in)) > 0) {
+        if (MPI_File_write_at(fh, (MPI_Offset)off, buf, (int)n, MPI_BYTE, &st) != MPI_SUCCESS)
+            rc = attrib_err_path(ATTRIB_EIO, dst, "cannot write", "MPI-IO write failed");
+        off += n;
+    }
+    if (rc == 0 && off != off0 + part_bytes)
+        rc = attrib_err_path(ATTRIB_EIO, part, "changed while being copied", "%s", "");
+    if (in)
+        fclose(in);
+    free(buf);
+    if (MPI_File_close(&fh) != MPI_SUCCESS && rc == 0)
+        rc = attrib_err_path(ATTRIB_EIO, dst, "cannot write", "MPI-IO close failed");
+    return attrib_par_agree(p, rc);
+}
+
+int attrib_gen_csv_dir(const attrib_par *p, const char *dir)
+{
+    int rc = 0;
+    if (p->rank == 0 && mkdir(dir, 0777) != 0 && errno != EEXIST)
+        rc = attrib_err_write(dir, errno);
+    return attrib_par_agree(p, rc);
+}
+
+static int write_csv(attrib_par *p, attrib_gen *g, const attrib_gen_plan *pl,
+                     const attrib_gen_spec *o, attrib_gen_figures *fig)
+{
+    static const char *const names[2] = {"events.csv", "conversions.csv"};
+    char part[4096];
+    int rc = 0;
+    const attrib_gen_params *gp = attrib_gen_params_of(g);
+    for (int which = 0; which < 2 && rc == 0; which++) {
+        const char *phase = which == ATTRIB_GEN_EVENTS ? "gen events" : "gen convs";
+        attrib_progress_begin(p, phase);
+        if (snprintf(part, sizeof part, "%s/.%s.part%d", o->csv_dir, names[which], p->rank) >=
+            (int)sizeof part)
+            rc = attrib_err_path(ATTRIB_EUSAGE, o->csv_dir, "path too long", "%s", "");
+        uint64_t bytes = 0, total = 0;
+        if (rc == 0)
+            rc = write_csv_part(g, pl, which, o, part, &bytes);
+        rc = attrib_par_agree(p, rc);
+        if (rc == 0)
+            rc = attrib_gen_csv_concat(p, o->csv_tmp[which], csv_header[which], part, bytes, &total);
+        unlink(part);
+        fig->rows[which] = which == ATTRIB_GEN_EVENTS ? gp->events : gp->conversions;
+        fig->bytes[which] = total;
+        attrib_progress_end(p, phase, fig->rows[which], total, NULL);
+    }
+    if (rc == 0 && p->rank == 0) {
+        attrib_table ca;
+        attrib_gen_campaigns(g, &ca);
+        FILE *fp = fopen(o->csv_tmp[2], "wb");
+        if (!fp) {
+            rc = attrib_err_write(o->csv_tmp[2], errno);
+        } else {
+            long n = 0;
+            const char *h = "campaign_id,advertiser_id,name\n";
+            fputs(h, fp);
+            n += (long)strlen(h);
+            for (size_t i = 0; i < ca.n; i++) {
+                int w = fprintf(fp, "%u,%u,%.*s\n", ATTRIB_COL(&ca, CA_CAMPAIGN_ID, uint32_t)[i],
+                                ATTRIB_COL(&ca, CA_ADVERTISER_ID, uint32_t)[i],
+                                (int)attrib_table_strlen(&ca, CA_NAME, i),
+                                attrib_table_str(&ca, CA_NAME, i));
+                n += w > 0 ? w : 0;
+            }
+            const int werr = ferror(fp) ? (errno ? errno : EIO) : 0;
+            if (fclose(fp) != 0 || werr)
+                rc = attrib_err_write(o->csv_tmp[2], werr ? werr : errno);
+            fig->bytes[2] = (uint64_t)n;
+        }
+        attrib_table_free(&ca);
+    }
+    fig->rows[2] = gp->campaigns;
+    rc = attrib_par_agree(p, rc);
+    if (rc == 0 && p->size > 1)
+        MPI_Bcast(&fig->bytes[2], 1, MPI_UINT64_T, 0, p->comm);
+    return rc;
+}
+
+int attrib_gen_write(attrib_par *p, attrib_gen *g, const attrib_gen_spec *spec,
+                     attrib_gen_figures *fig)
+{
+    memset(fig, 0, sizeof *fig);
+    const double t0 = MPI_Wtime();
+    attrib_gen_plan pl;
+    attrib_gen_plan_build(p, g, spec->batch, &pl);
+    const int rc = spec->h5_tmp ? write_h5(p, g, &pl, spec, fig) : write_csv(p, g, &pl, spec, fig);
+    double s = MPI_Wtime() - t0;
+    /* Every rank reports rank 0's clock. */
+    MPI_Bcast(&s, 1, MPI_DOUBLE, 0, p->comm);
+    fig->seconds = s;
+    return rc;
+}
