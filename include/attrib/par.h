@@ -24,7 +24,9 @@ void attrib_par_init(attrib_par *p, MPI_Comm comm);
 /* Collective. Agree on the outcome of a phase: every rank passes its local rc (0 or
  * negative). Returns 0 everywhere when all succeeded; otherwise every rank returns the
  * rc of the lowest failing rank and holds its message in attrib_err_msg(), prefixed
- * with "rank R: " when the job has more than one rank. */
+ * with "rank R: " when the job has more than one rank — except when every rank failed
+ * with the same code (an outcome agreed before, or one cause all saw): then each keeps
+ * its own message, so agreeing on an agreed outcome changes nothing. */
 int attrib_par_agree(const attrib_par *p, int rc);
 
 /* Local, noreturn. Unrecoverable failure: print "attrib: rank R: fatal: …" and

@@ -190,25 +190,10 @@ static void explain_failure(const import_args *o, const attrib_import_figures *f
     }
 }
 
-/* attrib_output_finish, keeping the message of a failure already agreed on as it is
- * (the helper agrees again, which would put a rank in front of it). */
+/* attrib_output_finish when an output was begun (a failure before that is agreed). */
 static int finish(attrib_par *p, attrib_output *o, int rc)
 {
-    if (!o)
-        return rc; /* already agreed: no collective needed */
-    if (rc == 0)
-        return attrib_output_finish(p, o, rc);
-    char *msg = attrib_xstrdup(attrib_err_msg()), *tmp = attrib_xstrdup(attrib_output_tmp(o)),
-         *path = attrib_xstrdup(attrib_output_path(o));
-    const int r = attrib_output_finish(p, o, rc);
-    if (r == rc) {
-        attrib_err_set(rc, "%s", msg);
-        attrib_err_replace(tmp, path);
-    }
-    free(msg);
-    free(tmp);
-    free(path);
-    return r;
+    return o ? attrib_output_finish(p, o, rc) : rc;
 }
 
 int attrib_cmd_import(const attrib_cmd_ctx *ctx, int argc, char **argv)

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "attrib/err.h"
+#include "attrib/outcome.h"
 
 struct attrib_output {
     char *path, *tmp;
@@ -66,7 +67,8 @@ int attrib_output_begin(const attrib_par *p, const char *path, const char *const
 {
     *out = NULL;
     int rc = is_root(p) ? check(path, inputs) : 0;
-    rc = agree(p, rc);
+    /* Rank 0 checked: its message goes to every rank as it is, without a rank prefix. */
+    rc = p ? attrib_par_outcome_of(p, 0, rc) : rc;
     if (rc)
         return rc;
     attrib_output *o = attrib_xcalloc(1, sizeof *o);
@@ -87,9 +89,11 @@ int attrib_output_finish(const attrib_par *p, attrib_output *o, int rc)
     rc = agree(p, rc);
     if (!o)
         return rc;
-    if (!rc && is_root(p) && rename(o->tmp, o->path) != 0)
-        rc = attrib_err_write(o->path, errno);
-    rc = agree(p, rc);
+    if (!rc) {
+        if (is_root(p) && rename(o->tmp, o->path) != 0)
+            rc = attrib_err_write(o->path, errno);
+        rc = p ? attrib_par_outcome_of(p, 0, rc) : rc;
+    }
     if (rc) {
         if (is_root(p))
             (void)unlink(o->tmp);

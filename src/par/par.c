@@ -31,15 +31,21 @@ void attrib_par_init(attrib_par *p, MPI_Comm comm)
 
 int attrib_par_agree(const attrib_par *p, int rc)
 {
-    int in[2] = {rc < 0 ? p->rank : p->size, rc}, out[2];
-    /* MINLOC-like: the lowest failing rank wins; its code and message go to all. */
-    int lowest = in[0];
-    if (MPI_Allreduce(&in[0], &lowest, 1, MPI_INT, MPI_MIN, p->comm) != MPI_SUCCESS)
+    const int failed = rc < 0;
+    /* MIN of: the failing rank (size when none), 0 when every rank failed (-1 otherwise),
+     * the smallest and minus the largest code. */
+    int in[4] = {failed ? p->rank : p->size, failed ? 0 : -1, rc, -rc}, out[4];
+    if (MPI_Allreduce(in, out, 4, MPI_INT, MPI_MIN, p->comm) != MPI_SUCCESS)
         attrib_par_die(p, "MPI_Allreduce failed while agreeing on a phase's outcome");
+    const int lowest = out[0];
     if (lowest == p->size)
         return 0;
-    out[1] = rc;
-    MPI_Bcast(&out[1], 1, MPI_INT, lowest, p->comm);
+    /* Every rank failed with the same code (an outcome agreed before, or one cause seen
+     * by all): each keeps its message, so agreeing twice changes nothing. */
+    if (out[1] == 0 && out[2] == -out[3])
+        return rc;
+    int code = rc;
+    MPI_Bcast(&code, 1, MPI_INT, lowest, p->comm);
     char msg[4096];
     if (p->rank == lowest) {
         if (p->size > 1)
@@ -49,8 +55,8 @@ int attrib_par_agree(const attrib_par *p, int rc)
     }
     MPI_Bcast(msg, sizeof msg, MPI_CHAR, lowest, p->comm);
     msg[sizeof msg - 1] = '\0';
-    attrib_err_set(out[1], "%s", msg);
-    return out[1];
+    attrib_err_set(code, "%s", msg);
+    return code;
 }
 
 void attrib_par_die(const attrib_par *p, const char *fmt, ...)
