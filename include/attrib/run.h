@@ -119,10 +119,13 @@ int attrib_run_reduce(attrib_run *r);
  * range (/explain/conversion is sorted as it is written). */
 int attrib_run_sort(attrib_run *r);
 
-/* Collective (identical path). Create `path` and write every table and the root
- * attributes (docs/formats.md), then close it. The caller removes the file on failure
- * (attrib_output_finish does). */
-int attrib_run_write(attrib_run *r, const char *path);
+/* Collective (identical arguments). Create `path` and write every table and the root
+ * attributes (docs/formats.md), then close it; messages call the file `name` (the path
+ * the user gave, when `path` is its temporary name; NULL: `path`). The caller removes
+ * the file on failure (attrib_output_finish does). A write failure that leaves HDF5's
+ * collective close unsafe (a full disk) ends the job from the io layer, exit 2, with
+ * the message printed there (include/attrib/h5io.h). */
+int attrib_run_write(attrib_run *r, const char *path, const char *name);
 
 /* Local. The figures so far. */
 const attrib_run_figures *attrib_run_figures_of(const attrib_run *r);

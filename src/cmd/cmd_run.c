@@ -178,7 +178,7 @@ int attrib_cmd_run(const attrib_cmd_ctx *ctx, int argc, char **argv)
     attrib_progress_end(p, "reduce", 0, 0, NULL);
     ATTRIB_TRY_GOTO(rc, attrib_run_sort(r), done);
     attrib_progress_end(p, "sort", nout, 0, NULL);
-    rc = attrib_run_write(r, attrib_output_tmp(out));
+    rc = attrib_run_write(r, attrib_output_tmp(out), attrib_output_path(out));
     rc = attrib_output_finish(p, out, rc); /* rename OUT.tmp to OUT, or remove it */
     out = NULL;
     if (rc)

@@ -88,7 +88,7 @@ static int write_meta(attrib_run *r, attrib_h5file *f)
     return attrib_results_write_meta(f, &m);
 }
 
-int attrib_run_write(attrib_run *r, const char *path)
+int attrib_run_write(attrib_run *r, const char *path, const char *name)
 {
     const attrib_par *p = r->p;
     const int level = r->o.level;
@@ -96,6 +96,8 @@ int attrib_run_write(attrib_run *r, const char *path)
     attrib_h5file *out = NULL;
     int rc = attrib_h5_create(p->comm, path, &out);
     ATTRIB_TRY(attrib_par_agree(p, rc));
+    if (name)
+        attrib_h5_set_name(out, name);
     rc = write_distributed(p, out, &r->credits, level);
     run_test_crash(p, "write"); /* the file exists, half written */
     if (!rc)
