@@ -150,7 +150,7 @@ static int exchange_table(const attrib_par *p, const run_input *ri, const attrib
             char *dst = attrib_recx_store_append(st, cnt);
             if (!dst)
                 rc = ATTRIB_EINTERNAL;
-            else
+            else if (n > 0) /* a round past the slab's end has no columns */
                 pack_round(tp, &t, 0, ids, n, slot, cursor, dst);
         }
         /* Sent in sub-rounds of SEND_ROWS rows: the send buffer stays small. Every rank

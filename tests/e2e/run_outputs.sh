@@ -8,7 +8,8 @@
 #    input is read (the read-phase crash hook never fires; a missing input is not what
 #    is reported), the message names the user's path, never OUT.tmp;
 #  - options through the framework: --model lastclick lists the valid models, --level
-#    and --memory-per-rank values, --opt=value forms; failures read "attrib: run: …".
+#    and --memory-per-rank values, --opt=value forms; failures read "attrib: run: …";
+#  - the results' root attributes, with the input's identity_hash.
 set -euo pipefail
 : "${ATTRIB:?}" "${ATTRIB_SRC:?}"
 MPI="${MPIEXEC:-mpiexec} --allow-run-as-root --oversubscribe"
@@ -118,4 +119,21 @@ done
 expect 0 "$ATTRIB" export a.h5 credits
 [ "$(wc -l <out.txt)" -gt 10 ] || fail "too few credits for a meaningful comparison"
 echo "PASS options"
+
+# --- 4. The results record how identities were hashed (the input's identity_hash) next
+# to the other root attributes.
+/usr/bin/python3 - in.h5 a.h5 rules.cfg <<'PYEOF' || fail "root attributes"
+import sys, h5py
+def s(v): return v.decode() if isinstance(v, bytes) else v
+i, r = h5py.File(sys.argv[1], "r").attrs, h5py.File(sys.argv[2], "r").attrs
+want = {"identity_hash": s(i["identity_hash"]), "input_file": "in.h5", "rules_file": "rules.cfg",
+        "model": "linear", "period_from": "", "period_to": "",
+        "rules": open(sys.argv[3]).read(), "software_version": None, "input_checksum": None}
+bad = [k for k, v in want.items() if k not in r or (v is not None and s(r[k]) != v)]
+if not s(i["identity_hash"]).startswith("siphash-2-4 key_id="): bad.append("input identity_hash")
+for k in ("ranks", "schema_version", "seconds_read", "seconds_total", "peak_rss_mib_max"):
+    if k not in r: bad.append(k)
+if bad: print("wrong or missing:", bad, dict((k, s(r[k])) for k in r if k != "rules")); sys.exit(1)
+PYEOF
+echo "PASS root attributes"
 echo "run_outputs: ok"
