@@ -102,6 +102,21 @@ static int parse_args(int argc, char **argv, run_cli *c)
     return 0;
 }
 
+/* The waves a memory budget gives (rank 0, unless quiet). */
+static void print_budget(const attrib_par *p, uint64_t budget, const attrib_run_figures *fig)
+{
+    if (p->rank != 0 || !p->progress)
+        return;
+    fprintf(stderr, "attrib: budget     %.0f MiB per rank: %d wave%s, rounds of %llu rows",
+            (double)budget / 1048576.0, fig->nwaves, fig->nwaves == 1 ? "" : "s",
+            (unsigned long long)fig->round_rows);
+    if (fig->largest_partition_bytes > fig->wave_room)
+        fprintf(stderr, " (warning: one partition holds %.0f MiB, more than a wave's room of "
+                        "%.0f MiB: identities that skewed may exceed the budget)",
+                (double)fig->largest_partition_bytes / 1048576.0, (double)fig->wave_room / 1048576.0);
+    fputc('\n', stderr);
+}
+
 int attrib_cmd_run(const attrib_cmd_ctx *ctx, int argc, char **argv)
 {
     attrib_par *p = ctx->par;
@@ -146,17 +161,8 @@ int attrib_cmd_run(const attrib_cmd_ctx *ctx, int argc, char **argv)
             attrib_plan_print(fig->plan, p->size, stdout);
         goto done;
     }
-    if (c.run.memory_per_rank && p->rank == 0 && p->progress) {
-        fprintf(stderr, "attrib: budget     %.0f MiB per rank: %d wave%s, rounds of %llu rows",
-                (double)c.run.memory_per_rank / 1048576.0, fig->nwaves, fig->nwaves == 1 ? "" : "s",
-                (unsigned long long)fig->round_rows);
-        if (fig->largest_partition_bytes > fig->wave_room)
-            fprintf(stderr, " (warning: one partition holds %.0f MiB, more than a wave's room of "
-                            "%.0f MiB: identities that skewed may exceed the budget)",
-                    (double)fig->largest_partition_bytes / 1048576.0,
-                    (double)fig->wave_room / 1048576.0);
-        fputc('\n', stderr);
-    }
+    if (c.run.memory_per_rank)
+        print_budget(p, c.run.memory_per_rank, fig);
 
     for (int w = 0; w < fig->nwaves; w++) {
         ATTRIB_TRY_GOTO(rc, attrib_run_exchange(r, w), done);
