@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Invariants of `attrib run` on generated data (issue 3):
+# Invariants of `attrib run` on generated data:
 #  - every output table is identical at 1, 2, 3 and 4 ranks, and on a shuffled copy of
 #    the input (compared through `attrib export`, i.e. every value of every row);
 #  - the credits of each attributed conversion sum to 1 (within 1e-12);

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# --memory-per-rank (issue 6.5): a budget that forces waves gives output identical to an
+# --memory-per-rank: a budget that forces waves gives output identical to an
 # unbudgeted run, and the peak RSS attrib measures on every rank stays within the budget;
 # a budget too small for a rank's share of the input stops before reading, exit 2, with
 # the rank count needed, and leaves no output.

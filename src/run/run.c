@@ -1,0 +1,193 @@
+/* attrib run — the state of a run, the test hook, and the short phases (plan, reduce,
+ * sort). The pipeline is described in include/attrib/run.h; the rows' journey in
+ * run_read.c, run_exchange.c and run_match.c. */
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "attrib/err.h"
+#include "attrib/explain.h"
+#include "attrib/par_coll.h"
+#include "run_impl.h"
+
+const char *const attrib_run_phase_names[] = {"read",  "plan", "exchange", "match",
+                                              "reduce", "sort", "write",    NULL};
+
+void run_test_crash(const attrib_par *p, const char *phase)
+{
+    const char *s = getenv("ATTRIB_TEST_CRASH");
+    const size_t n = strlen(phase);
+    if (s && strncmp(s, phase, n) == 0 && s[n] == ':' && atoi(s + n + 1) == p->rank)
+        raise(SIGKILL);
+}
+
+void attrib_run_create(const attrib_par *p, const attrib_run_opts *o, attrib_run **out)
+{
+    attrib_run *r = attrib_xcalloc(1, sizeof *r);
+    r->p = p;
+    r->o = *o;
+    r->fig.t_start = attrib_par_wtime();
+    r->fig.nwaves = 1;
+    attrib_table_init(&r->credits, &attrib_schema_credits, 1);
+    attrib_table_init(&r->unattr, &attrib_schema_unattributed, 1);
+    attrib_table_init(&r->xconv, &attrib_schema_explain_conversion, 1);
+    attrib_table_init(&r->rep[0], &attrib_schema_report_campaign, 1);
+    attrib_table_init(&r->rep[1], &attrib_schema_report_daily, 10);
+    attrib_table_init(&r->rep[2], &attrib_schema_report_daily_touch, 10);
+    attrib_table_init(&r->rep[3], &attrib_schema_report_advertiser, 1);
+    *out = r;
+}
+
+const attrib_run_figures *attrib_run_figures_of(const attrib_run *r)
+{
+    return &r->fig;
+}
+
+void attrib_run_free(attrib_run *r)
+{
+    if (!r)
+        return;
+    if (r->eng) /* a failed run: its partial sums are dropped with acc */
+        attrib_engine_close(r->eng);
+    attrib_recx_store_free(&r->sev);
+    attrib_recx_store_free(&r->scv);
+    run_input_free(&r->ri);
+    attrib_input_close(r->in);
+    attrib_run_waves_free(&r->waves);
+    attrib_plan_free(&r->plan);
+    if (r->acc_init)
+        attrib_acc_free(&r->acc);
+    attrib_table_free(&r->credits);
+    attrib_table_free(&r->unattr);
+    attrib_table_free(&r->xconv);
+    for (size_t i = 0; i < 4; i++)
+        attrib_table_free(&r->rep[i]);
+    free(r->identity_hash);
+    free(r->rules_text);
+    attrib_rules_free(r->rules);
+    free(r);
+}
+
+/* ---- plan ---- */
+
+int attrib_run_plan(attrib_run *r)
+{
+    const attrib_par *p = r->p;
+    const double t = attrib_par_wtime();
+    run_test_crash(p, "plan");
+    uint64_t *lrows = attrib_xcalloc(ATTRIB_NPARTITIONS, sizeof *lrows);
+    uint64_t *lbytes = attrib_xcalloc(ATTRIB_NPARTITIONS, sizeof *lbytes);
+    for (uint32_t q = 0; q < ATTRIB_NPARTITIONS; q++) {
+        lrows[q] = r->ri.local_rows[q];
+        lbytes[q] = lrows[q] * sizeof(attrib_ev_rec); /* what is exchanged: 40-byte records */
+    }
+    int rc = attrib_plan_build(p, lrows, lbytes, &r->plan);
+    free(lrows);
+    free(lbytes);
+    ATTRIB_TRY(attrib_par_agree(p, rc));
+    r->fig.plan = &r->plan;
+    uint64_t mx = 0, mn = UINT64_MAX;
+    for (int k = 0; k < p->size; k++) {
+        mx = r->plan.rank_rows[k] > mx ? r->plan.rank_rows[k] : mx;
+        mn = r->plan.rank_rows[k] < mn ? r->plan.rank_rows[k] : mn;
+    }
+    r->fig.rank_rows_max = mx;
+    r->fig.rank_rows_min = mn;
+    /* The waves: every rank computes the same table from the plan and the largest slab. */
+    const uint64_t slab = (r->ri.e1 - r->ri.e0) + (r->ri.c1 - r->ri.c0);
+    const uint64_t slab_max = r->o.memory_per_rank ? attrib_par_max_u64(p, slab) : 0;
+    attrib_run_plan_waves(r->o.memory_per_rank, &r->plan, p->size, slab_max, r->ri.round_rows,
+                          &r->waves);
+    r->fig.nwaves = r->waves.n;
+    r->fig.round_rows = r->ri.round_rows;
+    r->fig.wave_room = r->waves.room;
+    r->fig.largest_partition_bytes = r->waves.largest;
+    r->fig.seconds[ATTRIB_RUN_PLAN] = attrib_par_wtime() - t;
+    return 0;
+}
+
+/* ---- exchange and match, per wave ---- */
+
+int attrib_run_exchange(attrib_run *r, int w)
+{
+    const attrib_par *p = r->p;
+    const double t = attrib_par_wtime();
+    double read_s = 0;
+    run_test_crash(p, "exchange");
+    ATTRIB_TRY(run_exchange_wave(p, &r->ri, &r->plan, r->waves.of_part, w, &r->sev, &r->scv,
+                                 &read_s));
+    r->fig.seconds[ATTRIB_RUN_EXCHANGE] += attrib_par_wtime() - t;
+    r->fig.wave_read_s = read_s;
+    r->fig.wave_rows = attrib_par_sum_u64(p, r->sev.n + r->scv.n);
+    r->fig.wave_bytes = attrib_par_sum_u64(p, r->sev.n * r->sev.recsize + r->scv.n * r->scv.recsize);
+    return 0;
+}
+
+int attrib_run_match(attrib_run *r, int w)
+{
+    const attrib_par *p = r->p;
+    int rc = 0;
+    if (!r->eng) { /* the first wave */
+        attrib_acc_init(&r->acc, attrib_rules_ncampaigns(r->rules));
+        r->acc_init = 1;
+        r->cfg = (attrib_engine_cfg){.rules = r->rules, .from = r->o.from, .to = r->o.to};
+        ATTRIB_TRY(attrib_par_agree(p, attrib_engine_open(&r->cfg, &r->credits, &r->unattr,
+                                                          &r->acc, &r->eng)));
+    }
+    const double t = attrib_par_wtime();
+    run_test_crash(p, "match");
+    rc = run_match_wave(&r->sev, &r->scv, r->eng, &r->cfg, r->in->ntypes,
+                        r->o.explain ? &r->xconv : NULL);
+    ATTRIB_TRY(attrib_par_agree(p, rc));
+    r->fig.seconds[ATTRIB_RUN_MATCH] += attrib_par_wtime() - t;
+    if (w + 1 < r->waves.n)
+        return 0;
+    /* The last wave: the engine adds its per-advertiser counters; the input is done. */
+    attrib_engine_close(r->eng);
+    r->eng = NULL;
+    if (r->in->f) {
+        attrib_h5_close(r->in->f);
+        r->in->f = NULL;
+    }
+    run_input_free(&r->ri);
+    r->fig.ncredits = attrib_par_sum_u64(p, r->credits.n);
+    r->fig.nunattributed = attrib_par_sum_u64(p, r->unattr.n);
+    return 0;
+}
+
+/* ---- reduce ---- */
+
+int attrib_run_reduce(attrib_run *r)
+{
+    const attrib_par *p = r->p;
+    const double t = attrib_par_wtime();
+    run_test_crash(p, "reduce");
+    attrib_sparse_finish(&r->acc.daily);
+    attrib_sparse_finish(&r->acc.daily_touch);
+    attrib_sparse_finish(&r->acc.advertiser);
+    ATTRIB_TRY(attrib_par_reduce_acc(p, &r->acc));
+    if (p->rank == 0) {
+        for (size_t i = 0; i < 4; i++)
+            attrib_table_free(&r->rep[i]);
+        attrib_acc_to_tables(&r->acc, r->rules, &r->rep[0], &r->rep[1], &r->rep[2], &r->rep[3]);
+    }
+    r->fig.seconds[ATTRIB_RUN_REDUCE] = attrib_par_wtime() - t;
+    return 0;
+}
+
+/* ---- sort: the global order of the row tables (docs/formats.md) ---- */
+
+int attrib_run_sort(attrib_run *r)
+{
+    static const int ckeys[] = {CR_CONVERSION_ID, CR_ADVERTISER_ID, CR_EVENT_ID, CR_IDENTITY};
+    static const int ukeys[] = {UN_CONVERSION_ID, UN_ADVERTISER_ID, UN_IDENTITY};
+    const attrib_par *p = r->p;
+    const double t = attrib_par_wtime();
+    run_test_crash(p, "sort");
+    int rc = attrib_par_sort(p, &r->credits, ckeys, 4);
+    if (!rc)
+        rc = attrib_par_sort(p, &r->unattr, ukeys, 3);
+    ATTRIB_TRY(attrib_par_agree(p, rc));
+    r->fig.seconds[ATTRIB_RUN_SORT] = attrib_par_wtime() - t;
+    return 0;
+}

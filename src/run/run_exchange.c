@@ -1,0 +1,209 @@
+/* attrib run — the exchange of one wave: every rank reads its slab again a round (one
+ * file chunk, 2^20 rows, or the budget's round) at a time, the columns other than
+ * identity only; checks the input contract row by row; packs each row of the wave's
+ * partitions into a 40-byte record at its destination slot (owner rank, then
+ * partition); and sends them with the record exchange (include/attrib/recx.h), in
+ * sub-rounds that keep the send buffer small. The receiver's store knows per block
+ * (sub-round, source rank) how many rows each of its partitions has.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "attrib/err.h"
+#include "attrib/par_coll.h"
+#include "attrib/timeparse.h"
+#include "run_impl.h"
+
+/* Rows sent per exchange step: 2^18 rows are 10 MiB of records. */
+#define SEND_ROWS (UINT64_C(1) << 18)
+
+/* The input tables without their identity column (read once, in run_read.c). */
+static attrib_schema ev_rest, cv_rest;
+enum { EVR_EVENT_ID, EVR_TS, EVR_CAMPAIGN_ID, EVR_KIND, EVR_COST };
+enum { CVR_CONVERSION_ID, CVR_TS, CVR_ADVERTISER_ID, CVR_TYPE, CVR_VALUE };
+
+static void sub_schema(attrib_schema *out, const attrib_schema *full, const int *cols, size_t n)
+{
+    memset(out, 0, sizeof *out);
+    out->name = full->name;
+    out->ncols = n;
+    for (size_t i = 0; i < n; i++)
+        out->cols[i] = full->cols[cols[i]];
+}
+
+static void init_schemas(void)
+{
+    static const int evr[] = {EV_EVENT_ID, EV_TS, EV_CAMPAIGN_ID, EV_KIND, EV_COST};
+    static const int cvr[] = {CV_CONVERSION_ID, CV_TS, CV_ADVERTISER_ID, CV_TYPE, CV_VALUE};
+    sub_schema(&ev_rest, &attrib_schema_events, evr, 5);
+    sub_schema(&cv_rest, &attrib_schema_conversions, cvr, 5);
+}
+
+/* The rows of a round must satisfy the input contract; the message names the row. */
+static int check_events(const run_input *ri, const attrib_table *t, uint64_t row0)
+{
+    const uint8_t *kind = t->col[EVR_KIND];
+    const int64_t *ts = t->col[EVR_TS];
+    for (size_t i = 0; i < t->n; i++) {
+        if (kind[i] >= ATTRIB_NKINDS)
+            return attrib_err_set(ATTRIB_EINPUT, "%s: dataset /events/kind row %llu: %u is not a kind",
+                                  ri->path, (unsigned long long)(row0 + i), (unsigned)kind[i]);
+        if (ts[i] < ATTRIB_TIME_MIN_MS || ts[i] > ATTRIB_TIME_MAX_MS)
+            return attrib_err_set(ATTRIB_EINPUT,
+                                  "%s: dataset /events/ts row %llu: %lld is outside years 0000 to 9999",
+                                  ri->path, (unsigned long long)(row0 + i), (long long)ts[i]);
+    }
+    return 0;
+}
+
+static int check_conversions(const run_input *ri, const attrib_table *t, uint64_t row0)
+{
+    const uint16_t *type = t->col[CVR_TYPE];
+    const int64_t *ts = t->col[CVR_TS];
+    for (size_t i = 0; i < t->n; i++) {
+        if (type[i] >= ri->ntypes)
+            return attrib_err_set(ATTRIB_EINPUT,
+                                  "%s: dataset /conversions/type row %llu: %u is beyond the %zu names "
+                                  "of /conversions/type_names",
+                                  ri->path, (unsigned long long)(row0 + i), (unsigned)type[i],
+                                  ri->ntypes);
+        if (ts[i] < ATTRIB_TIME_MIN_MS || ts[i] > ATTRIB_TIME_MAX_MS)
+            return attrib_err_set(ATTRIB_EINPUT,
+                                  "%s: dataset /conversions/ts row %llu: %lld is outside years 0000 to 9999",
+                                  ri->path, (unsigned long long)(row0 + i), (long long)ts[i]);
+    }
+    return 0;
+}
+
+/* One table (events or conversions) of one wave: `rounds` rounds over [lo, hi). */
+typedef struct table_pass {
+    const attrib_schema *rest;
+    const uint64_t *ids; /* identity of rows lo.. */
+    uint64_t lo, hi, rounds, round; /* slab, rounds and rows per round */
+    int is_events;
+    attrib_recx_store *st;
+} table_pass;
+
+/* Pack rows [r0, r0+n) of the round's table t (identities ids[0..n)). */
+static void pack_round(const table_pass *tp, const attrib_table *t, size_t r0, const uint64_t *ids,
+                       size_t n, const int32_t *slot, uint64_t *cursor, char *out)
+{
+    if (tp->is_events) {
+        attrib_ev_cols c = {ids, ATTRIB_COL(t, EVR_EVENT_ID, uint64_t) + r0,
+                            ATTRIB_COL(t, EVR_TS, int64_t) + r0,
+                            ATTRIB_COL(t, EVR_CAMPAIGN_ID, uint32_t) + r0,
+                            ATTRIB_COL(t, EVR_KIND, uint8_t) + r0, ATTRIB_COL(t, EVR_COST, double) + r0};
+        attrib_pack_events(&c, n, slot, cursor, (attrib_ev_rec *)out);
+    } else {
+        attrib_cv_cols c = {ids, ATTRIB_COL(t, CVR_CONVERSION_ID, uint64_t) + r0,
+                            ATTRIB_COL(t, CVR_TS, int64_t) + r0,
+                            ATTRIB_COL(t, CVR_ADVERTISER_ID, uint32_t) + r0,
+                            ATTRIB_COL(t, CVR_TYPE, uint16_t) + r0, ATTRIB_COL(t, CVR_VALUE, double) + r0};
+        attrib_pack_conversions(&c, n, slot, cursor, (attrib_cv_rec *)out);
+    }
+}
+
+/* Slots and their counts of n rows, and each slot's first position (cursor). */
+static void slots_of(const attrib_recx_layout *L, const uint64_t *ids, size_t n, int32_t *slot,
+                     uint64_t *cnt, uint64_t *cursor)
+{
+    memset(cnt, 0, L->nslots * sizeof *cnt);
+    attrib_pack_slots(ids, n, L->slot_of_part, slot, cnt);
+    uint64_t tot = 0;
+    for (uint32_t s = 0; s < L->nslots; s++) {
+        cursor[s] = tot;
+        tot += cnt[s];
+    }
+}
+
+static int exchange_table(const attrib_par *p, const run_input *ri, const attrib_recx_layout *L,
+                          const table_pass *tp, double *read_s)
+{
+    attrib_recx_store *st = tp->st;
+    const int P = p->size;
+    int rc = 0;
+    const size_t ns = L->nslots ? L->nslots : 1;
+    uint64_t *cnt = attrib_xmalloc(ns * sizeof *cnt), *cursor = attrib_xmalloc(ns * sizeof *cursor);
+    const uint64_t slot_rows = P > 1 && SEND_ROWS < ri->round_rows ? SEND_ROWS : ri->round_rows;
+    int32_t *slot = attrib_xmalloc((size_t)(slot_rows ? slot_rows : 1) * sizeof *slot);
+    char *sendbuf = P > 1 ? attrib_xmalloc((size_t)(slot_rows ? slot_rows : 1) * st->recsize) : NULL;
+
+    for (uint64_t k = 0; k < tp->rounds && rc == 0; k++) {
+        uint64_t a = tp->lo + k * tp->round, b = a + tp->round;
+        a = a < tp->hi ? a : tp->hi;
+        b = b < tp->hi ? b : tp->hi;
+        const size_t n = (size_t)(b - a);
+        attrib_table t;
+        attrib_table_init(&t, tp->rest, 1);
+        const double t0 = attrib_par_wtime();
+        if (n > 0) {
+            rc = attrib_h5_read_table(ri->in, tp->rest, a, n, &t);
+            if (!rc)
+                rc = tp->is_events ? check_events(ri, &t, a) : check_conversions(ri, &t, a);
+        }
+        *read_s += attrib_par_wtime() - t0;
+        rc = attrib_par_agree(p, rc);
+        const uint64_t *ids = tp->ids + (a - tp->lo);
+        if (!rc && P == 1) {
+            /* No one to send to: pack straight into the store. */
+            slots_of(L, ids, n, slot, cnt, cursor);
+            char *dst = attrib_recx_store_append(st, cnt);
+            if (!dst)
+                rc = ATTRIB_EINTERNAL;
+            else if (n > 0) /* a round past the slab's end has no columns */
+                pack_round(tp, &t, 0, ids, n, slot, cursor, dst);
+        }
+        /* Sent in sub-rounds of SEND_ROWS rows: the send buffer stays small. Every rank
+         * makes the same number of them (tp->round is the same everywhere). */
+        for (uint64_t s0 = 0; !rc && P > 1 && s0 < tp->round; s0 += SEND_ROWS) {
+            const size_t s1 = (size_t)(s0 + SEND_ROWS < tp->round ? s0 + SEND_ROWS : tp->round);
+            const size_t lo = s0 < n ? (size_t)s0 : n, hi = s1 < n ? s1 : n;
+            slots_of(L, ids + lo, hi - lo, slot, cnt, cursor);
+            if (hi > lo)
+                pack_round(tp, &t, lo, ids + lo, hi - lo, slot, cursor, sendbuf);
+            rc = attrib_recx_exchange(p, L, sendbuf, cnt, st);
+        }
+        attrib_table_free(&t);
+    }
+    free(cnt);
+    free(cursor);
+    free(slot);
+    free(sendbuf);
+    return rc;
+}
+
+int run_exchange_wave(const attrib_par *p, run_input *ri, const attrib_plan *plan,
+                      const uint16_t *wave_of_part, int w, attrib_recx_store *ev,
+                      attrib_recx_store *cv, double *read_s)
+{
+    init_schemas();
+    attrib_recx_layout L;
+    attrib_recx_layout_build(p->size, ATTRIB_NPARTITIONS, plan->owner, wave_of_part, w, &L);
+    /* The exact number of rows this rank receives in this wave. */
+    uint64_t ecap = 0, ccap = 0;
+    for (uint32_t q = 0; q < ATTRIB_NPARTITIONS; q++)
+        if (wave_of_part[q] == w && plan->owner[q] == p->rank) {
+            ecap += ri->ev_hist[q];
+            ccap += ri->cv_hist[q];
+        }
+    const uint32_t nmine = (uint32_t)L.nslot[p->rank];
+    attrib_recx_store_init(ev, sizeof(attrib_ev_rec), nmine, ecap);
+    attrib_recx_store_init(cv, sizeof(attrib_cv_rec), nmine, ccap);
+    table_pass te = {&ev_rest, ri->eid, ri->e0, ri->e1, ri->ev_rounds, ri->ev_round, 1, ev};
+    table_pass tc = {&cv_rest, ri->cid, ri->c0, ri->c1, ri->cv_rounds, ri->cv_round, 0, cv};
+    int rc = exchange_table(p, ri, &L, &te, read_s);
+    if (!rc)
+        rc = exchange_table(p, ri, &L, &tc, read_s);
+    rc = attrib_par_agree(p, rc);
+    if (!rc && (ev->n != ev->cap || cv->n != cv->cap))
+        rc = attrib_err_set(ATTRIB_EINTERNAL, "received %llu + %llu rows, the plan counted %llu + %llu",
+                            (unsigned long long)ev->n, (unsigned long long)cv->n,
+                            (unsigned long long)ev->cap, (unsigned long long)cv->cap);
+    rc = attrib_par_agree(p, rc);
+    attrib_recx_layout_free(&L);
+    if (rc) {
+        attrib_recx_store_free(ev);
+        attrib_recx_store_free(cv);
+    }
+    return rc;
+}
