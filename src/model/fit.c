@@ -1,0 +1,432 @@
+/* Every data-driven model of one path table (markov.h): the order-K chain built from the
+ * paths, its removal effects (markov.c), and the Shapley, first, last and linear splits.
+ * Rows are visited in sorted order, so every sum runs in the same order whatever the
+ * order of the caller's rows. */
+#define _GNU_SOURCE /* qsort_r */
+#include "attrib/markov.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "attrib/err.h"
+
+/* A state: up to ATTRIB_MARKOV_MAX_ORDER channels. */
+typedef struct state_key {
+    uint32_t c[ATTRIB_MARKOV_MAX_ORDER];
+    uint32_t len;
+} state_key;
+
+static int key_cmp(const state_key *a, const state_key *b)
+{
+    const uint32_t m = a->len < b->len ? a->len : b->len;
+    for (uint32_t i = 0; i < m; i++)
+        if (a->c[i] != b->c[i])
+            return a->c[i] < b->c[i] ? -1 : 1;
+    return (a->len > b->len) - (a->len < b->len);
+}
+
+static int key_eq(const state_key *a, const state_key *b)
+{
+    return a->len == b->len && memcmp(a->c, b->c, a->len * sizeof a->c[0]) == 0;
+}
+
+static uint64_t key_hash(const state_key *k)
+{
+    uint64_t h = 0x9e3779b97f4a7c15ull ^ k->len;
+    for (uint32_t i = 0; i < k->len; i++) {
+        h ^= k->c[i];
+        h *= 0xff51afd7ed558ccdull;
+        h ^= h >> 33;
+    }
+    h *= 0xc4ceb9fe1a85ec53ull;
+    return h ^ (h >> 29);
+}
+
+/* Interning table of states: provisional ids in order of first appearance (from 1). */
+typedef struct state_set {
+    state_key *keys; /* [id] */
+    size_t n, cap;
+    uint32_t *slot;  /* open addressing: id, 0 = empty */
+    size_t mask;
+} state_set;
+
+static void set_grow(state_set *s)
+{
+    const size_t ns = (s->mask + 1) * 2;
+    uint32_t *slot = attrib_xcalloc(ns, sizeof *slot);
+    for (size_t id = 1; id < s->n; id++) {
+        size_t h = key_hash(&s->keys[id]) & (ns - 1);
+        while (slot[h])
+            h = (h + 1) & (ns - 1);
+        slot[h] = (uint32_t)id;
+    }
+    free(s->slot);
+    s->slot = slot;
+    s->mask = ns - 1;
+}
+
+static uint32_t set_intern(state_set *s, const state_key *k)
+{
+    size_t h = key_hash(k) & s->mask;
+    while (s->slot[h]) {
+        if (key_eq(&s->keys[s->slot[h]], k))
+            return s->slot[h];
+        h = (h + 1) & s->mask;
+    }
+    if (s->n == s->cap) {
+        s->cap *= 2;
+        s->keys = attrib_xrealloc(s->keys, s->cap * sizeof *s->keys);
+    }
+    const uint32_t id = (uint32_t)s->n++;
+    s->keys[id] = *k;
+    s->slot[h] = id;
+    if (2 * s->n > s->mask)
+        set_grow(s);
+    return id;
+}
+
+/* Row order: the path's steps, then its counts and value, so that equal keys are equal
+ * rows and any sort gives the same sequence. */
+static int row_cmp(const void *pa, const void *pb, void *ctx)
+{
+    const attrib_pathtab *t = ctx;
+    const size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
+    const uint64_t la = t->off[a + 1] - t->off[a], lb = t->off[b + 1] - t->off[b];
+    const uint32_t *sa = t->step + t->off[a], *sb = t->step + t->off[b];
+    for (uint64_t i = 0; i < la && i < lb; i++)
+        if (sa[i] != sb[i])
+            return sa[i] < sb[i] ? -1 : 1;
+    if (la != lb)
+        return la < lb ? -1 : 1;
+    if (t->conv[a] != t->conv[b])
+        return t->conv[a] < t->conv[b] ? -1 : 1;
+    const uint64_t na = t->nulls ? t->nulls[a] : 0, nb = t->nulls ? t->nulls[b] : 0;
+    if (na != nb)
+        return na < nb ? -1 : 1;
+    const double va = t->value ? t->value[a] : 0.0, vb = t->value ? t->value[b] : 0.0;
+    return (va > vb) - (va < vb);
+}
+
+static int perm_cmp(const void *pa, const void *pb, void *ctx)
+{
+    const state_key *keys = ctx;
+    return key_cmp(&keys[*(const uint32_t *)pa], &keys[*(const uint32_t *)pb]);
+}
+
+typedef struct trans {
+    uint64_t key; /* from << 32 | to */
+    uint64_t count;
+} trans;
+
+static int trans_cmp(const void *pa, const void *pb)
+{
+    const uint64_t a = ((const trans *)pa)->key, b = ((const trans *)pb)->key;
+    return (a > b) - (a < b);
+}
+
+typedef struct pos_key {
+    double mean;
+    uint32_t state;
+} pos_key;
+
+static int pos_cmp(const void *pa, const void *pb)
+{
+    const pos_key *a = pa, *b = pb;
+    if (a->mean != b->mean)
+        return a->mean < b->mean ? -1 : 1;
+    return (a->state > b->state) - (a->state < b->state);
+}
+
+/* The order-K chain of the rows `idx` (sorted) and its removal effects. */
+static int fit_markov(const attrib_pathtab *t, const size_t *idx, int order, attrib_fit_result *r)
+{
+    const size_t K = (size_t)order;
+    state_set s = {0};
+    s.cap = 1024;
+    s.keys = attrib_xmalloc(s.cap * sizeof *s.keys);
+    s.n = 1; /* id 0: start */
+    s.mask = 2047;
+    s.slot = attrib_xcalloc(s.mask + 1, sizeof *s.slot);
+    size_t ntr = 0, trcap = 1024;
+    trans *tr = attrib_xmalloc(trcap * sizeof *tr);
+    size_t acap = 1024;
+    uint64_t *aconv = attrib_xcalloc(acap, sizeof *aconv), *anull = attrib_xcalloc(acap, sizeof *anull);
+    double *aval = attrib_xcalloc(acap, sizeof *aval);
+    double *psum = attrib_xcalloc(acap, sizeof *psum), *pw = attrib_xcalloc(acap, sizeof *pw);
+    int rc = 0;
+
+    for (size_t ii = 0; ii < t->npaths; ii++) {
+        const size_t i = idx[ii];
+        const uint64_t nul = t->nulls ? t->nulls[i] : 0, w = t->conv[i] + nul;
+        if (w == 0)
+            continue;
+        const uint32_t *p = t->step + t->off[i];
+        const size_t len = t->off[i + 1] - t->off[i];
+        const size_t ngrams = len < K ? 1 : len - K + 1;
+        uint32_t prev = 0, pos = 0;
+        state_key k = {{0}, 0};
+        for (size_t g = 0; g < ngrams; g++) {
+            k.len = (uint32_t)(len < K ? len : K);
+            memcpy(k.c, p + g, k.len * sizeof k.c[0]);
+            const uint32_t id = set_intern(&s, &k);
+            if (id == prev)
+                continue; /* consecutive identical states collapse */
+            if (s.n > acap) {
+                const size_t na = acap * 2;
+                aconv = attrib_xrealloc(aconv, na * sizeof *aconv);
+                anull = attrib_xrealloc(anull, na * sizeof *anull);
+                aval = attrib_xrealloc(aval, na * sizeof *aval);
+                psum = attrib_xrealloc(psum, na * sizeof *psum);
+                pw = attrib_xrealloc(pw, na * sizeof *pw);
+                memset(aconv + acap, 0, (na - acap) * sizeof *aconv);
+                memset(anull + acap, 0, (na - acap) * sizeof *anull);
+                memset(aval + acap, 0, (na - acap) * sizeof *aval);
+                memset(psum + acap, 0, (na - acap) * sizeof *psum);
+                memset(pw + acap, 0, (na - acap) * sizeof *pw);
+                acap = na;
+            }
+            if (ntr == trcap) {
+                trcap *= 2;
+                tr = attrib_xrealloc(tr, trcap * sizeof *tr);
+            }
+            tr[ntr].key = (uint64_t)prev << 32 | id;
+            tr[ntr++].count = w;
+            psum[id] += (double)w * (double)++pos;
+            pw[id] += (double)w;
+            prev = id;
+        }
+        aconv[prev] += t->conv[i];
+        anull[prev] += nul;
+        if (t->value)
+            aval[prev] += t->value[i];
+    }
+    const size_t n = s.n;
+    if (n > UINT32_MAX) {
+        rc = attrib_err_set(ATTRIB_EINPUT, "Markov chain: more than 2^32 states");
+        goto out;
+    }
+    /* Number states in sorted order: final id rank[provisional]. */
+    uint32_t *perm = attrib_xmalloc(n * sizeof *perm), *rank = attrib_xmalloc(n * sizeof *rank);
+    for (size_t j = 0; j < n - 1; j++)
+        perm[j] = (uint32_t)(j + 1);
+    qsort_r(perm, n - 1, sizeof *perm, perm_cmp, s.keys);
+    rank[0] = 0;
+    for (size_t j = 0; j < n - 1; j++)
+        rank[perm[j]] = (uint32_t)(j + 1);
+    for (size_t j = 0; j < ntr; j++)
+        tr[j].key = (uint64_t)rank[tr[j].key >> 32] << 32 | rank[(uint32_t)tr[j].key];
+    qsort(tr, ntr, sizeof *tr, trans_cmp);
+    size_t m = 0;
+    for (size_t j = 0; j < ntr; j++) {
+        if (m > 0 && tr[m - 1].key == tr[j].key) {
+            if (__builtin_add_overflow(tr[m - 1].count, tr[j].count, &tr[m - 1].count)) {
+                rc = attrib_err_set(ATTRIB_EINPUT, "path table: counts overflow 64 bits");
+                break;
+            }
+        } else {
+            tr[m++] = tr[j];
+        }
+    }
+    uint32_t *from = attrib_xmalloc((m ? m : 1) * sizeof *from), *to = attrib_xmalloc((m ? m : 1) * sizeof *to);
+    uint64_t *cnt = attrib_xmalloc((m ? m : 1) * sizeof *cnt);
+    for (size_t j = 0; j < m; j++) {
+        from[j] = (uint32_t)(tr[j].key >> 32);
+        to[j] = (uint32_t)tr[j].key;
+        cnt[j] = tr[j].count;
+    }
+    uint64_t *conv = attrib_xmalloc(n * sizeof *conv), *null = attrib_xmalloc(n * sizeof *null);
+    double *val = attrib_xmalloc(n * sizeof *val);
+    pos_key *pk = attrib_xmalloc(n * sizeof *pk);
+    for (size_t j = 0; j < n; j++) {
+        conv[rank[j]] = aconv[j];
+        null[rank[j]] = anull[j];
+        val[rank[j]] = aval[j];
+        pk[rank[j]].mean = pw[j] > 0 ? psum[j] / pw[j] : 0.0;
+        pk[rank[j]].state = rank[j];
+    }
+    qsort(pk, n, sizeof *pk, pos_cmp);
+    uint32_t *sweep = attrib_xmalloc(n * sizeof *sweep);
+    for (size_t j = 0; j < n; j++)
+        sweep[j] = pk[j].state;
+    /* Groups: the states that contain each channel (a state's channels counted once). */
+    uint64_t *goff = attrib_xcalloc(t->nchan + 1, sizeof *goff);
+    for (size_t j = 1; j < n; j++) {
+        const state_key *k = &s.keys[perm[j - 1]];
+        for (uint32_t a = 0; a < k->len; a++) {
+            uint32_t b = 0;
+            while (b < a && k->c[b] != k->c[a])
+                b++;
+            if (b == a)
+                goff[k->c[a] + 1]++;
+        }
+    }
+    for (size_t g = 0; g < t->nchan; g++)
+        goff[g + 1] += goff[g];
+    uint32_t *gstate = attrib_xmalloc((goff[t->nchan] ? goff[t->nchan] : 1) * sizeof *gstate);
+    uint64_t *gfill = attrib_xmalloc((t->nchan ? t->nchan : 1) * sizeof *gfill);
+    memcpy(gfill, goff, t->nchan * sizeof *gfill);
+    for (size_t j = 1; j < n; j++) { /* final ids ascending: each list sorted */
+        const state_key *k = &s.keys[perm[j - 1]];
+        for (uint32_t a = 0; a < k->len; a++) {
+            uint32_t b = 0;
+            while (b < a && k->c[b] != k->c[a])
+                b++;
+            if (b == a)
+                gstate[gfill[k->c[a]]++] = (uint32_t)j;
+        }
+    }
+    if (rc == 0) {
+        const attrib_markov_chain c = {.n = n, .ntrans = m, .ngroups = t->nchan, .from = from, .to = to,
+                                       .count = cnt, .conv = conv, .null = null, .value = val,
+                                       .goff = goff, .gstate = gstate, .order = sweep};
+        r->nstates = n - 1;
+        r->ntransitions = m;
+        double *rem = attrib_xmalloc((t->nchan ? t->nchan : 1) * sizeof *rem);
+        rc = attrib_markov_removal(&c, rem, r->vre, &r->method, &r->sweeps);
+        for (size_t g = 0; g < t->nchan && rc == 0; g++) {
+            double re = r->conversions ? rem[g] / (double)r->conversions : 0.0;
+            r->removal_effect[g] = re > 1.0 ? 1.0 : re; /* rounding only: RE <= 1 */
+            r->vre[g] = r->journeys ? r->vre[g] / (double)r->journeys : 0.0;
+        }
+        free(rem);
+    }
+    free(gfill);
+    free(gstate);
+    free(goff);
+    free(sweep);
+    free(pk);
+    free(val);
+    free(null);
+    free(conv);
+    free(cnt);
+    free(to);
+    free(from);
+    free(rank);
+    free(perm);
+out:
+    free(pw);
+    free(psum);
+    free(aval);
+    free(anull);
+    free(aconv);
+    free(tr);
+    free(s.slot);
+    free(s.keys);
+    return rc;
+}
+
+void attrib_fit_result_free(attrib_fit_result *r)
+{
+    if (!r)
+        return;
+    free(r->removal_effect); /* one block holds every array */
+    memset(r, 0, sizeof *r);
+}
+
+enum { NCOLS = 13 };
+
+int attrib_fit_paths(const attrib_pathtab *t, int order, attrib_fit_result *r)
+{
+    memset(r, 0, sizeof *r);
+    if (order < 1 || order > ATTRIB_MARKOV_MAX_ORDER)
+        return attrib_err_set(ATTRIB_EINPUT, "Markov order %d (valid: 1 to %d)", order,
+                              ATTRIB_MARKOV_MAX_ORDER);
+    if (t->nchan > UINT32_MAX)
+        return attrib_err_set(ATTRIB_EINPUT, "path table: %zu channels", t->nchan);
+    uint64_t journeys = 0, conversions = 0;
+    double value = 0.0;
+    for (size_t i = 0; i < t->npaths; i++) {
+        const uint64_t nul = t->nulls ? t->nulls[i] : 0;
+        const double v = t->value ? t->value[i] : 0.0;
+        if (t->off[i + 1] <= t->off[i])
+            return attrib_err_set(ATTRIB_EINPUT, "path table: row %zu has an empty path", i);
+        for (uint64_t j = t->off[i]; j < t->off[i + 1]; j++)
+            if (t->step[j] >= t->nchan)
+                return attrib_err_set(ATTRIB_EINPUT, "path table: row %zu: channel %u out of range", i,
+                                      t->step[j]);
+        if (!(v >= 0.0) || !isfinite(v) || (v > 0.0 && t->conv[i] == 0))
+            return attrib_err_set(ATTRIB_EINPUT, "path table: row %zu: bad value %g", i, v);
+        if (__builtin_add_overflow(journeys, t->conv[i], &journeys) ||
+            __builtin_add_overflow(journeys, nul, &journeys))
+            return attrib_err_set(ATTRIB_EINPUT, "path table: counts overflow 64 bits");
+        conversions += t->conv[i]; /* <= journeys */
+    }
+    size_t *idx = attrib_xmalloc((t->npaths ? t->npaths : 1) * sizeof *idx);
+    for (size_t i = 0; i < t->npaths; i++)
+        idx[i] = i;
+    qsort_r(idx, t->npaths, sizeof *idx, row_cmp, (void *)t);
+    for (size_t ii = 0; ii < t->npaths; ii++)
+        value += t->value ? t->value[idx[ii]] : 0.0;
+
+    const size_t nc = t->nchan;
+    double *block = attrib_xcalloc(NCOLS * (nc ? nc : 1), sizeof *block);
+    r->nchan = nc;
+    r->order = order;
+    r->journeys = journeys;
+    r->conversions = conversions;
+    r->value = value;
+    r->p = journeys ? (double)conversions / (double)journeys : 0.0;
+    double **cols[NCOLS] = {&r->removal_effect, &r->vre, &r->markov_conv, &r->markov_value,
+                            &r->shapley_conv, &r->shapley_value, &r->first_conv, &r->last_conv,
+                            &r->linear_conv, &r->first_value, &r->last_value, &r->linear_value, NULL};
+    for (int c = 0; cols[c]; c++)
+        *cols[c] = block + (size_t)c * (nc ? nc : 1);
+
+    /* Shapley, first, last, linear: repeats counted, paths in sorted order. */
+    uint64_t *stamp = attrib_xcalloc(nc ? nc : 1, sizeof *stamp);
+    uint64_t *times = attrib_xcalloc(nc ? nc : 1, sizeof *times);
+    for (size_t ii = 0; ii < t->npaths; ii++) {
+        const size_t i = idx[ii];
+        const uint64_t cv = t->conv[i];
+        if (cv == 0)
+            continue;
+        const double c = (double)cv, v = t->value ? t->value[i] : 0.0;
+        const uint32_t *p = t->step + t->off[i];
+        const size_t len = t->off[i + 1] - t->off[i];
+        size_t distinct = 0;
+        for (size_t j = 0; j < len; j++) {
+            if (stamp[p[j]] != ii + 1) {
+                stamp[p[j]] = ii + 1;
+                times[p[j]] = 0;
+                distinct++;
+            }
+            times[p[j]]++;
+        }
+        r->first_conv[p[0]] += c;
+        r->first_value[p[0]] += v;
+        r->last_conv[p[len - 1]] += c;
+        r->last_value[p[len - 1]] += v;
+        for (size_t j = 0; j < len; j++) {
+            const uint32_t k = p[j];
+            if (times[k] == 0)
+                continue; /* already credited at its first occurrence */
+            r->shapley_conv[k] += c / (double)distinct;
+            r->shapley_value[k] += v / (double)distinct;
+            r->linear_conv[k] += c * (double)times[k] / (double)len;
+            r->linear_value[k] += v * (double)times[k] / (double)len;
+            times[k] = 0;
+        }
+    }
+    free(times);
+    free(stamp);
+
+    int rc = 0;
+    if (conversions > 0)
+        rc = fit_markov(t, idx, order, r);
+    if (rc == 0) {
+        double sre = 0.0, svre = 0.0;
+        for (size_t k = 0; k < nc; k++) {
+            sre += r->removal_effect[k];
+            svre += r->vre[k];
+        }
+        for (size_t k = 0; k < nc; k++) {
+            r->markov_conv[k] = sre > 0.0 ? (double)conversions * r->removal_effect[k] / sre : 0.0;
+            r->markov_value[k] = svre > 0.0 ? value * r->vre[k] / svre : 0.0;
+        }
+    }
+    free(idx);
+    if (rc < 0)
+        attrib_fit_result_free(r);
+    return rc;
+}
