@@ -96,8 +96,6 @@ typedef struct attrib_markov_chain {
     const double *value;
     const uint64_t *goff;
     const uint32_t *gstate;
-    const uint32_t *order; /* NULL, or a permutation of 0..n-1: the sweep order (a state
-                              tends to come after the states that lead to it) */
 } attrib_markov_chain;
 
 /* Dense LU up to this many transient states (start included), sweeps beyond; the

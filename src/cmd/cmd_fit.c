@@ -98,9 +98,10 @@ static void put_json_group(FILE *out, int has_adv, const attrib_pathgroup *g, co
     attrib_json_num(out, r->value);
     fputs(",\"conversion_probability\":", out);
     attrib_json_num(out, r->p);
-    fprintf(out, ",\"states\":%zu,\"transitions\":%zu,\"solver\":\"%s\",\"channels\":[", r->nstates,
+    fprintf(out, ",\"states\":%zu,\"transitions\":%zu,\"solver\":\"%s\",\"sweeps\":%u,\"channels\":[", r->nstates,
             r->ntransitions,
-            r->method == ATTRIB_MARKOV_DENSE ? "dense" : r->method == ATTRIB_MARKOV_SWEEP ? "sweep" : "none");
+            r->method == ATTRIB_MARKOV_DENSE ? "dense" : r->method == ATTRIB_MARKOV_SWEEP ? "sweep" : "none",
+            r->sweeps);
     static const char *const keys[] = {"removal_effect", "conversions", "value", "shapley", "first",
                                        "last", "linear", "value_removal_effect", "shapley_value",
                                        "first_value", "last_value", "linear_value"};

@@ -125,19 +125,6 @@ static int trans_cmp(const void *pa, const void *pb)
     return (a > b) - (a < b);
 }
 
-typedef struct pos_key {
-    double mean;
-    uint32_t state;
-} pos_key;
-
-static int pos_cmp(const void *pa, const void *pb)
-{
-    const pos_key *a = pa, *b = pb;
-    if (a->mean != b->mean)
-        return a->mean < b->mean ? -1 : 1;
-    return (a->state > b->state) - (a->state < b->state);
-}
-
 /* The order-K chain of the rows `idx` (sorted) and its removal effects. */
 static int fit_markov(const attrib_pathtab *t, const size_t *idx, int order, attrib_fit_result *r)
 {
@@ -153,7 +140,6 @@ static int fit_markov(const attrib_pathtab *t, const size_t *idx, int order, att
     size_t acap = 1024;
     uint64_t *aconv = attrib_xcalloc(acap, sizeof *aconv), *anull = attrib_xcalloc(acap, sizeof *anull);
     double *aval = attrib_xcalloc(acap, sizeof *aval);
-    double *psum = attrib_xcalloc(acap, sizeof *psum), *pw = attrib_xcalloc(acap, sizeof *pw);
     int rc = 0;
 
     for (size_t ii = 0; ii < t->npaths; ii++) {
@@ -164,7 +150,7 @@ static int fit_markov(const attrib_pathtab *t, const size_t *idx, int order, att
         const uint32_t *p = t->step + t->off[i];
         const size_t len = t->off[i + 1] - t->off[i];
         const size_t ngrams = len < K ? 1 : len - K + 1;
-        uint32_t prev = 0, pos = 0;
+        uint32_t prev = 0;
         state_key k = {{0}, 0};
         for (size_t g = 0; g < ngrams; g++) {
             k.len = (uint32_t)(len < K ? len : K);
@@ -177,13 +163,9 @@ static int fit_markov(const attrib_pathtab *t, const size_t *idx, int order, att
                 aconv = attrib_xrealloc(aconv, na * sizeof *aconv);
                 anull = attrib_xrealloc(anull, na * sizeof *anull);
                 aval = attrib_xrealloc(aval, na * sizeof *aval);
-                psum = attrib_xrealloc(psum, na * sizeof *psum);
-                pw = attrib_xrealloc(pw, na * sizeof *pw);
                 memset(aconv + acap, 0, (na - acap) * sizeof *aconv);
                 memset(anull + acap, 0, (na - acap) * sizeof *anull);
                 memset(aval + acap, 0, (na - acap) * sizeof *aval);
-                memset(psum + acap, 0, (na - acap) * sizeof *psum);
-                memset(pw + acap, 0, (na - acap) * sizeof *pw);
                 acap = na;
             }
             if (ntr == trcap) {
@@ -192,8 +174,6 @@ static int fit_markov(const attrib_pathtab *t, const size_t *idx, int order, att
             }
             tr[ntr].key = (uint64_t)prev << 32 | id;
             tr[ntr++].count = w;
-            psum[id] += (double)w * (double)++pos;
-            pw[id] += (double)w;
             prev = id;
         }
         aconv[prev] += t->conv[i];
@@ -237,18 +217,11 @@ static int fit_markov(const attrib_pathtab *t, const size_t *idx, int order, att
     }
     uint64_t *conv = attrib_xmalloc(n * sizeof *conv), *null = attrib_xmalloc(n * sizeof *null);
     double *val = attrib_xmalloc(n * sizeof *val);
-    pos_key *pk = attrib_xmalloc(n * sizeof *pk);
     for (size_t j = 0; j < n; j++) {
         conv[rank[j]] = aconv[j];
         null[rank[j]] = anull[j];
         val[rank[j]] = aval[j];
-        pk[rank[j]].mean = pw[j] > 0 ? psum[j] / pw[j] : 0.0;
-        pk[rank[j]].state = rank[j];
     }
-    qsort(pk, n, sizeof *pk, pos_cmp);
-    uint32_t *sweep = attrib_xmalloc(n * sizeof *sweep);
-    for (size_t j = 0; j < n; j++)
-        sweep[j] = pk[j].state;
     /* Groups: the states that contain each channel (a state's channels counted once). */
     uint64_t *goff = attrib_xcalloc(t->nchan + 1, sizeof *goff);
     for (size_t j = 1; j < n; j++) {
@@ -279,7 +252,7 @@ static int fit_markov(const attrib_pathtab *t, const size_t *idx, int order, att
     if (rc == 0) {
         const attrib_markov_chain c = {.n = n, .ntrans = m, .ngroups = t->nchan, .from = from, .to = to,
                                        .count = cnt, .conv = conv, .null = null, .value = val,
-                                       .goff = goff, .gstate = gstate, .order = sweep};
+                                       .goff = goff, .gstate = gstate};
         r->nstates = n - 1;
         r->ntransitions = m;
         double *rem = attrib_xmalloc((t->nchan ? t->nchan : 1) * sizeof *rem);
@@ -294,8 +267,6 @@ static int fit_markov(const attrib_pathtab *t, const size_t *idx, int order, att
     free(gfill);
     free(gstate);
     free(goff);
-    free(sweep);
-    free(pk);
     free(val);
     free(null);
     free(conv);
@@ -305,8 +276,6 @@ static int fit_markov(const attrib_pathtab *t, const size_t *idx, int order, att
     free(rank);
     free(perm);
 out:
-    free(pw);
-    free(psum);
     free(aval);
     free(anull);
     free(aconv);

@@ -220,67 +220,85 @@ static int solve_sweep(const attrib_markov_chain *c, const uint64_t *tot, double
             mgrp[mfill[c->gstate[j]]++] = (uint32_t)g;
     free(mfill);
 
+    double *r = attrib_xmalloc(n * sizeof *r), *w = attrib_xmalloc(n * sizeof *w), mmax = 0.0;
+    for (size_t l = 0; l < n; l++) {
+        r[l] = c->conv[l] ? (double)c->conv[l] / (double)tot[l] : 0.0;
+        w[l] = c->conv[l] ? c->value[l] / (double)tot[l] : 0.0;
+        if (c->conv[l] && c->value[l] / (double)c->conv[l] > mmax)
+            mmax = c->value[l] / (double)c->conv[l];
+    }
+    const double eps = 0x1p-53;
     double *x = attrib_xmalloc(n * SWEEP_BLOCK * sizeof *x);
-    double acc[SWEEP_BLOCK], delta[SWEEP_BLOCK];
+    double acc[SWEEP_BLOCK], delta[SWEEP_BLOCK], fr[SWEEP_BLOCK], fv[SWEEP_BLOCK];
     unsigned total = 0;
     int rc = 0;
     for (size_t g0 = 0; g0 < c->ngroups && rc == 0; g0 += SWEEP_BLOCK) {
         const size_t nb = c->ngroups - g0 < SWEEP_BLOCK ? c->ngroups - g0 : SWEEP_BLOCK;
-        memset(x, 0, n * SWEEP_BLOCK * sizeof *x);
+        const size_t W = (nb + 7) / 8 * 8; /* row width: a multiple of 8 doubles */
+        memset(x, 0, n * W * sizeof *x);
         for (size_t b = 0; b < nb; b++)
             for (uint64_t j = c->goff[g0 + b]; j < c->goff[g0 + b + 1]; j++)
-                x[(size_t)c->gstate[j] * SWEEP_BLOCK + b] = (double)tot[c->gstate[j]];
+                x[(size_t)c->gstate[j] * W + b] = (double)tot[c->gstate[j]];
         unsigned sweeps = 0;
         for (;;) {
             if (sweeps == SWEEP_MAX) {
                 rc = attrib_err_set(ATTRIB_EINTERNAL,
-                                    "Markov chain: no fixed point after %u sweeps over %zu states "
+                                    "Markov chain: no convergence after %u sweeps over %zu states "
                                     "(a near-closed loop; ATTRIB_MARKOV_DENSE_MAX=%zu solves it densely)",
                                     SWEEP_MAX, n, n);
                 break;
             }
             sweeps++;
             memset(delta, 0, sizeof delta);
-            for (size_t o = 0; o < n; o++) {
-                const size_t l = c->order ? c->order[o] : o;
-                if (poff[l] == poff[l + 1])
-                    continue; /* start, or never entered: stays as set */
-                memset(acc, 0, sizeof acc);
-                for (size_t k = poff[l]; k < poff[l + 1]; k++) {
-                    const double q = pq[k];
-                    const double *xi = x + (size_t)psrc[k] * SWEEP_BLOCK;
-                    for (size_t b = 0; b < SWEEP_BLOCK; b++)
-                        acc[b] += q * xi[b];
+            memset(fr, 0, sizeof fr);
+            memset(fv, 0, sizeof fv);
+            for (size_t l = 0; l < n; l++) {
+                double *xl = x + l * W;
+                if (poff[l] < poff[l + 1]) { /* start and states never entered stay as set */
+                    memset(acc, 0, W * sizeof acc[0]);
+                    for (size_t k = poff[l]; k < poff[l + 1]; k++) {
+                        const double q = pq[k];
+                        const double *xi = x + (size_t)psrc[k] * W;
+                        for (size_t b = 0; b < W; b++)
+                            acc[b] += q * xi[b];
+                    }
+                    for (size_t j = moff[l]; j < moff[l + 1]; j++)
+                        if (mgrp[j] >= g0 && mgrp[j] < g0 + nb)
+                            acc[mgrp[j] - g0] = xl[mgrp[j] - g0]; /* pinned at T_l */
+                    for (size_t b = 0; b < W; b++) {
+                        delta[b] += acc[b] - xl[b]; /* >= 0: the iterates only rise */
+                        xl[b] = acc[b];
+                    }
                 }
-                double *xl = x + l * SWEEP_BLOCK;
-                for (size_t j = moff[l]; j < moff[l + 1]; j++)
-                    if (mgrp[j] >= g0 && mgrp[j] < g0 + nb)
-                        acc[mgrp[j] - g0] = xl[mgrp[j] - g0]; /* pinned at T_l */
-                for (size_t b = 0; b < SWEEP_BLOCK; b++) {
-                    delta[b] += acc[b] - xl[b]; /* >= 0: the iterates only rise */
-                    xl[b] = acc[b];
-                }
+                if (r[l] > 0.0)
+                    for (size_t b = 0; b < W; b++) {
+                        fr[b] += xl[b] * r[l];
+                        fv[b] += xl[b] * w[l];
+                    }
             }
-            int moved = 0;
+            /* Stop when the sweep moved nothing, or when the certified bound on what is
+             * left (docs/datadriven.md: at most delta for rem, delta * mmax for vrem) is
+             * below 2^-53 of the value. */
+            int done = 1;
             for (size_t b = 0; b < nb; b++)
-                moved |= delta[b] != 0.0;
-            if (!moved)
+                done &= delta[b] == 0.0 || (delta[b] <= eps * fr[b] && delta[b] * mmax <= eps * fv[b]);
+            if (done)
                 break;
         }
         total += sweeps;
         for (size_t b = 0; b < nb; b++) {
-            double r = 0.0, v = 0.0;
+            double fr1 = 0.0, fv1 = 0.0;
             for (size_t l = 0; l < n; l++) {
-                const double xl = x[l * SWEEP_BLOCK + b];
-                if (xl != 0.0 && c->conv[l] > 0) {
-                    r += xl * ((double)c->conv[l] / (double)tot[l]);
-                    v += xl * (c->value[l] / (double)tot[l]);
-                }
+                const double xl = x[l * W + b];
+                fr1 += xl * r[l];
+                fv1 += xl * w[l];
             }
-            rem[g0 + b] = r;
-            vrem[g0 + b] = v;
+            rem[g0 + b] = fr1;
+            vrem[g0 + b] = fv1;
         }
     }
+    free(w);
+    free(r);
     if (sweeps_out)
         *sweeps_out = total;
     free(x);
