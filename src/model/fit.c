@@ -5,6 +5,7 @@
 #define _GNU_SOURCE /* qsort_r */
 #include "attrib/markov.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -327,6 +328,10 @@ int attrib_fit_paths(const attrib_pathtab *t, int order, attrib_fit_result *r)
     qsort_r(idx, t->npaths, sizeof *idx, row_cmp, (void *)t);
     for (size_t ii = 0; ii < t->npaths; ii++)
         value += t->value ? t->value[idx[ii]] : 0.0;
+    if (!isfinite(value)) {
+        free(idx);
+        return attrib_err_set(ATTRIB_EINPUT, "path table: the values add up to more than %g", DBL_MAX);
+    }
 
     const size_t nc = t->nchan;
     double *block = attrib_xcalloc(NCOLS * (nc ? nc : 1), sizeof *block);
