@@ -100,7 +100,7 @@ typedef struct attrib_markov_chain {
 
 /* Dense LU up to this many transient states (start included), sweeps beyond; the
  * environment variable ATTRIB_MARKOV_DENSE_MAX overrides it (tests force either). */
-#define ATTRIB_MARKOV_DENSE_MAX 3000
+#define ATTRIB_MARKOV_DENSE_MAX 1000
 
 /* Local. For every group g: rem[g] = (P - P_{-g}) * J and vrem[g] = VRE_g * J, J the
  * number of walks (start's total), P the conversion probability from start, P_{-g} the

@@ -44,6 +44,24 @@ static uint64_t key_hash(const state_key *k)
     return h ^ (h >> 29);
 }
 
+/* Compensated (Neumaier) summation: the sum of many values to about one rounding,
+ * whatever their number and order. */
+static inline void ksum(double *s, double *c, double x)
+{
+    const double t = *s + x;
+    *c += fabs(*s) >= fabs(x) ? (*s - t) + x : (x - t) + *s;
+    *s = t;
+}
+
+static uint64_t mix64(uint64_t x)
+{
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdull;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ull;
+    return x ^ (x >> 33);
+}
+
 /* Interning table of states: provisional ids in order of first appearance (from 1). */
 typedef struct state_set {
     state_key *keys; /* [id] */
@@ -136,11 +154,13 @@ static int fit_markov(const attrib_pathtab *t, const size_t *idx, int order, att
     s.n = 1; /* id 0: start */
     s.mask = 2047;
     s.slot = attrib_xcalloc(s.mask + 1, sizeof *s.slot);
-    size_t ntr = 0, trcap = 1024;
+    size_t ntr = 0, trcap = 1024, tmask = 4095;
     trans *tr = attrib_xmalloc(trcap * sizeof *tr);
+    uint32_t *tslot = attrib_xcalloc(tmask + 1, sizeof *tslot); /* index + 1 into tr */
+    int overflow = 0;
     size_t acap = 1024;
     uint64_t *aconv = attrib_xcalloc(acap, sizeof *aconv), *anull = attrib_xcalloc(acap, sizeof *anull);
-    double *aval = attrib_xcalloc(acap, sizeof *aval);
+    double *aval = attrib_xcalloc(acap, sizeof *aval), *avalc = attrib_xcalloc(acap, sizeof *avalc);
     int rc = 0;
 
     for (size_t ii = 0; ii < t->npaths; ii++) {
@@ -164,25 +184,50 @@ static int fit_markov(const attrib_pathtab *t, const size_t *idx, int order, att
                 aconv = attrib_xrealloc(aconv, na * sizeof *aconv);
                 anull = attrib_xrealloc(anull, na * sizeof *anull);
                 aval = attrib_xrealloc(aval, na * sizeof *aval);
+                avalc = attrib_xrealloc(avalc, na * sizeof *avalc);
                 memset(aconv + acap, 0, (na - acap) * sizeof *aconv);
                 memset(anull + acap, 0, (na - acap) * sizeof *anull);
                 memset(aval + acap, 0, (na - acap) * sizeof *aval);
+                memset(avalc + acap, 0, (na - acap) * sizeof *avalc);
                 acap = na;
             }
-            if (ntr == trcap) {
-                trcap *= 2;
-                tr = attrib_xrealloc(tr, trcap * sizeof *tr);
+            const uint64_t key = (uint64_t)prev << 32 | id;
+            size_t h = (size_t)(mix64(key) & tmask);
+            while (tslot[h] && tr[tslot[h] - 1].key != key)
+                h = (h + 1) & tmask;
+            if (tslot[h]) {
+                overflow |= __builtin_add_overflow(tr[tslot[h] - 1].count, w, &tr[tslot[h] - 1].count);
+            } else {
+                if (ntr == trcap) {
+                    trcap *= 2;
+                    tr = attrib_xrealloc(tr, trcap * sizeof *tr);
+                }
+                tr[ntr] = (trans){key, w};
+                tslot[h] = (uint32_t)++ntr;
+                if (2 * ntr > tmask) { /* grow and rehash */
+                    tmask = 2 * tmask + 1;
+                    free(tslot);
+                    tslot = attrib_xcalloc(tmask + 1, sizeof *tslot);
+                    for (size_t j = 0; j < ntr; j++) {
+                        size_t hh = (size_t)(mix64(tr[j].key) & tmask);
+                        while (tslot[hh])
+                            hh = (hh + 1) & tmask;
+                        tslot[hh] = (uint32_t)(j + 1);
+                    }
+                }
             }
-            tr[ntr].key = (uint64_t)prev << 32 | id;
-            tr[ntr++].count = w;
             prev = id;
         }
         aconv[prev] += t->conv[i];
         anull[prev] += nul;
         if (t->value)
-            aval[prev] += t->value[i];
+            ksum(&aval[prev], &avalc[prev], t->value[i]);
     }
     const size_t n = s.n;
+    if (overflow) {
+        rc = attrib_err_set(ATTRIB_EINPUT, "path table: counts overflow 64 bits");
+        goto out;
+    }
     if (n > UINT32_MAX) {
         rc = attrib_err_set(ATTRIB_EINPUT, "Markov chain: more than 2^32 states");
         goto out;
@@ -197,18 +242,8 @@ static int fit_markov(const attrib_pathtab *t, const size_t *idx, int order, att
         rank[perm[j]] = (uint32_t)(j + 1);
     for (size_t j = 0; j < ntr; j++)
         tr[j].key = (uint64_t)rank[tr[j].key >> 32] << 32 | rank[(uint32_t)tr[j].key];
-    qsort(tr, ntr, sizeof *tr, trans_cmp);
-    size_t m = 0;
-    for (size_t j = 0; j < ntr; j++) {
-        if (m > 0 && tr[m - 1].key == tr[j].key) {
-            if (__builtin_add_overflow(tr[m - 1].count, tr[j].count, &tr[m - 1].count)) {
-                rc = attrib_err_set(ATTRIB_EINPUT, "path table: counts overflow 64 bits");
-                break;
-            }
-        } else {
-            tr[m++] = tr[j];
-        }
-    }
+    qsort(tr, ntr, sizeof *tr, trans_cmp); /* distinct keys (rank is one to one) */
+    const size_t m = ntr;
     uint32_t *from = attrib_xmalloc((m ? m : 1) * sizeof *from), *to = attrib_xmalloc((m ? m : 1) * sizeof *to);
     uint64_t *cnt = attrib_xmalloc((m ? m : 1) * sizeof *cnt);
     for (size_t j = 0; j < m; j++) {
@@ -221,7 +256,7 @@ static int fit_markov(const attrib_pathtab *t, const size_t *idx, int order, att
     for (size_t j = 0; j < n; j++) {
         conv[rank[j]] = aconv[j];
         null[rank[j]] = anull[j];
-        val[rank[j]] = aval[j];
+        val[rank[j]] = aval[j] + avalc[j];
     }
     /* Groups: the states that contain each channel (a state's channels counted once). */
     uint64_t *goff = attrib_xcalloc(t->nchan + 1, sizeof *goff);
@@ -277,13 +312,74 @@ static int fit_markov(const attrib_pathtab *t, const size_t *idx, int order, att
     free(rank);
     free(perm);
 out:
+    free(avalc);
     free(aval);
     free(anull);
     free(aconv);
+    free(tslot);
     free(tr);
     free(s.slot);
     free(s.keys);
     return rc;
+}
+
+/* The rows in an order that depends on their contents only: by a hash of the row, then
+ * (for equal hashes, in practice only identical rows) by row_cmp. LSD radix sort on the
+ * hash, 16 bits a pass. Returns the permutation (caller frees). */
+static size_t *sort_rows(const attrib_pathtab *t)
+{
+    const size_t n = t->npaths;
+    uint64_t *h = attrib_xmalloc((n ? n : 1) * sizeof *h), *h2 = attrib_xmalloc((n ? n : 1) * sizeof *h2);
+    size_t *idx = attrib_xmalloc((n ? n : 1) * sizeof *idx), *idx2 = attrib_xmalloc((n ? n : 1) * sizeof *idx2);
+    for (size_t i = 0; i < n; i++) {
+        uint64_t x = mix64(t->conv[i] ^ 0x243f6a8885a308d3ull) ^ mix64((t->nulls ? t->nulls[i] : 0) + 1);
+        double v = t->value ? t->value[i] : 0.0;
+        uint64_t vb;
+        v += 0.0; /* -0.0 and 0.0 hash alike (they compare equal) */
+        memcpy(&vb, &v, sizeof vb);
+        x = mix64(x ^ vb);
+        for (uint64_t j = t->off[i]; j < t->off[i + 1]; j++)
+            x = mix64(x ^ (t->step[j] + 0x9e3779b97f4a7c15ull));
+        h[i] = mix64(x ^ (t->off[i + 1] - t->off[i]));
+        idx[i] = i;
+    }
+    size_t *cnt = attrib_xmalloc(65536 * sizeof *cnt);
+    for (int pass = 0; pass < 4; pass++) {
+        const int sh = 16 * pass;
+        memset(cnt, 0, 65536 * sizeof *cnt);
+        for (size_t i = 0; i < n; i++)
+            cnt[(h[i] >> sh) & 0xffff]++;
+        size_t sum = 0;
+        for (size_t d = 0; d < 65536; d++) {
+            const size_t c = cnt[d];
+            cnt[d] = sum;
+            sum += c;
+        }
+        for (size_t i = 0; i < n; i++) {
+            const size_t o = cnt[(h[i] >> sh) & 0xffff]++;
+            h2[o] = h[i];
+            idx2[o] = idx[i];
+        }
+        uint64_t *th = h;
+        h = h2;
+        h2 = th;
+        size_t *ti = idx;
+        idx = idx2;
+        idx2 = ti;
+    }
+    for (size_t i = 0; i < n;) {
+        size_t j = i + 1;
+        while (j < n && h[j] == h[i])
+            j++;
+        if (j - i > 1)
+            qsort_r(idx + i, j - i, sizeof *idx, row_cmp, (void *)t);
+        i = j;
+    }
+    free(cnt);
+    free(idx2);
+    free(h2);
+    free(h);
+    return idx;
 }
 
 void attrib_fit_result_free(attrib_fit_result *r)
@@ -322,12 +418,11 @@ int attrib_fit_paths(const attrib_pathtab *t, int order, attrib_fit_result *r)
             return attrib_err_set(ATTRIB_EINPUT, "path table: counts overflow 64 bits");
         conversions += t->conv[i]; /* <= journeys */
     }
-    size_t *idx = attrib_xmalloc((t->npaths ? t->npaths : 1) * sizeof *idx);
-    for (size_t i = 0; i < t->npaths; i++)
-        idx[i] = i;
-    qsort_r(idx, t->npaths, sizeof *idx, row_cmp, (void *)t);
+    size_t *idx = sort_rows(t);
+    double valuec = 0.0;
     for (size_t ii = 0; ii < t->npaths; ii++)
-        value += t->value ? t->value[idx[ii]] : 0.0;
+        ksum(&value, &valuec, t->value ? t->value[idx[ii]] : 0.0);
+    value += valuec;
     if (!isfinite(value)) {
         free(idx);
         return attrib_err_set(ATTRIB_EINPUT, "path table: the values add up to more than %g", DBL_MAX);
@@ -348,6 +443,9 @@ int attrib_fit_paths(const attrib_pathtab *t, int order, attrib_fit_result *r)
         *cols[c] = block + (size_t)c * (nc ? nc : 1);
 
     /* Shapley, first, last, linear: repeats counted, paths in sorted order. */
+    /* compensation terms of the ten sums below, column by column as in `block` */
+    double *comp = attrib_xcalloc(NCOLS * (nc ? nc : 1), sizeof *comp);
+#define ADD(col, k, x) ksum(&r->col[k], &comp[(size_t)(r->col - block) + (k)], (x))
     uint64_t *stamp = attrib_xcalloc(nc ? nc : 1, sizeof *stamp);
     uint64_t *times = attrib_xcalloc(nc ? nc : 1, sizeof *times);
     for (size_t ii = 0; ii < t->npaths; ii++) {
@@ -367,21 +465,25 @@ int attrib_fit_paths(const attrib_pathtab *t, int order, attrib_fit_result *r)
             }
             times[p[j]]++;
         }
-        r->first_conv[p[0]] += c;
-        r->first_value[p[0]] += v;
-        r->last_conv[p[len - 1]] += c;
-        r->last_value[p[len - 1]] += v;
+        ADD(first_conv, p[0], c);
+        ADD(first_value, p[0], v);
+        ADD(last_conv, p[len - 1], c);
+        ADD(last_value, p[len - 1], v);
         for (size_t j = 0; j < len; j++) {
             const uint32_t k = p[j];
             if (times[k] == 0)
                 continue; /* already credited at its first occurrence */
-            r->shapley_conv[k] += c / (double)distinct;
-            r->shapley_value[k] += v / (double)distinct;
-            r->linear_conv[k] += c * (double)times[k] / (double)len;
-            r->linear_value[k] += v * (double)times[k] / (double)len;
+            ADD(shapley_conv, k, c / (double)distinct);
+            ADD(shapley_value, k, v / (double)distinct);
+            ADD(linear_conv, k, c * (double)times[k] / (double)len);
+            ADD(linear_value, k, v * (double)times[k] / (double)len);
             times[k] = 0;
         }
     }
+#undef ADD
+    for (size_t j = 0; j < NCOLS * (nc ? nc : 1); j++)
+        block[j] += comp[j];
+    free(comp);
     free(times);
     free(stamp);
 
