@@ -4,6 +4,7 @@
  * are printed as CSV or JSON. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "attrib/cmd.h"
@@ -125,41 +126,48 @@ static int fit_file(const char *path, const attrib_pathfile_opts *po, int order,
     attrib_pathfile *pf = NULL;
     ATTRIB_TRY(attrib_pathfile_new(path, po, &pf));
     int rc = read_paths(path, pf);
+    const size_t ng = rc == 0 ? attrib_pathfile_ngroups(pf) : 0;
+    /* Fit every advertiser before printing anything: a failure prints no partial table. */
+    attrib_fit_result *res = attrib_xcalloc(ng ? ng : 1, sizeof *res);
     const int has_adv = rc == 0 && attrib_pathfile_has_advertiser(pf);
-    FILE *out = stdout;
-    if (rc == 0) {
-        if (json)
-            fprintf(out, "{\"order\":%d,\"advertisers\":[", order);
-        else
-            fputs(has_adv ? "advertiser_id,channel,removal_effect,conversions,value,shapley,first,last,linear\n"
-                          : "channel,removal_effect,conversions,value,shapley,first,last,linear\n",
-                  out);
-    }
-    for (size_t gi = 0; rc == 0 && gi < attrib_pathfile_ngroups(pf); gi++) {
+    for (size_t gi = 0; rc == 0 && gi < ng; gi++) {
         attrib_pathgroup g;
         attrib_pathfile_group(pf, gi, &g);
-        attrib_fit_result r;
-        rc = attrib_fit_paths(&g.tab, order, &r);
-        if (rc < 0) {
-            if (has_adv) {
-                char msg[1024];
-                snprintf(msg, sizeof msg, "%s", attrib_err_msg());
-                rc = attrib_err_set(rc, "%s: advertiser %llu: %s", path, (unsigned long long)g.advertiser_id, msg);
-            }
-            break;
+        rc = attrib_fit_paths(&g.tab, order, &res[gi]);
+        if (rc < 0 && has_adv) {
+            char msg[1024];
+            snprintf(msg, sizeof msg, "%s", attrib_err_msg());
+            rc = attrib_err_set(rc, "%s: advertiser %llu: %s", path, (unsigned long long)g.advertiser_id, msg);
+        } else if (rc < 0) {
+            char msg[1024];
+            snprintf(msg, sizeof msg, "%s", attrib_err_msg());
+            rc = attrib_err_set(rc, "%s: %s", path, msg);
         }
+    }
+    FILE *out = stdout;
+    if (rc == 0 && json)
+        fprintf(out, "{\"order\":%d,\"advertisers\":[", order);
+    else if (rc == 0)
+        fputs(has_adv ? "advertiser_id,channel,removal_effect,conversions,value,shapley,first,last,linear\n"
+                      : "channel,removal_effect,conversions,value,shapley,first,last,linear\n",
+              out);
+    for (size_t gi = 0; rc == 0 && gi < ng; gi++) {
+        attrib_pathgroup g;
+        attrib_pathfile_group(pf, gi, &g);
         if (json) {
             if (gi)
                 fputc(',', out);
-            put_json_group(out, has_adv, &g, &r);
+            put_json_group(out, has_adv, &g, &res[gi]);
         } else {
-            for (size_t k = 0; k < r.nchan; k++)
-                put_csv_row(out, has_adv, g.advertiser_id, g.names[k], g.name_len[k], &r, k);
+            for (size_t k = 0; k < res[gi].nchan; k++)
+                put_csv_row(out, has_adv, g.advertiser_id, g.names[k], g.name_len[k], &res[gi], k);
         }
-        attrib_fit_result_free(&r);
     }
     if (rc == 0 && json)
         fputs("]}\n", out);
+    for (size_t gi = 0; gi < ng; gi++)
+        attrib_fit_result_free(&res[gi]);
+    free(res);
     attrib_pathfile_free(pf);
     if (fflush(out) != 0 && rc == 0)
         rc = attrib_err_write("standard output", errno);

@@ -107,6 +107,10 @@ printf 'path,total_conversions\na,1\n' >"$work/bad3.csv"
 expect2 "no nulls column" "$work/bad3.csv:1: no column 'total_null' or 'nulls' (separator ','); --no-nulls" --paths "$work/bad3.csv"
 printf 'path,total_conversions,total_null\na,1,0,7\n' >"$work/bad4.csv"
 expect2 "field count" "$work/bad4.csv:2: 4 fields, the header has 3" --paths "$work/bad4.csv"
+# A failure in the second advertiser's fit (counts that overflow 64 bits) prints nothing
+# of the first one's.
+printf 'advertiser_id,path,conversions,nulls\n1,a>b,1,0\n2,b,1,18446744073709551615\n' >"$work/ovf.csv"
+expect2 "overflow" "$work/ovf.csv: advertiser 2: path table: counts overflow 64 bits" --paths "$work/ovf.csv"
 expect2 "missing file" "none.csv" --paths "$work/none.csv"
 grep -q "cannot open" "$work/err" || fail "missing file: $(cat "$work/err")"
 printf 'garbage' | gzip -c | head -c 15 >"$work/trunc.csv.gz"
