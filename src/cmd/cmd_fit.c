@@ -200,14 +200,14 @@ int attrib_cmd_fit(const attrib_cmd_ctx *ctx, int argc, char **argv)
                                                       a.val),
                                        0);
             break;
-        case OPT_ORDER:
-            if (attrib_args_u64(&a, ATTRIB_MARKOV_MAX_ORDER, &order) < 0)
+        case OPT_ORDER: {
+            static const char *const orders[] = {"1", "2", "3", "4", NULL};
+            int k;
+            if (attrib_args_choice(&a, orders, &k) < 0)
                 return attrib_cmd_fail(ctx, ATTRIB_EUSAGE, 0);
-            if (order < 1)
-                return attrib_cmd_fail(ctx, attrib_err_set(ATTRIB_EUSAGE, "--order: '%s' is not from 1 to %d",
-                                                           a.val, ATTRIB_MARKOV_MAX_ORDER),
-                                       0);
+            order = (uint64_t)k + 1;
             break;
+        }
         case OPT_NO_NULLS: po.no_nulls = 1; break;
         case ATTRIB_OPT_ID_JSON: json = 1; break;
         case ATTRIB_ARGS_POS:

@@ -117,8 +117,8 @@ printf 'garbage' | gzip -c | head -c 15 >"$work/trunc.csv.gz"
 expect2 "truncated gzip" "$work/trunc.csv.gz" --paths "$work/trunc.csv.gz"
 # Usage errors.
 expect2 "no --paths" "attrib: fit: no path table (--paths F). See 'attrib fit --help'." --order 2
-expect2 "order 5" "--order" --paths "$work/ex.csv" --order 5
-expect2 "order 0" "--order: '0' is not from 1 to 4" --paths "$work/ex.csv" --order 0
+expect2 "order 5" "attrib: fit: --order: '5' is not one of" --paths "$work/ex.csv" --order 5
+expect2 "order 0" "--order: '0' is not one of" --paths "$work/ex.csv" --order 0
 expect2 "bad sep" "--sep: 'ab' is not one character" --paths "$work/ex.csv" --sep ab
 expect2 "unknown option" "fit" --paths "$work/ex.csv" --bogus
 "$ATTRIB" fit --help | grep -q '^usage: attrib fit --paths F' || fail "--help"
