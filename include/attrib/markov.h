@@ -43,7 +43,7 @@ typedef struct attrib_pathtab {
 enum attrib_markov_method {
     ATTRIB_MARKOV_NONE = 0,   /* nothing to solve (no conversion) */
     ATTRIB_MARKOV_DENSE = 1,  /* LAPACK LU of the whole chain */
-    ATTRIB_MARKOV_SWEEP = 2,  /* Gauss-Seidel sweeps to the floating-point fixed point */
+    ATTRIB_MARKOV_SWEEP = 2,  /* Gauss-Seidel sweeps to a certified 2^-53 relative bound */
 };
 
 /* Per-channel results; every array has nchan entries and is owned by the result. */

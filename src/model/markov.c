@@ -15,9 +15,10 @@
  *   rem = T_k h_k / N_kk.
  * - sweeps: X_l = T_l on C and X_l = sum_i X_i Q_il elsewhere, solved by Gauss-Seidel
  *   sweeps from X = 0 (outside C), 64 groups at a time. Every term is non-negative, so
- *   the iterates rise monotonically, also in floating point, and stop changing after
- *   finitely many sweeps: the result is the exact floating-point fixed point, each
- *   balance equation satisfied to one rounding per term. */
+ *   the iterates rise monotonically, also in floating point; after a sweep that raised
+ *   X by delta in all, the residual sums to at most delta, so rem lacks at most delta
+ *   and vrem at most delta * max mean value. The sweeps stop when both bounds are below
+ *   2^-53 of the values, or when a sweep changes nothing. */
 #include "attrib/markov.h"
 
 #include <lapacke.h>
