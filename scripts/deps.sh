@@ -2,7 +2,7 @@
 # Install what attrib needs on Debian 12 (as root). Idempotent: skips what is there.
 set -euo pipefail
 pkgs=(cmake gcc make pkg-config openmpi-bin libopenmpi-dev libhdf5-openmpi-dev hdf5-tools
-      libzstd-dev libconfig-dev zlib1g-dev libdeflate-dev zstd gzip python3-h5py python3-numpy python3-pandas
+      libzstd-dev libconfig-dev zlib1g-dev libdeflate-dev liblapacke-dev libopenblas-dev zstd gzip python3-h5py python3-numpy python3-pandas
       clang libclang-rt-14-dev)
 if [ "${1:-}" = "--test" ]; then
   pkgs+=(valgrind slurm-wlm munge) # slurm-wlm munge: tests/slurm/e2e.sh (a real single-node Slurm)

@@ -16,11 +16,13 @@ int attrib_cmd_reconcile(const attrib_cmd_ctx *ctx, int argc, char **argv);
 int attrib_cmd_export(const attrib_cmd_ctx *ctx, int argc, char **argv);
 int attrib_cmd_gen(const attrib_cmd_ctx *ctx, int argc, char **argv);
 int attrib_cmd_check(const attrib_cmd_ctx *ctx, int argc, char **argv);
+int attrib_cmd_fit(const attrib_cmd_ctx *ctx, int argc, char **argv);
 
 /* The `attrib NAME --help` texts, beginning with the synopsis ("usage: attrib NAME …"). */
 extern const char attrib_usage_import[], attrib_usage_run[], attrib_usage_report[],
     attrib_usage_explain[], attrib_usage_reconcile[], attrib_usage_export[], attrib_usage_gen[],
     attrib_usage_check[];
+extern const char attrib_usage_fit[];
 
 /* Transitional: the old failure printer ("attrib: MESSAGE", rank from MPI_COMM_WORLD),
  * until every command reports through attrib_cmd_fail(ctx, …). */

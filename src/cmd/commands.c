@@ -16,6 +16,8 @@ const attrib_command attrib_commands[] = {
     {"export", attrib_cmd_export, "write a table of an attrib HDF5 file as CSV",
      attrib_usage_export, 0},
     {"gen", attrib_cmd_gen, "generate realistic synthetic data", attrib_usage_gen, ATTRIB_CMD_MPI},
+    {"fit", attrib_cmd_fit, "fit Markov, Shapley and heuristic models on a table of paths",
+     attrib_usage_fit, 0},
     {"check", attrib_cmd_check, "validate a rules file and print the resolved rules",
      attrib_usage_check, 0},
 };
