@@ -220,12 +220,6 @@ static int outputs_begin(attrib_par *p, gen_args *o, attrib_output *out[3], char
     return 0;
 }
 
-/* attrib_output_finish when an output was begun (a failure before that is agreed). */
-static int finish(attrib_par *p, attrib_output *o, int rc)
-{
-    return o ? attrib_output_finish(p, o, rc) : rc;
-}
-
 int attrib_cmd_gen(const attrib_cmd_ctx *ctx, int argc, char **argv)
 {
     attrib_par *p = ctx->par;
@@ -257,7 +251,7 @@ int attrib_cmd_gen(const attrib_cmd_ctx *ctx, int argc, char **argv)
     attrib_gen_free(g);
     /* All three CSV files or none. */
     for (int k = 0; k < 3; k++)
-        rc = finish(p, out[k], rc);
+        rc = attrib_output_finish(p, out[k], rc);
     if (rc < 0)
         return attrib_cmd_fail(ctx, rc, 0);
     if (p->rank == 0 && !o.quiet) {

@@ -190,12 +190,6 @@ static void explain_failure(const import_args *o, const attrib_import_figures *f
     }
 }
 
-/* attrib_output_finish when an output was begun (a failure before that is agreed). */
-static int finish(attrib_par *p, attrib_output *o, int rc)
-{
-    return o ? attrib_output_finish(p, o, rc) : rc;
-}
-
 int attrib_cmd_import(const attrib_cmd_ctx *ctx, int argc, char **argv)
 {
     attrib_par *p = ctx->par;
@@ -228,7 +222,7 @@ int attrib_cmd_import(const attrib_cmd_ctx *ctx, int argc, char **argv)
     if (rc == 0 && o.rejects)
         rc = attrib_output_begin(p, o.rejects, o.all, &rej);
     if (rc < 0) {
-        finish(p, out, rc);
+        attrib_output_finish(p, out, rc);
         args_free(&o);
         return attrib_cmd_fail(ctx, rc, 0);
     }
@@ -248,10 +242,10 @@ int attrib_cmd_import(const attrib_cmd_ctx *ctx, int argc, char **argv)
         explain_failure(&o, &fig);
     /* The rejects file is kept when it is complete, even when the import failed on the
      * reject rate: it says why. */
-    const int rrc = finish(p, rej, fig.rejects_written ? 0 : rc);
+    const int rrc = attrib_output_finish(p, rej, fig.rejects_written ? 0 : rc);
     if (rc == 0)
         rc = rrc;
-    rc = finish(p, out, rc);
+    rc = attrib_output_finish(p, out, rc);
     args_free(&o);
     return attrib_cmd_fail(ctx, rc, 0);
 }
