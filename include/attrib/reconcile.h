@@ -31,7 +31,10 @@ typedef struct attrib_reconcile_opts {
 } attrib_reconcile_opts;
 
 /* The command's defaults: tolerance 0.001 absolute, 20 conversions per kind. */
-#define ATTRIB_RECONCILE_OPTS_DEFAULT {0.001, 0, 0, 20}
+#define ATTRIB_RECONCILE_OPTS_DEFAULT                                                              \
+    {                                                                                              \
+        0.001, 0, 0, 20                                                                            \
+    }
 
 /* Local. Does figure b differ from figure a beyond the tolerance? Two NaN agree; a NaN
  * and a number differ. */
@@ -132,7 +135,7 @@ typedef struct attrib_reconcile_conversions {
     uint64_t unchanged;              /* credited on both sides, no difference */
     size_t changed;                  /* the sum of the kinds' counts */
     attrib_reconcile_kind_list kind[ATTRIB_RECONCILE_NKINDS];
-    int within_tolerance;            /* changed == 0 */
+    int within_tolerance; /* changed == 0 */
 } attrib_reconcile_conversions;
 
 /* Local. Compare two results files conversion by conversion. ATTRIB_EUSAGE when a path

@@ -78,7 +78,7 @@ static int field_is(const attrib_csv_field *f, const char *name, int first)
 
 enum { COL_CAMPAIGN, COL_CONVERSIONS, COL_VALUE, COL_ADVERTISER, NCOLS };
 static const char *const col_names[NCOLS] = {"campaign_id", "conversions", "value",
-                                              "advertiser_id"};
+                                             "advertiser_id"};
 
 /* The header line: where each column is. */
 static int csv_header(const attrib_csv_rec *rec, const char *path, size_t line, int *at)
@@ -93,9 +93,10 @@ static int csv_header(const attrib_csv_rec *rec, const char *path, size_t line, 
             }
     for (int k = 0; k < COL_ADVERTISER; k++)
         if (at[k] < 0)
-            return attrib_err_set(ATTRIB_EINPUT, "%s:%zu: missing column '%s' (a campaign report "
-                                  "needs campaign_id, conversions and value)", path, line,
-                                  col_names[k]);
+            return attrib_err_set(ATTRIB_EINPUT,
+                                  "%s:%zu: missing column '%s' (a campaign report "
+                                  "needs campaign_id, conversions and value)",
+                                  path, line, col_names[k]);
     return 0;
 }
 
@@ -179,8 +180,10 @@ static int load_csv(const char *path, attrib_reconcile_side *s, side_figs *sf)
             sf->n++;
     }
     if (rc == 0 && !have_header)
-        rc = attrib_err_set(ATTRIB_EINPUT, "%s: empty file (a campaign report needs a header "
-                            "line: campaign_id,conversions,value)", path);
+        rc = attrib_err_set(ATTRIB_EINPUT,
+                            "%s: empty file (a campaign report needs a header "
+                            "line: campaign_id,conversions,value)",
+                            path);
     attrib_csv_rec_free(&rec);
     attrib_csvfile_close(f);
     if (rc)
@@ -188,9 +191,10 @@ static int load_csv(const char *path, attrib_reconcile_side *s, side_figs *sf)
     qsort(sf->c, sf->n, sizeof *sf->c, fig_cmp);
     for (size_t i = 1; i < sf->n; i++)
         if (sf->c[i].id == sf->c[i - 1].id)
-            return attrib_err_set(ATTRIB_EINPUT, "%s:%zu: campaign_id %" PRIu32 " appears twice "
-                                  "(first on line %zu)", path, sf->c[i].line, sf->c[i].id,
-                                  sf->c[i - 1].line);
+            return attrib_err_set(ATTRIB_EINPUT,
+                                  "%s:%zu: campaign_id %" PRIu32 " appears twice "
+                                  "(first on line %zu)",
+                                  path, sf->c[i].line, sf->c[i].id, sf->c[i - 1].line);
     return 0;
 }
 
@@ -211,8 +215,9 @@ static int load_results(const char *path, attrib_reconcile_side *s, side_figs *s
     qsort(sf->c, sf->n, sizeof *sf->c, fig_cmp);
     for (size_t i = 1; i < sf->n; i++)
         if (sf->c[i].id == sf->c[i - 1].id)
-            return attrib_err_set(ATTRIB_EINPUT, "%s: report/campaign: campaign_id %" PRIu32
-                                  " appears twice", path, sf->c[i].id);
+            return attrib_err_set(ATTRIB_EINPUT,
+                                  "%s: report/campaign: campaign_id %" PRIu32 " appears twice",
+                                  path, sf->c[i].id);
     return 0;
 }
 

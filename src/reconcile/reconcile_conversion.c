@@ -188,8 +188,10 @@ static int classify(const attrib_reconcile_opts *o, const group *ga, const group
 static int open_both(const char *a, const char *b, attrib_results **ra, attrib_results **rb)
 {
     if (!attrib_results_is_hdf5(a) || !attrib_results_is_hdf5(b))
-        return attrib_err_set(ATTRIB_EUSAGE, "--by conversion compares two results files; '%s' "
-                              "is not one", attrib_results_is_hdf5(a) ? b : a);
+        return attrib_err_set(ATTRIB_EUSAGE,
+                              "--by conversion compares two results files; '%s' "
+                              "is not one",
+                              attrib_results_is_hdf5(a) ? b : a);
     ATTRIB_TRY(attrib_results_open(a, ra));
     ATTRIB_TRY(attrib_results_open(b, rb));
     if (!(*ra)->has_credits || !(*rb)->has_credits)

@@ -46,7 +46,8 @@ void attrib_reconcile_campaigns_print_json(const attrib_reconcile_campaigns *r, 
     side_json(out, "b", &r->b);
     fputs(", \"tolerance\": ", out);
     attrib_json_num(out, r->opts.tolerance);
-    fprintf(out, ", \"tolerance_mode\": \"%s\", \"within_tolerance\": %s, \"campaigns_compared\": %zu"
+    fprintf(out,
+            ", \"tolerance_mode\": \"%s\", \"within_tolerance\": %s, \"campaigns_compared\": %zu"
             ", \"campaigns_differing\": %zu, \"only_in_a\": %zu, \"only_in_b\": %zu",
             tolerance_mode(&r->opts), r->within_tolerance ? "true" : "false", r->n, r->ndiffering,
             r->only_a, r->only_b);
@@ -115,7 +116,8 @@ void attrib_reconcile_conversions_print_json(const attrib_reconcile_conversions 
     attrib_json_str(out, r->path_b, strlen(r->path_b));
     fprintf(out, ", \"credited_conversions\": %" PRIu64 "}, \"tolerance\": ", r->credited_b);
     attrib_json_num(out, r->opts.tolerance);
-    fprintf(out, ", \"tolerance_mode\": \"%s\", \"within_tolerance\": %s, \"unchanged\": %" PRIu64
+    fprintf(out,
+            ", \"tolerance_mode\": \"%s\", \"within_tolerance\": %s, \"unchanged\": %" PRIu64
             ", \"changed\": %zu, \"counts\": {",
             tolerance_mode(&r->opts), r->within_tolerance ? "true" : "false", r->unchanged,
             r->changed);
@@ -128,8 +130,9 @@ void attrib_reconcile_conversions_print_json(const attrib_reconcile_conversions 
         fprintf(out, ",\n\"%s\": [", attrib_reconcile_kind_names[k]);
         for (size_t i = 0; i < l->n; i++) {
             const attrib_reconcile_conversion *e = &l->conv[i];
-            fprintf(out, "%s{\"conversion_id\": %" PRIu64 ", \"advertiser_id\": %" PRIu32
-                    ", \"a\": ", i ? ",\n  " : "\n  ", e->conversion_id, e->advertiser_id);
+            fprintf(out,
+                    "%s{\"conversion_id\": %" PRIu64 ", \"advertiser_id\": %" PRIu32 ", \"a\": ",
+                    i ? ",\n  " : "\n  ", e->conversion_id, e->advertiser_id);
             conv_side_json(out, &e->side[0]);
             fputs(", \"b\": ", out);
             conv_side_json(out, &e->side[1]);

@@ -56,18 +56,19 @@ static void figures_row(attrib_grid *g, const char *label, double ca, double cb,
 void attrib_reconcile_campaigns_print_text(const attrib_reconcile_campaigns *r, FILE *out)
 {
     const attrib_reconcile_opts *o = &r->opts;
-    fprintf(out, "reconcile by campaign\n  A  %s (%s, %zu campaigns)\n  B  %s (%s, %zu campaigns)\n",
-            r->a.path, side_kind(&r->a), r->a.ncampaigns, r->b.path, side_kind(&r->b),
-            r->b.ncampaigns);
+    fprintf(
+        out, "reconcile by campaign\n  A  %s (%s, %zu campaigns)\n  B  %s (%s, %zu campaigns)\n",
+        r->a.path, side_kind(&r->a), r->a.ncampaigns, r->b.path, side_kind(&r->b), r->b.ncampaigns);
     if (o->relative)
-        fprintf(out, "  tolerance %g relative: a figure differs when |A - B| > %g * max(|A|, |B|)\n\n",
+        fprintf(out,
+                "  tolerance %g relative: a figure differs when |A - B| > %g * max(|A|, |B|)\n\n",
                 o->tolerance, o->tolerance);
     else
-        fprintf(out, "  tolerance %g absolute: a figure differs when |A - B| > %g\n\n", o->tolerance,
-                o->tolerance);
+        fprintf(out, "  tolerance %g absolute: a figure differs when |A - B| > %g\n\n",
+                o->tolerance, o->tolerance);
     static const char *const h[] = {"campaign_id", "conversions_A", "conversions_B", "delta",
-                                    "delta_%", "value_A", "value_B", "delta", "delta_%",
-                                    "status"};
+                                    "delta_%",     "value_A",       "value_B",       "delta",
+                                    "delta_%",     "status"};
     attrib_grid *g = attrib_grid_create(10, h, "rrrrrrrrrl");
     for (size_t k = 0; k < r->n; k++) {
         const attrib_reconcile_campaign *c = &r->camp[k];
@@ -83,7 +84,8 @@ void attrib_reconcile_campaigns_print_text(const attrib_reconcile_campaigns *r, 
                 r->totals_differ ? "DIFFERS" : "");
     attrib_grid_print(g, out, "  ");
     attrib_grid_free(g);
-    fprintf(out, "\n%zu of %zu campaigns differ beyond tolerance (%zu listed, %zu identical not "
+    fprintf(out,
+            "\n%zu of %zu campaigns differ beyond tolerance (%zu listed, %zu identical not "
             "listed%s); %zu only in A, %zu only in B.\n",
             r->ndiffering, r->n, r->nlisted, r->n - r->nlisted, o->all ? "" : "; --all lists them",
             r->only_a, r->only_b);
@@ -120,7 +122,8 @@ static void side_text(const attrib_reconcile_conv_side *s, char *buf, size_t n)
 
 void attrib_reconcile_conversions_print_text(const attrib_reconcile_conversions *r, FILE *out)
 {
-    fprintf(out, "reconcile by conversion\n  A  %s (%" PRIu64 " credited conversions)\n"
+    fprintf(out,
+            "reconcile by conversion\n  A  %s (%" PRIu64 " credited conversions)\n"
             "  B  %s (%" PRIu64 " credited conversions)\n",
             r->path_a, r->credited_a, r->path_b, r->credited_b);
     fprintf(out, "  tolerance %g %s (credit and credited value per campaign)\n", r->opts.tolerance,
@@ -146,7 +149,8 @@ void attrib_reconcile_conversions_print_text(const attrib_reconcile_conversions 
         if (l->n < l->count)
             fprintf(out, "  … %zu more (--limit 0 lists all)\n", l->count - l->n);
     }
-    fprintf(out, "\n%zu conversions changed: %zu new, %zu lost, %zu moved, %zu credit changed; "
+    fprintf(out,
+            "\n%zu conversions changed: %zu new, %zu lost, %zu moved, %zu credit changed; "
             "%" PRIu64 " unchanged. (A credit is shown as campaign_id:credit.)\n",
             r->changed, r->kind[ATTRIB_RECONCILE_NEW].count, r->kind[ATTRIB_RECONCILE_LOST].count,
             r->kind[ATTRIB_RECONCILE_MOVED].count, r->kind[ATTRIB_RECONCILE_CREDIT_CHANGED].count,

@@ -84,7 +84,8 @@ static const attrib_reconcile_campaign *camp_at(const attrib_reconcile_campaigns
  * 200): campaign 4 max(1/18, 30/200) = 0.15, campaign 2 1/18, the others 0. */
 static const char csv_a[] = "campaign_id,conversions,value,advertiser_id\n"
                             "1,10,100,1\n2,5,50,1\n3,2,20,2\n4,1,30,2\n";
-static const char csv_b[] = "\xef\xbb\xbf" "Advertiser_ID, value ,campaign_id,Conversions,note\n"
+static const char csv_b[] = "\xef\xbb\xbf"
+                            "Advertiser_ID, value ,campaign_id,Conversions,note\n"
                             "1,100,1,10,x\n1,50,2,6,\"y, z\"\n\n3,20,3,2,\n2,0,5,0,\n";
 
 static void test_by_campaign(void)
@@ -118,7 +119,7 @@ static void test_by_campaign(void)
     }
     char *text = render((render_fn)attrib_reconcile_campaigns_print_text, r);
     CHECK(text && strstr(text, "3 of 5 campaigns differ beyond tolerance (4 listed, 1 identical "
-                                "not listed; --all lists them); 1 only in A, 1 only in B.\n"));
+                               "not listed; --all lists them); 1 only in A, 1 only in B.\n"));
     CHECK(text && strstr(text, "DIFFERS, only in A") && strstr(text, "DIFFERS, advertiser 2 vs 3"));
     CHECK(text && strstr(text, "TOTAL") && strstr(text, "-30.00") && strstr(text, "-15.00%"));
     free(text);
@@ -134,7 +135,8 @@ static void test_by_campaign(void)
     o.tolerance = 1.5;
     CHECK(attrib_reconcile_by_campaign(a, b, &o, &r) == 0 && r);
     if (r) {
-        CHECK(r->ndiffering == 2 && camp_at(r, 0)->campaign_id == 4 && camp_at(r, 1)->campaign_id == 3);
+        CHECK(r->ndiffering == 2 && camp_at(r, 0)->campaign_id == 4 &&
+              camp_at(r, 1)->campaign_id == 3);
         CHECK(r->nlisted == 4 && r->totals_differ); /* 200 vs 170 */
         attrib_reconcile_campaigns_free(r);
     }
@@ -190,14 +192,17 @@ typedef struct unattr_row {
 
 /* A results file with these /credits and /unattributed rows (in their sort order), an
  * empty catalog and report/campaign with the credits summed per campaign. */
-static int write_results(const char *path, const credit_row *cr, size_t ncr,
-                         const unattr_row *un, size_t nun)
+static int write_results(const char *path, const credit_row *cr, size_t ncr, const unattr_row *un,
+                         size_t nun)
 {
     attrib_table t[7];
-    const attrib_schema *s[7] = {&attrib_schema_credits,         &attrib_schema_unattributed,
-                                 &attrib_schema_report_campaign, &attrib_schema_report_daily,
+    const attrib_schema *s[7] = {&attrib_schema_credits,
+                                 &attrib_schema_unattributed,
+                                 &attrib_schema_report_campaign,
+                                 &attrib_schema_report_daily,
                                  &attrib_schema_report_daily_touch,
-                                 &attrib_schema_report_advertiser, &attrib_schema_campaigns};
+                                 &attrib_schema_report_advertiser,
+                                 &attrib_schema_campaigns};
     for (int i = 0; i < 7; i++)
         attrib_table_init(&t[i], s[i], 8);
     for (size_t i = 0; i < ncr; i++) {
@@ -251,15 +256,13 @@ static int write_results(const char *path, const credit_row *cr, size_t ncr,
  * conv 9/1   10:1                               10:1                      unchanged
  * conv 9/2   absent                             20:1                      new
  * credited: A 7 (1 2 3 4 5 6 9/1), B 8 (1 2 3 5 7 8 9/1 9/2); unchanged 3; changed 7. */
-static const credit_row cr_a[] = {
-    {1, 1, 10, 1, 100}, {2, 1, 10, 0.5, 25}, {2, 1, 11, 0.5, 25}, {3, 1, 10, 1, 40},
-    {4, 2, 20, 1, 60},  {5, 2, 20, 0.5, 10}, {5, 2, 20, 0.5, 10}, {6, 1, 10, 1, 5},
-    {9, 1, 10, 1, 9}};
+static const credit_row cr_a[] = {{1, 1, 10, 1, 100},  {2, 1, 10, 0.5, 25}, {2, 1, 11, 0.5, 25},
+                                  {3, 1, 10, 1, 40},   {4, 2, 20, 1, 60},   {5, 2, 20, 0.5, 10},
+                                  {5, 2, 20, 0.5, 10}, {6, 1, 10, 1, 5},    {9, 1, 10, 1, 9}};
 static const unattr_row un_a[] = {{7, 1, ATTRIB_REASON_NO_TOUCH}};
-static const credit_row cr_b[] = {
-    {1, 1, 10, 1, 100}, {2, 1, 11, 0.3, 15}, {2, 1, 10, 0.7, 35}, {3, 1, 12, 1, 40},
-    {5, 2, 20, 1, 20},  {7, 1, 10, 1, 70},   {8, 2, 20, 1, 80},   {9, 1, 10, 1, 9},
-    {9, 2, 20, 1, 90}};
+static const credit_row cr_b[] = {{1, 1, 10, 1, 100}, {2, 1, 11, 0.3, 15}, {2, 1, 10, 0.7, 35},
+                                  {3, 1, 12, 1, 40},  {5, 2, 20, 1, 20},   {7, 1, 10, 1, 70},
+                                  {8, 2, 20, 1, 80},  {9, 1, 10, 1, 9},    {9, 2, 20, 1, 90}};
 static const unattr_row un_b[] = {{4, 2, ATTRIB_REASON_OUTSIDE_WINDOW}};
 
 static const attrib_reconcile_conversion *conv_at(const attrib_reconcile_conversions *r, int kind,
@@ -290,10 +293,12 @@ static void test_by_conversion(void)
         e = conv_at(r, ATTRIB_RECONCILE_NEW, i);
         CHECK(e && e->conversion_id == new_ids[i][0] && e->advertiser_id == new_ids[i][1]);
         CHECK(e && e->side[1].status == ATTRIB_RECONCILE_CREDITED && e->side[1].ncredits == 1);
-        CHECK(e && e->side[0].status == (i == 0 ? ATTRIB_RECONCILE_UNATTRIBUTED : ATTRIB_RECONCILE_ABSENT));
+        CHECK(e && e->side[0].status ==
+                       (i == 0 ? ATTRIB_RECONCILE_UNATTRIBUTED : ATTRIB_RECONCILE_ABSENT));
     }
     e = conv_at(r, ATTRIB_RECONCILE_NEW, 0);
-    CHECK(e && e->side[0].reason == ATTRIB_REASON_NO_TOUCH && NEAR(e->side[1].credit[0].credited_value, 70));
+    CHECK(e && e->side[0].reason == ATTRIB_REASON_NO_TOUCH &&
+          NEAR(e->side[1].credit[0].credited_value, 70));
     /* lost: 4/2 (B unattributed outside_window), 6/1 (B absent). */
     e = conv_at(r, ATTRIB_RECONCILE_LOST, 0);
     CHECK(e && e->conversion_id == 4 && e->advertiser_id == 2 &&
@@ -313,17 +318,19 @@ static void test_by_conversion(void)
         CHECK(e->side[1].credit[0].campaign_id == 10 && NEAR(e->side[1].credit[0].credit, 0.7) &&
               NEAR(e->side[1].credit[0].credited_value, 35));
         CHECK(e->side[1].credit[1].campaign_id == 11 && NEAR(e->side[1].credit[1].credit, 0.3));
-        CHECK(NEAR(e->side[0].credit[0].credit, 0.5) && NEAR(e->side[0].credit[1].credited_value, 25));
+        CHECK(NEAR(e->side[0].credit[0].credit, 0.5) &&
+              NEAR(e->side[0].credit[1].credited_value, 25));
     }
     char *text = render((render_fn)attrib_reconcile_conversions_print_text, r);
     CHECK(text && strstr(text, "\n7 conversions changed: 3 new, 2 lost, 1 moved, 1 credit changed; "
-                                "3 unchanged."));
+                               "3 unchanged."));
     CHECK(text && strstr(text, "unattributed (outside_window)") && strstr(text, "10:0.7 11:0.3"));
     free(text);
     char *json = render((render_fn)attrib_reconcile_conversions_print_json, r);
     CHECK(json && strstr(json, "\"counts\": {\"new\": 3, \"lost\": 2, \"moved\": 1, "
                                "\"credit_changed\": 1}"));
-    CHECK(json && strstr(json, "\"b\": {\"status\": \"unattributed\", \"reason\": \"outside_window\"}"));
+    CHECK(json &&
+          strstr(json, "\"b\": {\"status\": \"unattributed\", \"reason\": \"outside_window\"}"));
     free(json);
     attrib_reconcile_conversions_free(r);
 
@@ -392,8 +399,8 @@ int main(int argc, char **argv)
     test_differs();
     test_by_campaign();
     test_by_conversion();
-    static const char *const files[] = {"a.csv", "b.csv", "b2.csv", "bad.csv", "bad2.csv",
-                                        "a.h5",  "b.h5",  "c.csv"};
+    static const char *const files[] = {"a.csv",    "b.csv", "b2.csv", "bad.csv",
+                                        "bad2.csv", "a.h5",  "b.h5",   "c.csv"};
     for (size_t i = 0; i < sizeof files / sizeof *files; i++)
         unlink(path_of(files[i]));
     rmdir(dir);
