@@ -1,5 +1,7 @@
 /* attrib — explanations of the attribution of one conversion (attrib explain) and the
- * per-conversion candidate counts of `attrib run --explain` (core: no MPI, no HDF5).
+ * per-conversion candidate counts of `attrib run --explain`. The classifier is core
+ * (src/core/explain.c: no MPI, no HDF5); the scan over an input file, the renderers and
+ * the writer of /explain/conversion, declared at the end, are app (src/explain/).
  *
  * An explanation is built from every row of one identity: the engine itself
  * (attrib_engine_run) is run on those rows and gives the credits; a classifier that
@@ -12,6 +14,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "attrib/engine.h"
 #include "attrib/rules.h"
@@ -21,12 +24,12 @@
 enum attrib_xstatus {
     ATTRIB_XS_CREDITED,             /* a candidate with a share > 0 */
     ATTRIB_XS_ZERO_SHARE,           /* a candidate the model gives 0 (e.g. last_touch's others) */
-    ATTRIB_XS_BEATEN_BY_ENGAGEMENT, /* a candidate removed by engagement priority (SPEC 4.3) */
+    ATTRIB_XS_BEATEN_BY_ENGAGEMENT, /* a candidate removed by engagement priority */
     ATTRIB_XS_OUTSIDE_WINDOW,       /* older than its kind's lookback */
     ATTRIB_XS_KIND_OFF,             /* its kind's lookback is "off" for its campaign */
     ATTRIB_XS_TYPE_EXCLUDED,        /* its campaign does not count the conversion's type */
     ATTRIB_XS_AFTER_CONVERSION,     /* later than the conversion */
-    ATTRIB_XS_DUPLICATE,            /* a redelivery dropped by dedup (SPEC 4.1) */
+    ATTRIB_XS_DUPLICATE,            /* a redelivery dropped by dedup */
     ATTRIB_XS_N
 };
 /* "credited", "zero_share", … in enum order, NULL-terminated. */
@@ -137,9 +140,58 @@ extern const attrib_schema attrib_schema_explain_conversion; /* "explain/convers
 int attrib_explain_counts(const attrib_engine_cfg *cfg, attrib_table *events,
                           attrib_table *conversions, size_t ntypes, attrib_table *out);
 
-/* ---- cmd layer (src/cmd/cmd_explain.c), for `attrib run --explain` ---- */
+/* ---- app layer (src/explain/): the scan of `attrib explain`, its renderers, and the
+ * writer of /explain/conversion for `attrib run --explain`. Not for core code: these
+ * take MPI and HDF5 handles (declared here without their headers). ---- */
 struct attrib_par;
 struct attrib_h5file;
+struct attrib_input;
+
+/* Which conversion to explain, under which rules, for which period. */
+typedef struct attrib_explain_query {
+    const char *rules_path; /* as given to attrib run */
+    const char *input_path; /* an input file of attrib import or attrib gen */
+    int model;              /* enum attrib_model replacing every advertiser's (--model), or -1 */
+    uint64_t conversion_id;
+    uint32_t advertiser_id; /* when has_advertiser: only rows of this advertiser */
+    uint64_t identity;      /* when has_identity: only rows of this identity */
+    int has_advertiser, has_identity;
+    int64_t from, to; /* period, INT64_MIN / INT64_MAX when open */
+} attrib_explain_query;
+
+/* An explanation with what its renderers need to name things. */
+typedef struct attrib_explain_result {
+    attrib_explanation *x;      /* rank 0; NULL on the other ranks */
+    attrib_rules *rules;        /* bound to the input, --model applied */
+    struct attrib_input *input; /* its type names and sorted catalog; the file is closed */
+    int64_t from, to;           /* the query's period */
+    int model_overridden;       /* the query gave a model */
+} attrib_explain_result;
+
+/* Collective (identical query). Load the rules (every rank reads the file) and apply
+ * the model; open the input with attrib_input_open (so a results file is named as
+ * such); every rank scans its slab of /conversions in blocks for the conversion's rows
+ * and rank 0 gets them; rank 0 chooses the (advertiser, identity): none is
+ * ATTRIB_EINPUT "conversion ID not found in 'PATH'", several are ATTRIB_EINPUT listing
+ * the choices ("… is ambiguous: advertisers 1, 2 have it; pass --advertiser A"); every
+ * rank scans its slab of /events for that identity's rows the same way; rank 0 builds
+ * the explanation (attrib_explain_build). No rank holds more than a block of the input
+ * plus the identity's rows. Every rank returns the same code; on success *out is owned
+ * by the caller (attrib_explain_result_free), else it is NULL. */
+int attrib_explain_scan(const struct attrib_par *p, const attrib_explain_query *q,
+                        attrib_explain_result **out);
+/* Collective when the input's file is still open (never after a successful scan):
+ * free everything. NULL ok. */
+void attrib_explain_result_free(attrib_explain_result *r);
+
+/* Local (rank 0, whose result holds the explanation). Print it for people: the
+ * conversion and its outcome, the journey table with every touch's status and reason,
+ * the rules in force with their origin, the model and how it split the credit
+ * (docs/explain.md). The caller checks `out` for write errors. */
+void attrib_explain_print_text(const attrib_explain_result *r, FILE *out);
+/* Local (rank 0). The same as one JSON document (docs/explain.md). */
+void attrib_explain_print_json(const attrib_explain_result *r, FILE *out);
+
 /* Collective. Sort `t` (attrib_schema_explain_conversion) globally and write it to `f`
  * as /explain/conversion with zstd level `level`. */
 int attrib_explain_write(const struct attrib_par *p, struct attrib_h5file *f, attrib_table *t,

@@ -95,7 +95,8 @@ static const attrib_adv_rule *adv_rule_at(const attrib_rules *r, uint32_t advid,
 }
 
 /* Classify the touches t[0..n) of one (identity, advertiser), sorted by (ts, event_id),
- * for a conversion at cts of type ctype (SPEC 4.2-4.6, as the engine applies them).
+ * for a conversion at cts of type ctype (the rules of docs/rules.md, as the engine
+ * applies them).
  * status[i], pos[i] (1-based path position, 0 off the path) and share[i] are written
  * when non-NULL. Adds to *k (touches .. beaten_by_engagement, after_conversion) and
  * returns the outcome. */

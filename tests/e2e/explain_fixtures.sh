@@ -18,6 +18,13 @@ export OMPI_MCA_sharedfp=^sm # (unused by HDF5; its component only warns here)
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/attrib-explain-fx.XXXXXX")
 trap 'rm -rf "$work"' EXIT
+# Open MPI's session directory, private to this run of the script. Isolated singletons
+# all name their job jf.0/1 below it, so two runs sharing one (this test twice at once
+# under one build's per-test directory, or any two runs before tests had their own)
+# remove each other's directories and MPI_Init fails with "A call to mkdir was unable
+# to create the desired directory".
+mkdir "$work/mpi"
+export OMPI_MCA_orte_tmpdir_base="$work/mpi"
 fail=0
 bad() { echo "FAIL $*"; fail=1; }
 

@@ -22,6 +22,13 @@ MPI=($MPIEXEC --allow-run-as-root --oversubscribe)
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/attrib-explain-gen.XXXXXX")
 trap 'rm -rf "$work"' EXIT
+# Open MPI's session directory, private to this run of the script. Isolated singletons
+# all name their job jf.0/1 below it, so two runs sharing one (this test twice at once
+# under one build's per-test directory, or any two runs before tests had their own)
+# remove each other's directories and MPI_Init fails with "A call to mkdir was unable
+# to create the desired directory".
+mkdir "$work/mpi"
+export OMPI_MCA_orte_tmpdir_base="$work/mpi"
 cd "$work"
 fail=0
 bad() { echo "FAIL $*"; fail=1; }

@@ -6,6 +6,12 @@ set -euo pipefail
 : "${ATTRIB:?}" "${ATTRIB_BUILD:?}"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+# Open MPI's session directory, private to this run of the script: runs sharing one
+# (this test twice at once under one build's per-test directory) race on creating and
+# removing it, and MPI_Init then fails ("A call to mkdir was unable to create the
+# desired directory").
+mkdir "$work/mpi"
+export OMPI_MCA_orte_tmpdir_base="$work/mpi"
 "$ATTRIB_BUILD/tests/test_report" --make-fixtures "$work" >"$work/facts"
 read -r _ conv from to < <(grep '^moved ' "$work/facts")
 read -r _ camp < <(grep '^camp ' "$work/facts")

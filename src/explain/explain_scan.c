@@ -1,0 +1,248 @@
+/* attrib explain's distributed scan (include/attrib/explain.h):
+ *
+ *   every rank: scan its slab of /conversions in blocks for the conversion id
+ *   rank 0: pick the (advertiser, identity), or fail listing the choices
+ *   every rank: scan its slab of /events in blocks for that identity's rows
+ *   rank 0: attrib_explain_build (the engine on those rows + the classifier)
+ *
+ * No rank ever holds more than a block of the input plus the identity's rows.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "attrib/err.h"
+#include "attrib/explain.h"
+#include "attrib/gather.h"
+#include "attrib/h5io.h"
+#include "attrib/input.h"
+#include "attrib/par.h"
+#include "attrib/rules.h"
+#include "attrib/table.h"
+
+#define SCAN_BLOCK ((uint64_t)1 << 20)
+
+typedef int (*row_pred)(const attrib_table *t, size_t i, const void *arg);
+
+/* Collective. Every rank scans its slab of the table of schema `s` in blocks and keeps
+ * the rows where `keep` holds, in `out` (initialised by the caller); then rank 0 gets
+ * them all. Every rank reads the same number of blocks (an empty one past its slab),
+ * as the reads are collective. */
+static int scan_table(const attrib_par *p, attrib_h5file *f, const attrib_schema *s, uint64_t nrows,
+                      row_pred keep, const void *arg, attrib_table *out)
+{
+    const uint64_t r = (uint64_t)p->rank, P = (uint64_t)p->size;
+    const uint64_t a = nrows * r / P, b = nrows * (r + 1) / P;
+    const uint64_t slab_max = (nrows + P - 1) / P;
+    const uint64_t nblocks = (slab_max + SCAN_BLOCK - 1) / SCAN_BLOCK;
+    int rc = 0;
+    for (uint64_t k = 0; k < nblocks; k++) {
+        uint64_t s0 = a + k * SCAN_BLOCK, cnt = 0;
+        if (s0 < b)
+            cnt = b - s0 < SCAN_BLOCK ? b - s0 : SCAN_BLOCK;
+        else
+            s0 = a;
+        attrib_table blk;
+        attrib_table_init(&blk, s, 1);
+        const int lrc = attrib_h5_read_table(f, s, s0, rc ? 0 : cnt, &blk);
+        if (!rc && lrc)
+            rc = lrc;
+        if (!lrc)
+            for (size_t i = 0; i < blk.n; i++)
+                if (keep(&blk, i, arg)) {
+                    if (out->n == 0)
+                        for (size_t c = 0; c < s->ncols; c++)
+                            if (s->cols[c].type == ATTRIB_T_STR)
+                                attrib_table_set_strw(out, c, blk.strw[c]);
+                    attrib_table_append(out, &blk, i, 1);
+                }
+        attrib_table_free(&blk);
+    }
+    rc = attrib_par_agree(p, rc);
+    if (rc)
+        return rc;
+    return attrib_par_agree(p, attrib_par_gather_rows(p, out));
+}
+
+static int keep_conversion(const attrib_table *t, size_t i, const void *arg)
+{
+    const attrib_explain_query *q = arg;
+    return ATTRIB_COL(t, CV_CONVERSION_ID, uint64_t)[i] == q->conversion_id &&
+           (!q->has_advertiser ||
+            ATTRIB_COL(t, CV_ADVERTISER_ID, uint32_t)[i] == q->advertiser_id) &&
+           (!q->has_identity || ATTRIB_COL(t, CV_IDENTITY, uint64_t)[i] == q->identity);
+}
+
+static int keep_identity(const attrib_table *t, size_t i, const void *arg)
+{
+    return ATTRIB_COL(t, EV_IDENTITY, uint64_t)[i] == *(const uint64_t *)arg;
+}
+
+/* "1, 2, 5": the distinct advertisers of the rows, in increasing order. */
+static void list_advertisers(const attrib_table *m, char *list, size_t size)
+{
+    const uint32_t *a = m->col[CV_ADVERTISER_ID];
+    uint32_t last = 0;
+    int first = 1;
+    list[0] = '\0';
+    for (;;) {
+        uint32_t next = UINT32_MAX;
+        int found = 0;
+        for (size_t i = 0; i < m->n; i++)
+            if ((first || a[i] > last) && (!found || a[i] < next))
+                next = a[i], found = 1;
+        if (!found)
+            break;
+        const size_t l = strlen(list);
+        snprintf(list + l, size - l, "%s%u", first ? "" : ", ", (unsigned)next);
+        last = next;
+        first = 0;
+    }
+}
+
+/* "7, 3": the distinct identities of the rows, in order of first appearance. */
+static void list_identities(const attrib_table *m, char *list, size_t size)
+{
+    const uint64_t *id = m->col[CV_IDENTITY];
+    list[0] = '\0';
+    for (size_t i = 0; i < m->n && strlen(list) < size - 64; i++) {
+        int seen = 0;
+        for (size_t j = 0; j < i; j++)
+            seen |= id[j] == id[i];
+        if (!seen) {
+            const size_t l = strlen(list);
+            snprintf(list + l, size - l, "%s%" PRIu64, l ? ", " : "", id[i]);
+        }
+    }
+}
+
+/* Rank 0: choose the (advertiser, identity) of the conversion among the matching rows. */
+static int choose(const attrib_explain_query *q, const attrib_table *m, uint32_t *advid,
+                  uint64_t *identity)
+{
+    if (m->n == 0) {
+        char adv[48] = "", idn[64] = "";
+        if (q->has_advertiser)
+            snprintf(adv, sizeof adv, " of advertiser %u", (unsigned)q->advertiser_id);
+        if (q->has_identity)
+            snprintf(idn, sizeof idn, " of identity %" PRIu64, q->identity);
+        return attrib_err_set(ATTRIB_EINPUT, "conversion %" PRIu64 "%s%s not found in '%s'",
+                              q->conversion_id, adv, idn, q->input_path);
+    }
+    const uint32_t *a = m->col[CV_ADVERTISER_ID];
+    const uint64_t *id = m->col[CV_IDENTITY];
+    int many_adv = 0, many_id = 0;
+    for (size_t i = 1; i < m->n; i++)
+        many_adv |= a[i] != a[0];
+    char list[1024];
+    if (many_adv) {
+        list_advertisers(m, list, sizeof list);
+        return attrib_err_set(ATTRIB_EINPUT,
+                              "conversion %" PRIu64
+                              " is ambiguous: advertisers %s have it; pass --advertiser A",
+                              q->conversion_id, list);
+    }
+    for (size_t i = 1; i < m->n; i++)
+        many_id |= id[i] != id[0];
+    if (many_id) {
+        list_identities(m, list, sizeof list);
+        return attrib_err_set(ATTRIB_EINPUT,
+                              "conversion %" PRIu64 " of advertiser %u is ambiguous: identities "
+                              "%s have it; pass --identity H",
+                              q->conversion_id, (unsigned)a[0], list);
+    }
+    *advid = a[0];
+    *identity = id[0];
+    return 0;
+}
+
+/* Collective. The rules on every rank, with the query's model. */
+static int load_rules(const attrib_par *p, const attrib_explain_query *q, attrib_rules **rules)
+{
+    int rc = attrib_rules_load(q->rules_path, rules);
+    if (rc == 0 && q->model >= 0)
+        attrib_rules_override_model(*rules, (enum attrib_model)q->model);
+    return attrib_par_agree(p, rc);
+}
+
+/* Collective: the file is closed on every rank (it was opened on p->comm). */
+static void input_close_file(attrib_input *in)
+{
+    if (in && in->f) {
+        attrib_h5_close(in->f);
+        in->f = NULL;
+    }
+}
+
+int attrib_explain_scan(const attrib_par *p, const attrib_explain_query *q,
+                        attrib_explain_result **out)
+{
+    *out = NULL;
+    attrib_explain_result *res = attrib_xcalloc(1, sizeof *res);
+    res->from = q->from;
+    res->to = q->to;
+    res->model_overridden = q->model >= 0;
+    attrib_table convs, evs;
+    attrib_table_init(&convs, &attrib_schema_conversions, 1);
+    attrib_table_init(&evs, &attrib_schema_events, 1);
+    attrib_input *in = NULL;
+    int rc;
+
+    ATTRIB_TRY_GOTO(rc, load_rules(p, q, &res->rules), done);
+    ATTRIB_TRY_GOTO(rc, attrib_input_open(p, q->input_path, res->rules, &in), done);
+    res->input = in;
+
+    /* 1. The conversion's rows, and its (advertiser, identity). */
+    ATTRIB_TRY_GOTO(rc,
+                    scan_table(p, in->f, &attrib_schema_conversions, in->nconversions,
+                               keep_conversion, q, &convs),
+                    done);
+    uint64_t sel[2] = {0, 0}; /* advertiser, identity */
+    if (p->rank == 0) {
+        uint32_t a = 0;
+        rc = choose(q, &convs, &a, &sel[1]);
+        sel[0] = a;
+    }
+    ATTRIB_TRY_GOTO(rc, attrib_par_agree(p, rc), done);
+    ATTRIB_TRY_GOTO(rc, attrib_par_agree(p, attrib_par_bcast_u64(p, sel, 2, 0)), done);
+
+    /* 2. Every touch row of the identity. */
+    ATTRIB_TRY_GOTO(
+        rc, scan_table(p, in->f, &attrib_schema_events, in->nevents, keep_identity, &sel[1], &evs),
+        done);
+    input_close_file(in);
+
+    /* 3. Rank 0 explains. */
+    if (p->rank == 0) {
+        const attrib_explain_in xin = {.rules = res->rules,
+                                       .from = q->from,
+                                       .to = q->to,
+                                       .ntypes = in->ntypes,
+                                       .conversion_id = q->conversion_id,
+                                       .identity = sel[1],
+                                       .advertiser_id = (uint32_t)sel[0]};
+        rc = attrib_explain_build(&xin, &evs, &convs, &res->x);
+    }
+    rc = attrib_par_agree(p, rc);
+
+done:
+    attrib_table_free(&convs);
+    attrib_table_free(&evs);
+    if (rc) {
+        attrib_explain_result_free(res);
+        return rc;
+    }
+    *out = res;
+    return 0;
+}
+
+void attrib_explain_result_free(attrib_explain_result *r)
+{
+    if (!r)
+        return;
+    attrib_explanation_free(r->x);
+    attrib_input_close(r->input);
+    attrib_rules_free(r->rules);
+    free(r);
+}

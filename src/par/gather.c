@@ -1,0 +1,84 @@
+/* Gathering rows to rank 0 and broadcasting small values (include/attrib/gather.h). */
+#include "attrib/gather.h"
+
+#include <limits.h>
+#include <stdlib.h>
+
+#include "attrib/err.h"
+
+int attrib_par_gather_rows(const attrib_par *p, attrib_table *t)
+{
+    if (p->size == 1)
+        return 0;
+    attrib_par_agree_strw(p, t);
+    /* Every rank learns every count, so all take the same branch below. */
+    uint64_t mine = t->n;
+    uint64_t *counts = attrib_xcalloc((size_t)p->size, sizeof *counts);
+    if (MPI_Allgather(&mine, 1, MPI_UINT64_T, counts, 1, MPI_UINT64_T, p->comm) != MPI_SUCCESS) {
+        free(counts);
+        return attrib_err_set(ATTRIB_EMPI, "MPI_Allgather failed");
+    }
+    uint64_t total = 0;
+    for (int r = 0; r < p->size; r++)
+        total += counts[r];
+    size_t widest = 1;
+    for (size_t c = 0; c < t->schema->ncols; c++)
+        if (attrib_table_elem_size(t, c) > widest)
+            widest = attrib_table_elem_size(t, c);
+    if (total > (uint64_t)INT_MAX / widest) {
+        free(counts);
+        return attrib_err_set(ATTRIB_EINPUT,
+                              "%llu rows to gather on one rank: more than MPI "
+                              "counts allow",
+                              (unsigned long long)total);
+    }
+    attrib_table all;
+    attrib_table_init(&all, t->schema, 1);
+    for (size_t c = 0; c < t->schema->ncols; c++)
+        if (t->schema->cols[c].type == ATTRIB_T_STR)
+            attrib_table_set_strw(&all, c, t->strw[c]);
+    int *bc = NULL, *bd = NULL;
+    if (p->rank == 0) {
+        attrib_table_resize(&all, (size_t)total);
+        bc = attrib_xmalloc((size_t)p->size * sizeof *bc);
+        bd = attrib_xmalloc((size_t)p->size * sizeof *bd);
+    }
+    int rc = 0;
+    static char empty;
+    for (size_t c = 0; c < t->schema->ncols && !rc; c++) {
+        const int es = (int)attrib_table_elem_size(t, c);
+        if (p->rank == 0) {
+            int off = 0;
+            for (int r = 0; r < p->size; r++) {
+                bc[r] = (int)counts[r] * es;
+                bd[r] = off;
+                off += bc[r];
+            }
+        }
+        if (MPI_Gatherv(t->n ? t->col[c] : &empty, (int)t->n * es, MPI_BYTE,
+                        p->rank == 0 && total ? all.col[c] : NULL, bc, bd, MPI_BYTE, 0,
+                        p->comm) != MPI_SUCCESS)
+            rc = attrib_err_set(ATTRIB_EMPI, "MPI_Gatherv failed");
+    }
+    free(bc);
+    free(bd);
+    free(counts);
+    if (p->rank == 0) {
+        attrib_table_free(t);
+        *t = all;
+    } else {
+        attrib_table_free(&all);
+        t->n = 0;
+    }
+    return rc;
+}
+
+int attrib_par_bcast_u64(const attrib_par *p, uint64_t *v, size_t n, int root)
+{
+    if (n > INT_MAX)
+        return attrib_err_set(ATTRIB_EMPI, "broadcast of %zu values: more than MPI counts allow",
+                              n);
+    if (MPI_Bcast(v, (int)n, MPI_UINT64_T, root, p->comm) != MPI_SUCCESS)
+        return attrib_err_set(ATTRIB_EMPI, "MPI_Bcast failed");
+    return 0;
+}
