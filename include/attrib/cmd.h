@@ -24,8 +24,5 @@ extern const char attrib_usage_import[], attrib_usage_run[], attrib_usage_report
     attrib_usage_check[];
 extern const char attrib_usage_fit[];
 
-/* Transitional: the old failure printer ("attrib: MESSAGE", rank from MPI_COMM_WORLD),
- * until every command reports through attrib_cmd_fail(ctx, …). */
-int attrib_cmd_fail_legacy(int rc, int all);
 
 #endif

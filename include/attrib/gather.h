@@ -17,8 +17,5 @@
  * they were), ATTRIB_EMPI when MPI fails. */
 int attrib_par_gather_rows(const attrib_par *p, attrib_table *t);
 
-/* Collective (identical n and root). Broadcast v[0..n-1] from rank `root`. 0 or
- * ATTRIB_EMPI. */
-int attrib_par_bcast_u64(const attrib_par *p, uint64_t *v, size_t n, int root);
 
 #endif

@@ -1,5 +1,12 @@
 /* attrib — the MPI layer: communicator context, agreement on errors, progress.
- * Library code takes an attrib_par (never MPI_COMM_WORLD). */
+ * Library code takes an attrib_par (never MPI_COMM_WORLD).
+ *
+ * The MPI-failure policy, the same everywhere: MPI calls return codes (main() sets
+ * MPI_ERRORS_RETURN); a failed call that returns attrib's code becomes ATTRIB_EMPI with a
+ * message naming the call, and the ranks agree at the phase boundary (exit 3); a failed
+ * collective whose result the caller cannot do without (a sum, a maximum, the agreement
+ * itself) ends the job at once through attrib_par_die (MPI_Abort, exit 3), so no rank
+ * waits in a collective the others left. */
 #ifndef ATTRIB_PAR_H
 #define ATTRIB_PAR_H
 

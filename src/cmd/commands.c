@@ -12,7 +12,7 @@ const attrib_command attrib_commands[] = {
     {"explain", attrib_cmd_explain, "show why a conversion was credited where it was",
      attrib_usage_explain, ATTRIB_CMD_MPI},
     {"reconcile", attrib_cmd_reconcile, "compare two results files or campaign reports",
-     attrib_usage_reconcile, ATTRIB_CMD_MPI},
+     attrib_usage_reconcile, 0},
     {"export", attrib_cmd_export, "write a table of an attrib HDF5 file as CSV",
      attrib_usage_export, 0},
     {"gen", attrib_cmd_gen, "generate realistic synthetic data", attrib_usage_gen, ATTRIB_CMD_MPI},

@@ -1,4 +1,5 @@
 #include "attrib/checksum.h"
+#include "attrib/par_coll.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -66,7 +67,7 @@ int attrib_file_crc32(const attrib_par *p, const char *path, uint32_t *crc, uint
             c = crc32_combine((uLong)c, (uLong)all[2 * r], (z_off_t)all[2 * r + 1]);
     }
     free(all);
-    MPI_Bcast(&c, 1, MPI_UINT64_T, 0, p->comm);
+    ATTRIB_TRY(attrib_par_bcast_u64(p, &c, 1, 0));
     *crc = (uint32_t)c;
     if (size)
         *size = fsize;

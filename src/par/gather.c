@@ -72,13 +72,3 @@ int attrib_par_gather_rows(const attrib_par *p, attrib_table *t)
     }
     return rc;
 }
-
-int attrib_par_bcast_u64(const attrib_par *p, uint64_t *v, size_t n, int root)
-{
-    if (n > INT_MAX)
-        return attrib_err_set(ATTRIB_EMPI, "broadcast of %zu values: more than MPI counts allow",
-                              n);
-    if (MPI_Bcast(v, (int)n, MPI_UINT64_T, root, p->comm) != MPI_SUCCESS)
-        return attrib_err_set(ATTRIB_EMPI, "MPI_Bcast failed");
-    return 0;
-}

@@ -45,7 +45,8 @@ int attrib_par_agree(const attrib_par *p, int rc)
     if (out[1] == 0 && out[2] == -out[3])
         return rc;
     int code = rc;
-    MPI_Bcast(&code, 1, MPI_INT, lowest, p->comm);
+    if (MPI_Bcast(&code, 1, MPI_INT, lowest, p->comm) != MPI_SUCCESS)
+        attrib_par_die(p, "MPI_Bcast failed while agreeing on a phase's outcome");
     char msg[4096];
     if (p->rank == lowest) {
         if (p->size > 1)
@@ -53,7 +54,8 @@ int attrib_par_agree(const attrib_par *p, int rc)
         else
             snprintf(msg, sizeof msg, "%s", attrib_err_msg());
     }
-    MPI_Bcast(msg, sizeof msg, MPI_CHAR, lowest, p->comm);
+    if (MPI_Bcast(msg, sizeof msg, MPI_CHAR, lowest, p->comm) != MPI_SUCCESS)
+        attrib_par_die(p, "MPI_Bcast failed while agreeing on a phase's outcome");
     msg[sizeof msg - 1] = '\0';
     attrib_err_set(code, "%s", msg);
     return code;
@@ -78,7 +80,8 @@ void attrib_par_agree_strw(const attrib_par *p, attrib_table *t)
         if (t->schema->cols[c].type != ATTRIB_T_STR)
             continue;
         unsigned long w = t->strw[c], m = 0;
-        MPI_Allreduce(&w, &m, 1, MPI_UNSIGNED_LONG, MPI_MAX, p->comm);
+        if (MPI_Allreduce(&w, &m, 1, MPI_UNSIGNED_LONG, MPI_MAX, p->comm) != MPI_SUCCESS)
+            attrib_par_die(p, "MPI_Allreduce of string widths failed");
         if (m != w)
             attrib_table_set_strw(t, c, m);
     }
@@ -106,13 +109,15 @@ void attrib_progress_end(attrib_par *p, const char *phase, uint64_t rows, uint64
 uint64_t attrib_par_sum_u64(const attrib_par *p, uint64_t v)
 {
     uint64_t s = 0;
-    MPI_Allreduce(&v, &s, 1, MPI_UINT64_T, MPI_SUM, p->comm);
+    if (MPI_Allreduce(&v, &s, 1, MPI_UINT64_T, MPI_SUM, p->comm) != MPI_SUCCESS)
+        attrib_par_die(p, "MPI_Allreduce of a count failed");
     return s;
 }
 
 uint64_t attrib_par_exscan_u64(const attrib_par *p, uint64_t v)
 {
     uint64_t s = 0;
-    MPI_Exscan(&v, &s, 1, MPI_UINT64_T, MPI_SUM, p->comm);
+    if (MPI_Exscan(&v, &s, 1, MPI_UINT64_T, MPI_SUM, p->comm) != MPI_SUCCESS)
+        attrib_par_die(p, "MPI_Exscan of a count failed");
     return p->rank == 0 ? 0 : s;
 }

@@ -25,14 +25,16 @@ int attrib_par_bcast_u64(const attrib_par *p, uint64_t *v, size_t n, int root)
 
 double attrib_par_bcast_f64(const attrib_par *p, double v, int root)
 {
-    MPI_Bcast(&v, 1, MPI_DOUBLE, root, p->comm);
+    if (MPI_Bcast(&v, 1, MPI_DOUBLE, root, p->comm) != MPI_SUCCESS)
+        attrib_par_die(p, "MPI_Bcast of a number failed");
     return v;
 }
 
 uint64_t attrib_par_max_u64(const attrib_par *p, uint64_t v)
 {
     uint64_t m = v;
-    MPI_Allreduce(&v, &m, 1, MPI_UINT64_T, MPI_MAX, p->comm);
+    if (MPI_Allreduce(&v, &m, 1, MPI_UINT64_T, MPI_MAX, p->comm) != MPI_SUCCESS)
+        attrib_par_die(p, "MPI_Allreduce of a maximum failed");
     return m;
 }
 

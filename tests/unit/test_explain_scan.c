@@ -17,6 +17,7 @@
 #include "attrib/err.h"
 #include "attrib/explain.h"
 #include "attrib/gather.h"
+#include "attrib/par_coll.h"
 #include "attrib/h5io.h"
 #include "attrib/input.h"
 #include "attrib/par.h"
