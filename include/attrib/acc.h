@@ -11,16 +11,16 @@
 #include "attrib/rules.h"
 #include "attrib/table.h"
 
-/* Dense per-campaign accumulator fields (index = campaign index * ACC_C_N + field). */
+/* Dense per-campaign accumulator fields (index = campaign index * ATTRIB_ACC_C_N + field). */
 enum {
-    ACC_C_IMPRESSIONS, ACC_C_ENGAGEMENTS, ACC_C_NURTURES, /* touches with ts in period */
-    ACC_C_REACH,            /* distinct identities with a touch of the campaign in period */
-    ACC_C_COST,             /* money: sum of cost of those touches */
-    ACC_C_CONVERSIONS,      /* credit: sum of credit */
-    ACC_C_VALUE,            /* money: sum of credited value */
-    ACC_C_CREDITED_TOUCHES, /* count of credit rows */
-    ACC_C_TTC,              /* money scale: sum of credit × (conv_ts − touch_ts)/1000 */
-    ACC_C_N
+    ATTRIB_ACC_C_IMPRESSIONS, ATTRIB_ACC_C_ENGAGEMENTS, ATTRIB_ACC_C_NURTURES, /* touches with ts in period */
+    ATTRIB_ACC_C_REACH,            /* distinct identities with a touch of the campaign in period */
+    ATTRIB_ACC_C_COST,             /* money: sum of cost of those touches */
+    ATTRIB_ACC_C_CONVERSIONS,      /* credit: sum of credit */
+    ATTRIB_ACC_C_VALUE,            /* money: sum of credited value */
+    ATTRIB_ACC_C_CREDITED_TOUCHES, /* count of credit rows */
+    ATTRIB_ACC_C_TTC,              /* money scale: sum of credit × (conv_ts − touch_ts)/1000 */
+    ATTRIB_ACC_C_N
 };
 
 /* Sparse accumulators: sorted unique u64 keys, each with `nvals` attrib_fx values. */
@@ -36,16 +36,16 @@ typedef struct attrib_sparse {
  * advertiser: key = advertiser id; values, all plain counts:
  * {conversions, attributed, no_touch, rule_excluded, outside_window,
  *  dup_touches, dup_touches_inexact, dup_conversions, dup_conversions_inexact}. */
-enum { ACC_D_CONVERSIONS, ACC_D_VALUE, ACC_D_N };
+enum { ATTRIB_ACC_D_CONVERSIONS, ATTRIB_ACC_D_VALUE, ATTRIB_ACC_D_N };
 enum {
-    ACC_A_CONVERSIONS, ACC_A_ATTRIBUTED, ACC_A_NO_TOUCH, ACC_A_RULE_EXCLUDED,
-    ACC_A_OUTSIDE_WINDOW, ACC_A_DUP_TOUCHES, ACC_A_DUP_TOUCHES_INEXACT, ACC_A_DUP_CONVERSIONS,
-    ACC_A_DUP_CONVERSIONS_INEXACT, ACC_A_N
+    ATTRIB_ACC_A_CONVERSIONS, ATTRIB_ACC_A_ATTRIBUTED, ATTRIB_ACC_A_NO_TOUCH, ATTRIB_ACC_A_RULE_EXCLUDED,
+    ATTRIB_ACC_A_OUTSIDE_WINDOW, ATTRIB_ACC_A_DUP_TOUCHES, ATTRIB_ACC_A_DUP_TOUCHES_INEXACT, ATTRIB_ACC_A_DUP_CONVERSIONS,
+    ATTRIB_ACC_A_DUP_CONVERSIONS_INEXACT, ATTRIB_ACC_A_N
 };
 
 typedef struct attrib_acc {
     size_t ncampaigns;
-    attrib_fx *camp; /* ncampaigns * ACC_C_N */
+    attrib_fx *camp; /* ncampaigns * ATTRIB_ACC_C_N */
     attrib_sparse daily, daily_touch, advertiser;
 } attrib_acc;
 

@@ -1,7 +1,7 @@
-/* The command framework (include/attrib/cli.h): option parsing, value parsers, failure
+/* The command framework (src/cmd/cli.h): option parsing, value parsers, failure
  * reporting. Local functions; no MPI call here (attrib_cmd_fail reads the rank from the
  * context). */
-#include "attrib/cli.h"
+#include "cli.h"
 
 #include <errno.h>
 #include <math.h>

@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "attrib/cmd.h"
+#include "cmd.h"
 #include "attrib/err.h"
 #include "attrib/rules.h"
 

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "attrib/cmd.h"
+#include "cmd.h"
 #include "attrib/err.h"
 #include "attrib/export.h"
 #include "attrib/output.h"

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "attrib/cmd.h"
+#include "cmd.h"
 #include "attrib/csvfile.h"
 #include "attrib/err.h"
 #include "attrib/markov.h"

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "attrib/cmd.h"
+#include "cmd.h"
 #include "attrib/err.h"
 #include "attrib/import.h"
 #include "attrib/output.h"

@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "attrib/cmd.h"
+#include "cmd.h"
 #include "attrib/err.h"
 #include "attrib/reconcile.h"
 

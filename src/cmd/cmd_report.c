@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "attrib/cmd.h"
+#include "cmd.h"
 #include "attrib/err.h"
 #include "attrib/output.h"
 #include "attrib/report.h"

@@ -1,6 +1,6 @@
 /* The table of subcommands (git's manner): name, entry, summary, --help text, whether
  * it needs MPI. `--help` is answered from here before anything starts. */
-#include "attrib/cmd.h"
+#include "cmd.h"
 
 const attrib_command attrib_commands[] = {
     {"import", attrib_cmd_import, "read CSV drops into one columnar HDF5 input file",

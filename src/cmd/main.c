@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "attrib/cmd.h"
+#include "cmd.h"
 #include "attrib/err.h"
 
 static void usage(FILE *out)

@@ -141,10 +141,10 @@ void attrib_sparse_merge(attrib_sparse *dst, const attrib_sparse *src)
 void attrib_acc_init(attrib_acc *a, size_t ncampaigns)
 {
     a->ncampaigns = ncampaigns;
-    a->camp = attrib_xcalloc(ncampaigns ? ncampaigns * ACC_C_N : 1, sizeof *a->camp);
-    attrib_sparse_init(&a->daily, ACC_D_N);
-    attrib_sparse_init(&a->daily_touch, ACC_D_N);
-    attrib_sparse_init(&a->advertiser, ACC_A_N);
+    a->camp = attrib_xcalloc(ncampaigns ? ncampaigns * ATTRIB_ACC_C_N : 1, sizeof *a->camp);
+    attrib_sparse_init(&a->daily, ATTRIB_ACC_D_N);
+    attrib_sparse_init(&a->daily_touch, ATTRIB_ACC_D_N);
+    attrib_sparse_init(&a->advertiser, ATTRIB_ACC_A_N);
 }
 
 void attrib_acc_free(attrib_acc *a)
@@ -177,12 +177,12 @@ static void daily_to_table(const attrib_sparse *s, const attrib_rules *r, attrib
         const int64_t day = (int64_t)(uint32_t)key - (INT64_C(1) << 31);
         char buf[40];
         attrib_time_format_day(day * INT64_C(86400000), buf);
-        ATTRIB_COL(t, RD_CAMPAIGN_ID, uint32_t)[i] = attrib_rules_camp_id(r, camp);
-        attrib_table_set_str(t, RD_DAY, i, buf, strlen(buf));
-        ATTRIB_COL(t, RD_CONVERSIONS, double)[i] =
-            attrib_fx_to_double(s->val[i * ACC_D_N + ACC_D_CONVERSIONS], ATTRIB_FX_CREDIT_SHIFT);
-        ATTRIB_COL(t, RD_VALUE, double)[i] =
-            attrib_fx_to_double(s->val[i * ACC_D_N + ACC_D_VALUE], ATTRIB_FX_MONEY_SHIFT);
+        ATTRIB_COL(t, ATTRIB_RD_CAMPAIGN_ID, uint32_t)[i] = attrib_rules_camp_id(r, camp);
+        attrib_table_set_str(t, ATTRIB_RD_DAY, i, buf, strlen(buf));
+        ATTRIB_COL(t, ATTRIB_RD_CONVERSIONS, double)[i] =
+            attrib_fx_to_double(s->val[i * ATTRIB_ACC_D_N + ATTRIB_ACC_D_CONVERSIONS], ATTRIB_FX_CREDIT_SHIFT);
+        ATTRIB_COL(t, ATTRIB_RD_VALUE, double)[i] =
+            attrib_fx_to_double(s->val[i * ATTRIB_ACC_D_N + ATTRIB_ACC_D_VALUE], ATTRIB_FX_MONEY_SHIFT);
     }
 }
 
@@ -196,27 +196,27 @@ void attrib_acc_to_tables(const attrib_acc *a, const attrib_rules *r, attrib_tab
     attrib_table_init(campaign, &attrib_schema_report_campaign, 1);
     attrib_table_resize(campaign, nc);
     for (size_t c = 0; c < nc; c++) {
-        const attrib_fx *v = a->camp + c * ACC_C_N;
-        const double conv = attrib_fx_to_double(v[ACC_C_CONVERSIONS], ATTRIB_FX_CREDIT_SHIFT);
-        const double value = attrib_fx_to_double(v[ACC_C_VALUE], ATTRIB_FX_MONEY_SHIFT);
-        const double cost = attrib_fx_to_double(v[ACC_C_COST], ATTRIB_FX_MONEY_SHIFT);
-        const double ttc = attrib_fx_to_double(v[ACC_C_TTC], ATTRIB_FX_MONEY_SHIFT);
-        ATTRIB_COL(campaign, RC_CAMPAIGN_ID, uint32_t)[c] = attrib_rules_camp_id(r, c);
-        ATTRIB_COL(campaign, RC_ADVERTISER_ID, uint32_t)[c] =
+        const attrib_fx *v = a->camp + c * ATTRIB_ACC_C_N;
+        const double conv = attrib_fx_to_double(v[ATTRIB_ACC_C_CONVERSIONS], ATTRIB_FX_CREDIT_SHIFT);
+        const double value = attrib_fx_to_double(v[ATTRIB_ACC_C_VALUE], ATTRIB_FX_MONEY_SHIFT);
+        const double cost = attrib_fx_to_double(v[ATTRIB_ACC_C_COST], ATTRIB_FX_MONEY_SHIFT);
+        const double ttc = attrib_fx_to_double(v[ATTRIB_ACC_C_TTC], ATTRIB_FX_MONEY_SHIFT);
+        ATTRIB_COL(campaign, ATTRIB_RC_CAMPAIGN_ID, uint32_t)[c] = attrib_rules_camp_id(r, c);
+        ATTRIB_COL(campaign, ATTRIB_RC_ADVERTISER_ID, uint32_t)[c] =
             attrib_rules_adv_id(r, attrib_rules_camp_adv(r, c));
-        ATTRIB_COL(campaign, RC_IMPRESSIONS, uint64_t)[c] = fx_count(v[ACC_C_IMPRESSIONS]);
-        ATTRIB_COL(campaign, RC_ENGAGEMENTS, uint64_t)[c] = fx_count(v[ACC_C_ENGAGEMENTS]);
-        ATTRIB_COL(campaign, RC_NURTURES, uint64_t)[c] = fx_count(v[ACC_C_NURTURES]);
-        ATTRIB_COL(campaign, RC_REACH, uint64_t)[c] = fx_count(v[ACC_C_REACH]);
-        ATTRIB_COL(campaign, RC_COST, double)[c] = cost;
-        ATTRIB_COL(campaign, RC_CONVERSIONS, double)[c] = conv;
-        ATTRIB_COL(campaign, RC_VALUE, double)[c] = value;
-        ATTRIB_COL(campaign, RC_CREDITED_TOUCHES, uint64_t)[c] =
-            fx_count(v[ACC_C_CREDITED_TOUCHES]);
+        ATTRIB_COL(campaign, ATTRIB_RC_IMPRESSIONS, uint64_t)[c] = fx_count(v[ATTRIB_ACC_C_IMPRESSIONS]);
+        ATTRIB_COL(campaign, ATTRIB_RC_ENGAGEMENTS, uint64_t)[c] = fx_count(v[ATTRIB_ACC_C_ENGAGEMENTS]);
+        ATTRIB_COL(campaign, ATTRIB_RC_NURTURES, uint64_t)[c] = fx_count(v[ATTRIB_ACC_C_NURTURES]);
+        ATTRIB_COL(campaign, ATTRIB_RC_REACH, uint64_t)[c] = fx_count(v[ATTRIB_ACC_C_REACH]);
+        ATTRIB_COL(campaign, ATTRIB_RC_COST, double)[c] = cost;
+        ATTRIB_COL(campaign, ATTRIB_RC_CONVERSIONS, double)[c] = conv;
+        ATTRIB_COL(campaign, ATTRIB_RC_VALUE, double)[c] = value;
+        ATTRIB_COL(campaign, ATTRIB_RC_CREDITED_TOUCHES, uint64_t)[c] =
+            fx_count(v[ATTRIB_ACC_C_CREDITED_TOUCHES]);
         /* Tested on the exact sums, so "zero" means exactly zero. */
-        ATTRIB_COL(campaign, RC_MEAN_TTC_S, double)[c] =
-            v[ACC_C_CONVERSIONS] == 0 ? NAN : ttc / conv;
-        ATTRIB_COL(campaign, RC_ROAS, double)[c] = v[ACC_C_COST] == 0 ? NAN : value / cost;
+        ATTRIB_COL(campaign, ATTRIB_RC_MEAN_TTC_S, double)[c] =
+            v[ATTRIB_ACC_C_CONVERSIONS] == 0 ? NAN : ttc / conv;
+        ATTRIB_COL(campaign, ATTRIB_RC_ROAS, double)[c] = v[ATTRIB_ACC_C_COST] == 0 ? NAN : value / cost;
     }
 
     daily_to_table(&a->daily, r, daily, &attrib_schema_report_daily);
@@ -243,25 +243,25 @@ void attrib_acc_to_tables(const attrib_acc *a, const attrib_rules *r, attrib_tab
             id = cat[perm[i++]];
         } else {
             id = m->key[j];
-            v = m->val + j * ACC_A_N;
+            v = m->val + j * ATTRIB_ACC_A_N;
             if (i < na && cat[perm[i]] == id)
                 i++;
             j++;
         }
         const size_t row = attrib_table_push(advertiser);
-        ATTRIB_COL(advertiser, RA_ADVERTISER_ID, uint32_t)[row] = (uint32_t)id;
-        static const int col_of[ACC_A_N] = {
-            [ACC_A_CONVERSIONS] = RA_CONVERSIONS,
-            [ACC_A_ATTRIBUTED] = RA_ATTRIBUTED,
-            [ACC_A_NO_TOUCH] = RA_UNATTR_NO_TOUCH,
-            [ACC_A_RULE_EXCLUDED] = RA_UNATTR_RULE_EXCLUDED,
-            [ACC_A_OUTSIDE_WINDOW] = RA_UNATTR_OUTSIDE_WINDOW,
-            [ACC_A_DUP_TOUCHES] = RA_DUP_TOUCHES,
-            [ACC_A_DUP_TOUCHES_INEXACT] = RA_DUP_TOUCHES_INEXACT,
-            [ACC_A_DUP_CONVERSIONS] = RA_DUP_CONVERSIONS,
-            [ACC_A_DUP_CONVERSIONS_INEXACT] = RA_DUP_CONVERSIONS_INEXACT,
+        ATTRIB_COL(advertiser, ATTRIB_RA_ADVERTISER_ID, uint32_t)[row] = (uint32_t)id;
+        static const int col_of[ATTRIB_ACC_A_N] = {
+            [ATTRIB_ACC_A_CONVERSIONS] = ATTRIB_RA_CONVERSIONS,
+            [ATTRIB_ACC_A_ATTRIBUTED] = ATTRIB_RA_ATTRIBUTED,
+            [ATTRIB_ACC_A_NO_TOUCH] = ATTRIB_RA_UNATTR_NO_TOUCH,
+            [ATTRIB_ACC_A_RULE_EXCLUDED] = ATTRIB_RA_UNATTR_RULE_EXCLUDED,
+            [ATTRIB_ACC_A_OUTSIDE_WINDOW] = ATTRIB_RA_UNATTR_OUTSIDE_WINDOW,
+            [ATTRIB_ACC_A_DUP_TOUCHES] = ATTRIB_RA_DUP_TOUCHES,
+            [ATTRIB_ACC_A_DUP_TOUCHES_INEXACT] = ATTRIB_RA_DUP_TOUCHES_INEXACT,
+            [ATTRIB_ACC_A_DUP_CONVERSIONS] = ATTRIB_RA_DUP_CONVERSIONS,
+            [ATTRIB_ACC_A_DUP_CONVERSIONS_INEXACT] = ATTRIB_RA_DUP_CONVERSIONS_INEXACT,
         };
-        for (int f = 0; f < ACC_A_N; f++)
+        for (int f = 0; f < ATTRIB_ACC_A_N; f++)
             ATTRIB_COL(advertiser, col_of[f], uint64_t)[row] = v ? fx_count(v[f]) : 0;
     }
     free(cat);

@@ -238,7 +238,7 @@ struct attrib_engine {
     uint32_t *pair_ver;   /* rule_version at the current conversion */
     uint64_t *pair_cstamp;/* conversion serial pair_eff/ver were computed for */
 
-    /* per catalog advertiser index: counters ACC_A_N, and whether seen */
+    /* per catalog advertiser index: counters ATTRIB_ACC_A_N, and whether seen */
     uint64_t *adv_cnt;
     uint8_t *adv_seen;
 
@@ -275,10 +275,10 @@ static void adv_count(engine *e, uint32_t advid, int field, uint64_t k)
 {
     int64_t ai = attrib_rules_adv_index(e->rules, advid);
     if (ai >= 0) {
-        e->adv_cnt[(size_t)ai * ACC_A_N + field] += k;
+        e->adv_cnt[(size_t)ai * ATTRIB_ACC_A_N + field] += k;
         e->adv_seen[ai] = 1;
     } else {
-        attrib_fx v[ACC_A_N] = {0};
+        attrib_fx v[ATTRIB_ACC_A_N] = {0};
         v[field] = (attrib_fx)k;
         attrib_sparse_add(&e->acc->advertiser, advid, v);
     }
@@ -286,7 +286,7 @@ static void adv_count(engine *e, uint32_t advid, int field, uint64_t k)
 
 static void adv_count_idx(engine *e, size_t ai, int field, uint64_t k)
 {
-    e->adv_cnt[ai * ACC_A_N + field] += k;
+    e->adv_cnt[ai * ATTRIB_ACC_A_N + field] += k;
     e->adv_seen[ai] = 1;
 }
 
@@ -389,12 +389,12 @@ static void emit_unattributed(engine *e, uint64_t identity, const lconv *c, int 
     if (u->n == u->cap)
         attrib_table_reserve(u, u->n + 1);
     const size_t r = u->n++;
-    ATTRIB_COL(u, UN_CONVERSION_ID, uint64_t)[r] = c->cid;
-    ATTRIB_COL(u, UN_ADVERTISER_ID, uint32_t)[r] = c->advid;
-    ATTRIB_COL(u, UN_IDENTITY, uint64_t)[r] = identity;
-    ATTRIB_COL(u, UN_CONV_TS, int64_t)[r] = c->ts;
-    ATTRIB_COL(u, UN_VALUE, double)[r] = c->value;
-    ATTRIB_COL(u, UN_REASON, uint8_t)[r] = (uint8_t)reason;
+    ATTRIB_COL(u, ATTRIB_UN_CONVERSION_ID, uint64_t)[r] = c->cid;
+    ATTRIB_COL(u, ATTRIB_UN_ADVERTISER_ID, uint32_t)[r] = c->advid;
+    ATTRIB_COL(u, ATTRIB_UN_IDENTITY, uint64_t)[r] = identity;
+    ATTRIB_COL(u, ATTRIB_UN_CONV_TS, int64_t)[r] = c->ts;
+    ATTRIB_COL(u, ATTRIB_UN_VALUE, double)[r] = c->value;
+    ATTRIB_COL(u, ATTRIB_UN_REASON, uint8_t)[r] = (uint8_t)reason;
 }
 
 /* Attribute conversion c given its candidates e->cand[0..n) (indices into t, in
@@ -407,7 +407,7 @@ static void attribute(engine *e, uint64_t identity, const lconv *c, const ltouch
     model_table[ar->model](n, e->age, ar, e->share);
 
     attrib_table *cr = e->credits;
-    attrib_fx dv[ACC_D_N];
+    attrib_fx dv[ATTRIB_ACC_D_N];
     for (size_t i = 0; i < n; i++) {
         const double credit = e->share[i];
         if (!(credit > 0))
@@ -417,30 +417,30 @@ static void attribute(engine *e, uint64_t identity, const lconv *c, const ltouch
         if (cr->n == cr->cap)
             attrib_table_reserve(cr, cr->n + 1);
         const size_t r = cr->n++;
-        ATTRIB_COL(cr, CR_CONVERSION_ID, uint64_t)[r] = c->cid;
-        ATTRIB_COL(cr, CR_ADVERTISER_ID, uint32_t)[r] = c->advid;
-        ATTRIB_COL(cr, CR_IDENTITY, uint64_t)[r] = identity;
-        ATTRIB_COL(cr, CR_CONV_TS, int64_t)[r] = c->ts;
-        ATTRIB_COL(cr, CR_VALUE, double)[r] = c->value;
-        ATTRIB_COL(cr, CR_EVENT_ID, uint64_t)[r] = tt->eid;
-        ATTRIB_COL(cr, CR_CAMPAIGN_ID, uint32_t)[r] = e->camp_id[tt->camp];
-        ATTRIB_COL(cr, CR_KIND, uint8_t)[r] = tt->kind;
-        ATTRIB_COL(cr, CR_TOUCH_TS, int64_t)[r] = tt->ts;
-        ATTRIB_COL(cr, CR_POSITION, uint32_t)[r] = (uint32_t)(i + 1);
-        ATTRIB_COL(cr, CR_PATH_LENGTH, uint32_t)[r] = (uint32_t)n;
-        ATTRIB_COL(cr, CR_CREDIT, double)[r] = credit;
-        ATTRIB_COL(cr, CR_CREDITED_VALUE, double)[r] = cvalue;
-        ATTRIB_COL(cr, CR_RULE_VERSION, uint32_t)[r] = e->pair_ver[tt->pid];
+        ATTRIB_COL(cr, ATTRIB_CR_CONVERSION_ID, uint64_t)[r] = c->cid;
+        ATTRIB_COL(cr, ATTRIB_CR_ADVERTISER_ID, uint32_t)[r] = c->advid;
+        ATTRIB_COL(cr, ATTRIB_CR_IDENTITY, uint64_t)[r] = identity;
+        ATTRIB_COL(cr, ATTRIB_CR_CONV_TS, int64_t)[r] = c->ts;
+        ATTRIB_COL(cr, ATTRIB_CR_VALUE, double)[r] = c->value;
+        ATTRIB_COL(cr, ATTRIB_CR_EVENT_ID, uint64_t)[r] = tt->eid;
+        ATTRIB_COL(cr, ATTRIB_CR_CAMPAIGN_ID, uint32_t)[r] = e->camp_id[tt->camp];
+        ATTRIB_COL(cr, ATTRIB_CR_KIND, uint8_t)[r] = tt->kind;
+        ATTRIB_COL(cr, ATTRIB_CR_TOUCH_TS, int64_t)[r] = tt->ts;
+        ATTRIB_COL(cr, ATTRIB_CR_POSITION, uint32_t)[r] = (uint32_t)(i + 1);
+        ATTRIB_COL(cr, ATTRIB_CR_PATH_LENGTH, uint32_t)[r] = (uint32_t)n;
+        ATTRIB_COL(cr, ATTRIB_CR_CREDIT, double)[r] = credit;
+        ATTRIB_COL(cr, ATTRIB_CR_CREDITED_VALUE, double)[r] = cvalue;
+        ATTRIB_COL(cr, ATTRIB_CR_RULE_VERSION, uint32_t)[r] = e->pair_ver[tt->pid];
 
         const attrib_fx fcredit = FX_CREDIT(credit);
         const attrib_fx fvalue = FX_MONEY(cvalue);
-        attrib_fx *a = e->acc->camp + (size_t)tt->camp * ACC_C_N;
-        a[ACC_C_CONVERSIONS] += fcredit;
-        a[ACC_C_VALUE] += fvalue;
-        a[ACC_C_CREDITED_TOUCHES] += 1;
-        a[ACC_C_TTC] += FX_MONEY(credit * ((double)e->age[i] / 1000.0));
-        dv[ACC_D_CONVERSIONS] = fcredit;
-        dv[ACC_D_VALUE] = fvalue;
+        attrib_fx *a = e->acc->camp + (size_t)tt->camp * ATTRIB_ACC_C_N;
+        a[ATTRIB_ACC_C_CONVERSIONS] += fcredit;
+        a[ATTRIB_ACC_C_VALUE] += fvalue;
+        a[ATTRIB_ACC_C_CREDITED_TOUCHES] += 1;
+        a[ATTRIB_ACC_C_TTC] += FX_MONEY(credit * ((double)e->age[i] / 1000.0));
+        dv[ATTRIB_ACC_D_CONVERSIONS] = fcredit;
+        dv[ATTRIB_ACC_D_VALUE] = fvalue;
         attrib_sparse_add(&e->acc->daily, day_key(tt->camp, c->ts), dv);
         attrib_sparse_add(&e->acc->daily_touch, day_key(tt->camp, tt->ts), dv);
     }
@@ -523,13 +523,13 @@ static void match_group(engine *e, uint64_t identity, ltouch *t, size_t nt, cons
             }
         }
         if (advidx >= 0) {
-            adv_count_idx(e, (size_t)advidx, ACC_A_CONVERSIONS, 1);
+            adv_count_idx(e, (size_t)advidx, ATTRIB_ACC_A_CONVERSIONS, 1);
             adv_count_idx(e, (size_t)advidx,
-                          reason < 0 ? ACC_A_ATTRIBUTED : ACC_A_NO_TOUCH + reason, 1);
+                          reason < 0 ? ATTRIB_ACC_A_ATTRIBUTED : ATTRIB_ACC_A_NO_TOUCH + reason, 1);
         } else {
-            attrib_fx v[ACC_A_N] = {0};
-            v[ACC_A_CONVERSIONS] = 1;
-            v[reason < 0 ? ACC_A_ATTRIBUTED : ACC_A_NO_TOUCH + reason] = 1;
+            attrib_fx v[ATTRIB_ACC_A_N] = {0};
+            v[ATTRIB_ACC_A_CONVERSIONS] = 1;
+            v[reason < 0 ? ATTRIB_ACC_A_ATTRIBUTED : ATTRIB_ACC_A_NO_TOUCH + reason] = 1;
             attrib_sparse_add(&e->acc->advertiser, advid, v);
         }
         if (reason >= 0)
@@ -677,21 +677,21 @@ static void process_identity(engine *e, const attrib_ev_rec *ev, size_t ne,
         if (dup && m > 0 && t[m - 1].eid == t[i].eid) {
             const ltouch *k = &t[m - 1];
             const size_t ai = e->camp_advidx[k->camp];
-            adv_count_idx(e, ai, ACC_A_DUP_TOUCHES, 1);
+            adv_count_idx(e, ai, ATTRIB_ACC_A_DUP_TOUCHES, 1);
             if (k->ts != t[i].ts || k->camp != t[i].camp || k->kind != t[i].kind ||
                 k->costkey != t[i].costkey)
-                adv_count_idx(e, ai, ACC_A_DUP_TOUCHES_INEXACT, 1);
+                adv_count_idx(e, ai, ATTRIB_ACC_A_DUP_TOUCHES_INEXACT, 1);
             continue;
         }
         t[m++] = t[i];
         const ltouch *k = &t[m - 1];
         if (k->ts >= e->from && k->ts < e->to) {
-            attrib_fx *a = e->acc->camp + (size_t)k->camp * ACC_C_N;
-            a[ACC_C_IMPRESSIONS + k->kind] += 1;
-            a[ACC_C_COST] += FX_MONEY(k->cost);
+            attrib_fx *a = e->acc->camp + (size_t)k->camp * ATTRIB_ACC_C_N;
+            a[ATTRIB_ACC_C_IMPRESSIONS + k->kind] += 1;
+            a[ATTRIB_ACC_C_COST] += FX_MONEY(k->cost);
             if (e->reach_stamp[k->camp] != e->ident_serial) {
                 e->reach_stamp[k->camp] = e->ident_serial;
-                a[ACC_C_REACH] += 1;
+                a[ATTRIB_ACC_C_REACH] += 1;
             }
         }
     }
@@ -718,14 +718,14 @@ static void process_identity(engine *e, const attrib_ev_rec *ev, size_t ne,
     for (size_t i = 0; i < nc; i++) {
         if (m > 0 && c[m - 1].advid == c[i].advid && c[m - 1].cid == c[i].cid) {
             const lconv *k = &c[m - 1];
-            adv_count(e, k->advid, ACC_A_DUP_CONVERSIONS, 1);
+            adv_count(e, k->advid, ATTRIB_ACC_A_DUP_CONVERSIONS, 1);
             if (k->ts != c[i].ts || k->type != c[i].type || k->valkey != c[i].valkey)
-                adv_count(e, k->advid, ACC_A_DUP_CONVERSIONS_INEXACT, 1);
+                adv_count(e, k->advid, ATTRIB_ACC_A_DUP_CONVERSIONS_INEXACT, 1);
             continue;
         }
         c[m++] = c[i];
         /* Every conversion's advertiser gets a report row, in period or not. */
-        adv_count(e, c[m - 1].advid, ACC_A_CONVERSIONS, 0);
+        adv_count(e, c[m - 1].advid, ATTRIB_ACC_A_CONVERSIONS, 0);
     }
     nc = m;
 
@@ -864,7 +864,7 @@ int attrib_engine_open(const attrib_engine_cfg *cfg, attrib_table *credits, attr
         e->camp_advidx[i] = (uint32_t)ai;
         e->camp_advid[i] = attrib_rules_adv_id(r, ai);
     }
-    e->adv_cnt = attrib_xcalloc((e->nadv ? e->nadv : 1) * ACC_A_N, sizeof *e->adv_cnt);
+    e->adv_cnt = attrib_xcalloc((e->nadv ? e->nadv : 1) * ATTRIB_ACC_A_N, sizeof *e->adv_cnt);
     e->adv_seen = attrib_xcalloc(e->nadv ? e->nadv : 1, 1);
     *out = e;
     return 0;
@@ -1019,9 +1019,9 @@ void attrib_engine_close(attrib_engine *e)
     for (size_t a = 0; a < e->nadv; a++) {
         if (!e->adv_seen[a])
             continue;
-        attrib_fx v[ACC_A_N];
-        for (int f = 0; f < ACC_A_N; f++)
-            v[f] = (attrib_fx)e->adv_cnt[a * ACC_A_N + f];
+        attrib_fx v[ATTRIB_ACC_A_N];
+        for (int f = 0; f < ATTRIB_ACC_A_N; f++)
+            v[f] = (attrib_fx)e->adv_cnt[a * ATTRIB_ACC_A_N + f];
         attrib_sparse_add(&acc->advertiser, attrib_rules_adv_id(e->rules, a), v);
     }
     attrib_sparse_finish(&acc->daily);
@@ -1084,9 +1084,9 @@ static attrib_ev_cols ev_cols_of(const attrib_table *t, size_t r0)
 {
     assert(t->schema == &attrib_schema_events);
     attrib_ev_cols c = {
-        ATTRIB_COL(t, EV_IDENTITY, const uint64_t) + r0, ATTRIB_COL(t, EV_EVENT_ID, const uint64_t) + r0,
-        ATTRIB_COL(t, EV_TS, const int64_t) + r0,       ATTRIB_COL(t, EV_CAMPAIGN_ID, const uint32_t) + r0,
-        ATTRIB_COL(t, EV_KIND, const uint8_t) + r0,     ATTRIB_COL(t, EV_COST, const double) + r0};
+        ATTRIB_COL(t, ATTRIB_EV_IDENTITY, const uint64_t) + r0, ATTRIB_COL(t, ATTRIB_EV_EVENT_ID, const uint64_t) + r0,
+        ATTRIB_COL(t, ATTRIB_EV_TS, const int64_t) + r0,       ATTRIB_COL(t, ATTRIB_EV_CAMPAIGN_ID, const uint32_t) + r0,
+        ATTRIB_COL(t, ATTRIB_EV_KIND, const uint8_t) + r0,     ATTRIB_COL(t, ATTRIB_EV_COST, const double) + r0};
     return c;
 }
 
@@ -1094,12 +1094,12 @@ static attrib_cv_cols cv_cols_of(const attrib_table *t, size_t r0)
 {
     assert(t->schema == &attrib_schema_conversions);
     attrib_cv_cols c = {
-        ATTRIB_COL(t, CV_IDENTITY, const uint64_t) + r0,
-        ATTRIB_COL(t, CV_CONVERSION_ID, const uint64_t) + r0,
-        ATTRIB_COL(t, CV_TS, const int64_t) + r0,
-        ATTRIB_COL(t, CV_ADVERTISER_ID, const uint32_t) + r0,
-        ATTRIB_COL(t, CV_TYPE, const uint16_t) + r0,
-        ATTRIB_COL(t, CV_VALUE, const double) + r0};
+        ATTRIB_COL(t, ATTRIB_CV_IDENTITY, const uint64_t) + r0,
+        ATTRIB_COL(t, ATTRIB_CV_CONVERSION_ID, const uint64_t) + r0,
+        ATTRIB_COL(t, ATTRIB_CV_TS, const int64_t) + r0,
+        ATTRIB_COL(t, ATTRIB_CV_ADVERTISER_ID, const uint32_t) + r0,
+        ATTRIB_COL(t, ATTRIB_CV_TYPE, const uint16_t) + r0,
+        ATTRIB_COL(t, ATTRIB_CV_VALUE, const double) + r0};
     return c;
 }
 
@@ -1113,12 +1113,12 @@ int attrib_engine_run(const attrib_engine_cfg *cfg, attrib_table *events,
         return attrib_err_set(ATTRIB_EINPUT, "engine: more than 2^32 rows on one rank");
 
     /* Check the input contract before touching any output. */
-    const uint8_t *kinds = events->col[EV_KIND];
+    const uint8_t *kinds = events->col[ATTRIB_EV_KIND];
     for (size_t i = 0; i < events->n; i++)
         if (kinds[i] >= ATTRIB_NKINDS)
             return attrib_err_set(ATTRIB_EINPUT, "events: row %zu: kind %u out of range", i,
                                   (unsigned)kinds[i]);
-    const uint16_t *types = conversions->col[CV_TYPE];
+    const uint16_t *types = conversions->col[ATTRIB_CV_TYPE];
     for (size_t i = 0; i < conversions->n; i++)
         if (types[i] >= ntypes)
             return attrib_err_set(ATTRIB_EINPUT,
@@ -1194,18 +1194,18 @@ void attrib_engine_dedup_touches(const attrib_rules *r, const attrib_table *ev, 
     for (size_t i = 0; i < n; i++) {
         const size_t row = e0 + i;
         const int64_t ci =
-            attrib_rules_camp_index(r, ATTRIB_COL(ev, EV_CAMPAIGN_ID, uint32_t)[row]);
+            attrib_rules_camp_index(r, ATTRIB_COL(ev, ATTRIB_EV_CAMPAIGN_ID, uint32_t)[row]);
         kept[i] = UINT32_MAX;
         if (ci < 0)
             continue;
         ltouch *x = &t[m++];
-        x->eid = ATTRIB_COL(ev, EV_EVENT_ID, uint64_t)[row];
-        x->ts = ATTRIB_COL(ev, EV_TS, int64_t)[row];
-        x->cost = ATTRIB_COL(ev, EV_COST, double)[row];
+        x->eid = ATTRIB_COL(ev, ATTRIB_EV_EVENT_ID, uint64_t)[row];
+        x->ts = ATTRIB_COL(ev, ATTRIB_EV_TS, int64_t)[row];
+        x->cost = ATTRIB_COL(ev, ATTRIB_EV_COST, double)[row];
         x->costkey = double_key(x->cost);
         x->camp = (uint32_t)ci;
         x->advid = 0;
-        x->kind = ATTRIB_COL(ev, EV_KIND, uint8_t)[row];
+        x->kind = ATTRIB_COL(ev, ATTRIB_EV_KIND, uint8_t)[row];
         x->pid = (uint32_t)i; /* the row, carried through the sort (not a sort key) */
     }
     if (m > 1)
@@ -1227,11 +1227,11 @@ void attrib_engine_dedup_conversions(const attrib_table *cv, size_t c0, size_t n
     for (size_t i = 0; i < n; i++) {
         const size_t row = c0 + i;
         lconv *x = &c[i];
-        x->cid = ATTRIB_COL(cv, CV_CONVERSION_ID, uint64_t)[row];
-        x->ts = ATTRIB_COL(cv, CV_TS, int64_t)[row];
-        x->advid = ATTRIB_COL(cv, CV_ADVERTISER_ID, uint32_t)[row];
-        x->type = ATTRIB_COL(cv, CV_TYPE, uint16_t)[row];
-        x->valkey = double_key(ATTRIB_COL(cv, CV_VALUE, double)[row]);
+        x->cid = ATTRIB_COL(cv, ATTRIB_CV_CONVERSION_ID, uint64_t)[row];
+        x->ts = ATTRIB_COL(cv, ATTRIB_CV_TS, int64_t)[row];
+        x->advid = ATTRIB_COL(cv, ATTRIB_CV_ADVERTISER_ID, uint32_t)[row];
+        x->type = ATTRIB_COL(cv, ATTRIB_CV_TYPE, uint16_t)[row];
+        x->valkey = double_key(ATTRIB_COL(cv, ATTRIB_CV_VALUE, double)[row]);
         x->value = (double)i; /* the row, carried through the sort (valkey is the key) */
     }
     if (n > 1)

@@ -25,7 +25,7 @@ const char *const attrib_xoutcome_names[] = {"attributed", "no_touch", "rule_exc
                                              "outside_window", NULL};
 
 const attrib_schema attrib_schema_explain_conversion = {
-    "explain/conversion", XC_NCOLS,
+    "explain/conversion", ATTRIB_XC_NCOLS,
     {{"conversion_id", ATTRIB_T_U64, NULL}, {"advertiser_id", ATTRIB_T_U32, NULL},
      {"identity", ATTRIB_T_U64, NULL}, {"conv_ts", ATTRIB_T_I64, NULL},
      {"outcome", ATTRIB_T_U8, attrib_xoutcome_names}, {"touches", ATTRIB_T_U32, NULL},
@@ -284,7 +284,7 @@ static int check_engine(const attrib_explanation *x, const attrib_table *cr,
     }
     if (x->outcome != ATTRIB_XOUT_ATTRIBUTED) {
         if (cr->n != 0 || un->n != 1 ||
-            (int)ATTRIB_COL(un, UN_REASON, uint8_t)[0] + 1 != x->outcome)
+            (int)ATTRIB_COL(un, ATTRIB_UN_REASON, uint8_t)[0] + 1 != x->outcome)
             return attrib_err_set(ATTRIB_EINTERNAL,
                                   "explain: conversion %" PRIu64
                                   ": the engine's outcome differs from '%s' (%zu credit rows, %zu "
@@ -302,15 +302,15 @@ static int check_engine(const attrib_explanation *x, const attrib_table *cr,
         if (t->status != ATTRIB_XS_CREDITED)
             continue;
         size_t j = 0;
-        while (j < cr->n && ATTRIB_COL(cr, CR_EVENT_ID, uint64_t)[j] != t->event_id)
+        while (j < cr->n && ATTRIB_COL(cr, ATTRIB_CR_EVENT_ID, uint64_t)[j] != t->event_id)
             j++;
-        if (j == cr->n || ATTRIB_COL(cr, CR_TOUCH_TS, int64_t)[j] != t->ts ||
-            ATTRIB_COL(cr, CR_CAMPAIGN_ID, uint32_t)[j] != t->campaign_id ||
-            ATTRIB_COL(cr, CR_KIND, uint8_t)[j] != t->kind ||
-            ATTRIB_COL(cr, CR_POSITION, uint32_t)[j] != t->position ||
-            ATTRIB_COL(cr, CR_PATH_LENGTH, uint32_t)[j] != x->counts.path_length ||
-            ATTRIB_COL(cr, CR_CREDIT, double)[j] != t->credit ||
-            ATTRIB_COL(cr, CR_RULE_VERSION, uint32_t)[j] != t->rule_version)
+        if (j == cr->n || ATTRIB_COL(cr, ATTRIB_CR_TOUCH_TS, int64_t)[j] != t->ts ||
+            ATTRIB_COL(cr, ATTRIB_CR_CAMPAIGN_ID, uint32_t)[j] != t->campaign_id ||
+            ATTRIB_COL(cr, ATTRIB_CR_KIND, uint8_t)[j] != t->kind ||
+            ATTRIB_COL(cr, ATTRIB_CR_POSITION, uint32_t)[j] != t->position ||
+            ATTRIB_COL(cr, ATTRIB_CR_PATH_LENGTH, uint32_t)[j] != x->counts.path_length ||
+            ATTRIB_COL(cr, ATTRIB_CR_CREDIT, double)[j] != t->credit ||
+            ATTRIB_COL(cr, ATTRIB_CR_RULE_VERSION, uint32_t)[j] != t->rule_version)
             return attrib_err_set(ATTRIB_EINTERNAL,
                                   "explain: conversion %" PRIu64 ": event %" PRIu64
                                   " differs from the engine's credit row",
@@ -342,12 +342,12 @@ int attrib_explain_build(const attrib_explain_in *in, const attrib_table *events
     int rc = 0;
 
     for (size_t i = 0; i < events->n; i++)
-        if (ATTRIB_COL(events, EV_IDENTITY, uint64_t)[i] == in->identity)
+        if (ATTRIB_COL(events, ATTRIB_EV_IDENTITY, uint64_t)[i] == in->identity)
             attrib_table_append(&E, events, i, 1);
     for (size_t i = 0; i < conversions->n; i++)
-        if (ATTRIB_COL(conversions, CV_IDENTITY, uint64_t)[i] == in->identity &&
-            ATTRIB_COL(conversions, CV_ADVERTISER_ID, uint32_t)[i] == in->advertiser_id &&
-            ATTRIB_COL(conversions, CV_CONVERSION_ID, uint64_t)[i] == in->conversion_id)
+        if (ATTRIB_COL(conversions, ATTRIB_CV_IDENTITY, uint64_t)[i] == in->identity &&
+            ATTRIB_COL(conversions, ATTRIB_CV_ADVERTISER_ID, uint32_t)[i] == in->advertiser_id &&
+            ATTRIB_COL(conversions, ATTRIB_CV_CONVERSION_ID, uint64_t)[i] == in->conversion_id)
             attrib_table_append(&C, conversions, i, 1);
     if (C.n == 0) {
         rc = attrib_err_set(ATTRIB_EINPUT, "conversion %" PRIu64 " of advertiser %u not found",
@@ -372,9 +372,9 @@ int attrib_explain_build(const attrib_explain_in *in, const attrib_table *events
     x->conversion_id = in->conversion_id;
     x->identity = in->identity;
     x->advertiser_id = in->advertiser_id;
-    x->ts = ATTRIB_COL(&C, CV_TS, int64_t)[k0];
-    x->type = ATTRIB_COL(&C, CV_TYPE, uint16_t)[k0];
-    x->value = ATTRIB_COL(&C, CV_VALUE, double)[k0];
+    x->ts = ATTRIB_COL(&C, ATTRIB_CV_TS, int64_t)[k0];
+    x->type = ATTRIB_COL(&C, ATTRIB_CV_TYPE, uint16_t)[k0];
+    x->value = ATTRIB_COL(&C, ATTRIB_CV_VALUE, double)[k0];
     x->counts.duplicate_conversions = (uint32_t)(C.n - 1);
     x->in_period = x->ts >= in->from && x->ts < in->to;
     x->adv_rule = *adv_rule_at(r, x->advertiser_id, x->ts);
@@ -391,32 +391,32 @@ int attrib_explain_build(const attrib_explain_in *in, const attrib_table *events
     for (size_t i = 0; i < E.n; i++) {
         if (kept[i] == UINT32_MAX)
             continue;
-        const uint32_t camp_id = ATTRIB_COL(&E, EV_CAMPAIGN_ID, uint32_t)[i];
+        const uint32_t camp_id = ATTRIB_COL(&E, ATTRIB_EV_CAMPAIGN_ID, uint32_t)[i];
         const size_t ci = (size_t)attrib_rules_camp_index(r, camp_id);
         const uint32_t kci = (uint32_t)attrib_rules_camp_index(
-            r, ATTRIB_COL(&E, EV_CAMPAIGN_ID, uint32_t)[kept[i]]);
+            r, ATTRIB_COL(&E, ATTRIB_EV_CAMPAIGN_ID, uint32_t)[kept[i]]);
         const int mine = camp_adv_id(r, ci) == x->advertiser_id;
         const int kept_mine = camp_adv_id(r, kci) == x->advertiser_id;
         const int dup = kept[i] != i;
         if (!(dup ? mine || kept_mine : mine))
             continue;
         attrib_xtouch *t = &x->touch[x->ntouches];
-        t->event_id = ATTRIB_COL(&E, EV_EVENT_ID, uint64_t)[i];
-        t->ts = ATTRIB_COL(&E, EV_TS, int64_t)[i];
+        t->event_id = ATTRIB_COL(&E, ATTRIB_EV_EVENT_ID, uint64_t)[i];
+        t->ts = ATTRIB_COL(&E, ATTRIB_EV_TS, int64_t)[i];
         t->age_ms = (int64_t)((uint64_t)x->ts - (uint64_t)t->ts);
         t->campaign_id = camp_id;
-        t->kind = ATTRIB_COL(&E, EV_KIND, uint8_t)[i];
-        t->cost = ATTRIB_COL(&E, EV_COST, double)[i];
+        t->kind = ATTRIB_COL(&E, ATTRIB_EV_KIND, uint8_t)[i];
+        t->cost = ATTRIB_COL(&E, ATTRIB_EV_COST, double)[i];
         const attrib_camp_rule *rule = attrib_rules_camp_at(r, ci, x->ts);
         t->lookback_ms = rule->lookback_ms[t->kind];
         t->rule_version = rule->rule_version;
         if (dup) {
             const size_t kr = kept[i];
             t->status = ATTRIB_XS_DUPLICATE;
-            t->dup_exact = ATTRIB_COL(&E, EV_TS, int64_t)[kr] == t->ts &&
-                           ATTRIB_COL(&E, EV_CAMPAIGN_ID, uint32_t)[kr] == camp_id &&
-                           ATTRIB_COL(&E, EV_KIND, uint8_t)[kr] == t->kind &&
-                           memcmp(&ATTRIB_COL(&E, EV_COST, double)[kr], &t->cost,
+            t->dup_exact = ATTRIB_COL(&E, ATTRIB_EV_TS, int64_t)[kr] == t->ts &&
+                           ATTRIB_COL(&E, ATTRIB_EV_CAMPAIGN_ID, uint32_t)[kr] == camp_id &&
+                           ATTRIB_COL(&E, ATTRIB_EV_KIND, uint8_t)[kr] == t->kind &&
+                           memcmp(&ATTRIB_COL(&E, ATTRIB_EV_COST, double)[kr], &t->cost,
                                   sizeof t->cost) == 0;
             if (kept_mine)
                 x->counts.duplicate_touches++;
@@ -481,8 +481,8 @@ check:
         for (size_t i = 0; i < x->ntouches; i++) /* the engine's own figures */
             for (size_t j = 0; j < cr.n; j++)
                 if (x->touch[i].status == ATTRIB_XS_CREDITED &&
-                    ATTRIB_COL(&cr, CR_EVENT_ID, uint64_t)[j] == x->touch[i].event_id)
-                    x->touch[i].credited_value = ATTRIB_COL(&cr, CR_CREDITED_VALUE, double)[j];
+                    ATTRIB_COL(&cr, ATTRIB_CR_EVENT_ID, uint64_t)[j] == x->touch[i].event_id)
+                    x->touch[i].credited_value = ATTRIB_COL(&cr, ATTRIB_CR_CREDITED_VALUE, double)[j];
 done:
     if (rc) {
         attrib_explanation_free(x);
@@ -508,22 +508,22 @@ static void counts_row(attrib_table *o, uint64_t cid, uint32_t advid, uint64_t i
                        int64_t ts, int outcome, const attrib_xcounts *k)
 {
     const size_t r = attrib_table_push(o);
-    ATTRIB_COL(o, XC_CONVERSION_ID, uint64_t)[r] = cid;
-    ATTRIB_COL(o, XC_ADVERTISER_ID, uint32_t)[r] = advid;
-    ATTRIB_COL(o, XC_IDENTITY, uint64_t)[r] = identity;
-    ATTRIB_COL(o, XC_CONV_TS, int64_t)[r] = ts;
-    ATTRIB_COL(o, XC_OUTCOME, uint8_t)[r] = (uint8_t)outcome;
-    ATTRIB_COL(o, XC_TOUCHES, uint32_t)[r] = k->touches;
-    ATTRIB_COL(o, XC_CANDIDATES, uint32_t)[r] = k->candidates;
-    ATTRIB_COL(o, XC_PATH_LENGTH, uint32_t)[r] = k->path_length;
-    ATTRIB_COL(o, XC_CREDITED, uint32_t)[r] = k->credited;
-    ATTRIB_COL(o, XC_OUTSIDE_WINDOW, uint32_t)[r] = k->outside_window;
-    ATTRIB_COL(o, XC_KIND_OFF, uint32_t)[r] = k->kind_off;
-    ATTRIB_COL(o, XC_TYPE_EXCLUDED, uint32_t)[r] = k->type_excluded;
-    ATTRIB_COL(o, XC_BEATEN_BY_ENGAGEMENT, uint32_t)[r] = k->beaten_by_engagement;
-    ATTRIB_COL(o, XC_AFTER_CONVERSION, uint32_t)[r] = k->after_conversion;
-    ATTRIB_COL(o, XC_DUPLICATE_TOUCHES, uint32_t)[r] = k->duplicate_touches;
-    ATTRIB_COL(o, XC_DUPLICATE_CONVERSIONS, uint32_t)[r] = k->duplicate_conversions;
+    ATTRIB_COL(o, ATTRIB_XC_CONVERSION_ID, uint64_t)[r] = cid;
+    ATTRIB_COL(o, ATTRIB_XC_ADVERTISER_ID, uint32_t)[r] = advid;
+    ATTRIB_COL(o, ATTRIB_XC_IDENTITY, uint64_t)[r] = identity;
+    ATTRIB_COL(o, ATTRIB_XC_CONV_TS, int64_t)[r] = ts;
+    ATTRIB_COL(o, ATTRIB_XC_OUTCOME, uint8_t)[r] = (uint8_t)outcome;
+    ATTRIB_COL(o, ATTRIB_XC_TOUCHES, uint32_t)[r] = k->touches;
+    ATTRIB_COL(o, ATTRIB_XC_CANDIDATES, uint32_t)[r] = k->candidates;
+    ATTRIB_COL(o, ATTRIB_XC_PATH_LENGTH, uint32_t)[r] = k->path_length;
+    ATTRIB_COL(o, ATTRIB_XC_CREDITED, uint32_t)[r] = k->credited;
+    ATTRIB_COL(o, ATTRIB_XC_OUTSIDE_WINDOW, uint32_t)[r] = k->outside_window;
+    ATTRIB_COL(o, ATTRIB_XC_KIND_OFF, uint32_t)[r] = k->kind_off;
+    ATTRIB_COL(o, ATTRIB_XC_TYPE_EXCLUDED, uint32_t)[r] = k->type_excluded;
+    ATTRIB_COL(o, ATTRIB_XC_BEATEN_BY_ENGAGEMENT, uint32_t)[r] = k->beaten_by_engagement;
+    ATTRIB_COL(o, ATTRIB_XC_AFTER_CONVERSION, uint32_t)[r] = k->after_conversion;
+    ATTRIB_COL(o, ATTRIB_XC_DUPLICATE_TOUCHES, uint32_t)[r] = k->duplicate_touches;
+    ATTRIB_COL(o, ATTRIB_XC_DUPLICATE_CONVERSIONS, uint32_t)[r] = k->duplicate_conversions;
 }
 
 typedef struct cconv {
@@ -542,27 +542,27 @@ int attrib_explain_counts(const attrib_engine_cfg *cfg, attrib_table *events,
     if (ne > UINT32_MAX || ncv > UINT32_MAX)
         return attrib_err_set(ATTRIB_EINPUT, "explain: more than 2^32 rows on one rank");
     for (size_t i = 0; i < ne; i++)
-        if (ATTRIB_COL(events, EV_KIND, uint8_t)[i] >= ATTRIB_NKINDS)
+        if (ATTRIB_COL(events, ATTRIB_EV_KIND, uint8_t)[i] >= ATTRIB_NKINDS)
             return attrib_err_set(ATTRIB_EINPUT, "events: row %zu: kind out of range", i);
     for (size_t i = 0; i < ncv; i++)
-        if (ATTRIB_COL(conversions, CV_TYPE, uint16_t)[i] >= ntypes)
+        if (ATTRIB_COL(conversions, ATTRIB_CV_TYPE, uint16_t)[i] >= ntypes)
             return attrib_err_set(ATTRIB_EINPUT, "conversions: row %zu: type beyond the type names",
                                   i);
 
     uint32_t *perm = attrib_xmalloc((ne > ncv ? ne : ncv ? ncv : 1) * sizeof *perm);
-    const uint64_t *key = events->col[EV_IDENTITY];
+    const uint64_t *key = events->col[ATTRIB_EV_IDENTITY];
     if (ne) {
         attrib_sort_lex(ne, 1, &key, perm);
         attrib_table_permute(events, perm, ne);
     }
-    key = conversions->col[CV_IDENTITY];
+    key = conversions->col[ATTRIB_CV_IDENTITY];
     if (ncv) {
         attrib_sort_lex(ncv, 1, &key, perm);
         attrib_table_permute(conversions, perm, ncv);
     }
     free(perm);
 
-    const uint64_t *eid = events->col[EV_IDENTITY], *cid = conversions->col[CV_IDENTITY];
+    const uint64_t *eid = events->col[ATTRIB_EV_IDENTITY], *cid = conversions->col[ATTRIB_CV_IDENTITY];
     size_t cap = 0, ccap = 0;
     uint32_t *kept = NULL, *ckept = NULL, *dupadv = NULL;
     xrow *rows = NULL;
@@ -598,15 +598,15 @@ int attrib_explain_counts(const attrib_engine_cfg *cfg, attrib_table *events,
                 continue;
             const size_t row = i + kept[a];
             const size_t ci =
-                (size_t)attrib_rules_camp_index(r, ATTRIB_COL(events, EV_CAMPAIGN_ID, uint32_t)[row]);
+                (size_t)attrib_rules_camp_index(r, ATTRIB_COL(events, ATTRIB_EV_CAMPAIGN_ID, uint32_t)[row]);
             if (kept[a] != a) {
                 dupadv[ndup++] = camp_adv_id(r, ci);
                 continue;
             }
-            rows[nrows++] = (xrow){.eid = ATTRIB_COL(events, EV_EVENT_ID, uint64_t)[row],
-                                   .ts = ATTRIB_COL(events, EV_TS, int64_t)[row],
+            rows[nrows++] = (xrow){.eid = ATTRIB_COL(events, ATTRIB_EV_EVENT_ID, uint64_t)[row],
+                                   .ts = ATTRIB_COL(events, ATTRIB_EV_TS, int64_t)[row],
                                    .camp = (uint32_t)ci, .advid = camp_adv_id(r, ci),
-                                   .kind = ATTRIB_COL(events, EV_KIND, uint8_t)[row]};
+                                   .kind = ATTRIB_COL(events, ATTRIB_EV_KIND, uint8_t)[row]};
         }
         if (nrows) /* rows may be NULL when there are none */
             qsort(rows, nrows, sizeof *rows, xrow_cmp);
@@ -617,10 +617,10 @@ int attrib_explain_counts(const attrib_engine_cfg *cfg, attrib_table *events,
             if (ckept[a] != a)
                 continue;
             const size_t row = j + a;
-            cs[ncs++] = (cconv){.cid = ATTRIB_COL(conversions, CV_CONVERSION_ID, uint64_t)[row],
-                                .ts = ATTRIB_COL(conversions, CV_TS, int64_t)[row],
-                                .advid = ATTRIB_COL(conversions, CV_ADVERTISER_ID, uint32_t)[row],
-                                .type = ATTRIB_COL(conversions, CV_TYPE, uint16_t)[row],
+            cs[ncs++] = (cconv){.cid = ATTRIB_COL(conversions, ATTRIB_CV_CONVERSION_ID, uint64_t)[row],
+                                .ts = ATTRIB_COL(conversions, ATTRIB_CV_TS, int64_t)[row],
+                                .advid = ATTRIB_COL(conversions, ATTRIB_CV_ADVERTISER_ID, uint32_t)[row],
+                                .type = ATTRIB_COL(conversions, ATTRIB_CV_TYPE, uint16_t)[row],
                                 .ndup = 0};
             ckept[a] = (uint32_t)(ncs - 1) | UINT32_C(0x80000000); /* slot of a kept row */
         }

@@ -498,12 +498,12 @@ size_t attrib_gen_cursor_fill(attrib_gen_cursor *c, attrib_table *out, size_t ma
             for (size_t i = 0; i < k; i++)
                 ids[n + i] = c->id;
         if (c->which == ATTRIB_GEN_EVENTS) {
-            uint64_t *eid = ATTRIB_COL(out, EV_EVENT_ID, uint64_t);
-            uint64_t *idn = ATTRIB_COL(out, EV_IDENTITY, uint64_t);
-            int64_t *ts = ATTRIB_COL(out, EV_TS, int64_t);
-            uint32_t *cam = ATTRIB_COL(out, EV_CAMPAIGN_ID, uint32_t);
-            uint8_t *kind = ATTRIB_COL(out, EV_KIND, uint8_t);
-            double *cost = ATTRIB_COL(out, EV_COST, double);
+            uint64_t *eid = ATTRIB_COL(out, ATTRIB_EV_EVENT_ID, uint64_t);
+            uint64_t *idn = ATTRIB_COL(out, ATTRIB_EV_IDENTITY, uint64_t);
+            int64_t *ts = ATTRIB_COL(out, ATTRIB_EV_TS, int64_t);
+            uint32_t *cam = ATTRIB_COL(out, ATTRIB_EV_CAMPAIGN_ID, uint32_t);
+            uint8_t *kind = ATTRIB_COL(out, ATTRIB_EV_KIND, uint8_t);
+            double *cost = ATTRIB_COL(out, ATTRIB_EV_COST, double);
             for (size_t i = 0; i < k; i++) {
                 int64_t sh;
                 uint64_t j = resolve(d, TAG_EV_DUP, c->j + i, &sh);
@@ -517,12 +517,12 @@ size_t attrib_gen_cursor_fill(attrib_gen_cursor *c, attrib_table *out, size_t ma
                 cost[base + i] = e.cost;
             }
         } else {
-            uint64_t *cid = ATTRIB_COL(out, CV_CONVERSION_ID, uint64_t);
-            uint64_t *idn = ATTRIB_COL(out, CV_IDENTITY, uint64_t);
-            int64_t *ts = ATTRIB_COL(out, CV_TS, int64_t);
-            uint32_t *adv = ATTRIB_COL(out, CV_ADVERTISER_ID, uint32_t);
-            uint16_t *type = ATTRIB_COL(out, CV_TYPE, uint16_t);
-            double *val = ATTRIB_COL(out, CV_VALUE, double);
+            uint64_t *cid = ATTRIB_COL(out, ATTRIB_CV_CONVERSION_ID, uint64_t);
+            uint64_t *idn = ATTRIB_COL(out, ATTRIB_CV_IDENTITY, uint64_t);
+            int64_t *ts = ATTRIB_COL(out, ATTRIB_CV_TS, int64_t);
+            uint32_t *adv = ATTRIB_COL(out, ATTRIB_CV_ADVERTISER_ID, uint32_t);
+            uint16_t *type = ATTRIB_COL(out, ATTRIB_CV_TYPE, uint16_t);
+            double *val = ATTRIB_COL(out, ATTRIB_CV_VALUE, double);
             for (size_t i = 0; i < k; i++) {
                 int64_t sh;
                 uint64_t q = resolve(d, TAG_CV_DUP, c->j + i, &sh);
@@ -552,12 +552,12 @@ void attrib_gen_campaigns(const attrib_gen *g, attrib_table *out)
         if ((size_t)len > w)
             w = (size_t)len;
     }
-    attrib_table_set_strw(out, CA_NAME, w);
+    attrib_table_set_strw(out, ATTRIB_CA_NAME, w);
     attrib_table_resize(out, g->p.campaigns);
     for (uint32_t cid = 1; cid <= g->p.campaigns; cid++) {
         int len = snprintf(name, sizeof name, "Campaign %u (adv %u)", cid, adv_of(g, cid));
-        ATTRIB_COL(out, CA_CAMPAIGN_ID, uint32_t)[cid - 1] = cid;
-        ATTRIB_COL(out, CA_ADVERTISER_ID, uint32_t)[cid - 1] = adv_of(g, cid);
-        attrib_table_set_str(out, CA_NAME, cid - 1, name, (size_t)len);
+        ATTRIB_COL(out, ATTRIB_CA_CAMPAIGN_ID, uint32_t)[cid - 1] = cid;
+        ATTRIB_COL(out, ATTRIB_CA_ADVERTISER_ID, uint32_t)[cid - 1] = adv_of(g, cid);
+        attrib_table_set_str(out, ATTRIB_CA_NAME, cid - 1, name, (size_t)len);
     }
 }

@@ -851,13 +851,13 @@ int attrib_rules_bind(attrib_rules *r, const attrib_table *cat, char *const *typ
         *warnings = NULL;
     if (!r->finished)
         return attrib_err_set(ATTRIB_EINTERNAL, "rules: bind before attrib_rules_finish()");
-    if (!cat || !cat->schema || cat->schema->ncols <= CA_ADVERTISER_ID ||
-        cat->schema->cols[CA_CAMPAIGN_ID].type != ATTRIB_T_U32 ||
-        cat->schema->cols[CA_ADVERTISER_ID].type != ATTRIB_T_U32 || (ntypes && !type_names))
+    if (!cat || !cat->schema || cat->schema->ncols <= ATTRIB_CA_ADVERTISER_ID ||
+        cat->schema->cols[ATTRIB_CA_CAMPAIGN_ID].type != ATTRIB_T_U32 ||
+        cat->schema->cols[ATTRIB_CA_ADVERTISER_ID].type != ATTRIB_T_U32 || (ntypes && !type_names))
         return attrib_err_set(ATTRIB_EINTERNAL, "rules: bind needs a campaigns table");
     const size_t n = cat->n;
-    const uint32_t *cid = n ? ATTRIB_COL(cat, CA_CAMPAIGN_ID, uint32_t) : NULL;
-    const uint32_t *aid = n ? ATTRIB_COL(cat, CA_ADVERTISER_ID, uint32_t) : NULL;
+    const uint32_t *cid = n ? ATTRIB_COL(cat, ATTRIB_CA_CAMPAIGN_ID, uint32_t) : NULL;
+    const uint32_t *aid = n ? ATTRIB_COL(cat, ATTRIB_CA_ADVERTISER_ID, uint32_t) : NULL;
     for (size_t i = 1; i < n; i++)
         if (cid[i] <= cid[i - 1])
             return attrib_err_set(ATTRIB_EINPUT, "campaign catalog is not sorted by campaign_id "

@@ -17,21 +17,21 @@ const char *const attrib_reason_names[] = {"no_touch", "rule_excluded", "outside
 #define STR ATTRIB_T_STR
 
 const attrib_schema attrib_schema_events = {
-    "events", EV_NCOLS,
+    "events", ATTRIB_EV_NCOLS,
     {{"event_id", U64, NULL}, {"identity", U64, NULL}, {"ts", I64, NULL},
      {"campaign_id", U32, NULL}, {"kind", U8, attrib_kind_names}, {"cost", F64, NULL}}};
 
 const attrib_schema attrib_schema_conversions = {
-    "conversions", CV_NCOLS,
+    "conversions", ATTRIB_CV_NCOLS,
     {{"conversion_id", U64, NULL}, {"identity", U64, NULL}, {"ts", I64, NULL},
      {"advertiser_id", U32, NULL}, {"type", U16, NULL}, {"value", F64, NULL}}};
 
 const attrib_schema attrib_schema_campaigns = {
-    "campaigns", CA_NCOLS,
+    "campaigns", ATTRIB_CA_NCOLS,
     {{"campaign_id", U32, NULL}, {"advertiser_id", U32, NULL}, {"name", STR, NULL}}};
 
 const attrib_schema attrib_schema_credits = {
-    "credits", CR_NCOLS,
+    "credits", ATTRIB_CR_NCOLS,
     {{"conversion_id", U64, NULL}, {"advertiser_id", U32, NULL}, {"identity", U64, NULL},
      {"conv_ts", I64, NULL}, {"value", F64, NULL}, {"event_id", U64, NULL},
      {"campaign_id", U32, NULL}, {"kind", U8, attrib_kind_names}, {"touch_ts", I64, NULL},
@@ -39,12 +39,12 @@ const attrib_schema attrib_schema_credits = {
      {"credited_value", F64, NULL}, {"rule_version", U32, NULL}}};
 
 const attrib_schema attrib_schema_unattributed = {
-    "unattributed", UN_NCOLS,
+    "unattributed", ATTRIB_UN_NCOLS,
     {{"conversion_id", U64, NULL}, {"advertiser_id", U32, NULL}, {"identity", U64, NULL},
      {"conv_ts", I64, NULL}, {"value", F64, NULL}, {"reason", U8, attrib_reason_names}}};
 
 const attrib_schema attrib_schema_report_campaign = {
-    "report/campaign", RC_NCOLS,
+    "report/campaign", ATTRIB_RC_NCOLS,
     {{"campaign_id", U32, NULL}, {"advertiser_id", U32, NULL}, {"impressions", U64, NULL},
      {"engagements", U64, NULL}, {"nurtures", U64, NULL}, {"reach", U64, NULL},
      {"cost", F64, NULL}, {"conversions", F64, NULL}, {"value", F64, NULL},
@@ -54,17 +54,17 @@ const attrib_schema attrib_schema_report_campaign = {
 /* day is the ISO date "YYYY-MM-DD" (UTC): readable in h5dump, pandas and spreadsheets,
  * and its byte order is its time order. */
 const attrib_schema attrib_schema_report_daily = {
-    "report/daily", RD_NCOLS,
+    "report/daily", ATTRIB_RD_NCOLS,
     {{"campaign_id", U32, NULL}, {"day", STR, NULL}, {"conversions", F64, NULL},
      {"value", F64, NULL}}};
 
 const attrib_schema attrib_schema_report_daily_touch = {
-    "report/daily_touch", RD_NCOLS,
+    "report/daily_touch", ATTRIB_RD_NCOLS,
     {{"campaign_id", U32, NULL}, {"day", STR, NULL}, {"conversions", F64, NULL},
      {"value", F64, NULL}}};
 
 const attrib_schema attrib_schema_report_advertiser = {
-    "report/advertiser", RA_NCOLS,
+    "report/advertiser", ATTRIB_RA_NCOLS,
     {{"advertiser_id", U32, NULL}, {"conversions", U64, NULL}, {"attributed", U64, NULL},
      {"unattributed_no_touch", U64, NULL}, {"unattributed_rule_excluded", U64, NULL},
      {"unattributed_outside_window", U64, NULL}, {"duplicate_touches", U64, NULL},

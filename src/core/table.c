@@ -189,7 +189,7 @@ int attrib_catalog_sort(attrib_table *cat, const char *file)
     uint32_t *perm = attrib_xmalloc((cat->n ? cat->n : 1) * sizeof *perm);
     const uint64_t *keys[1];
     uint64_t *id64 = attrib_xmalloc((cat->n ? cat->n : 1) * sizeof *id64);
-    const uint32_t *id = ATTRIB_COL(cat, CA_CAMPAIGN_ID, uint32_t);
+    const uint32_t *id = ATTRIB_COL(cat, ATTRIB_CA_CAMPAIGN_ID, uint32_t);
     for (size_t i = 0; i < cat->n; i++)
         id64[i] = id[i];
     keys[0] = id64;
@@ -198,7 +198,7 @@ int attrib_catalog_sort(attrib_table *cat, const char *file)
     if (cat->n)
         attrib_table_permute(cat, perm, cat->n);
     free(perm);
-    id = ATTRIB_COL(cat, CA_CAMPAIGN_ID, uint32_t);
+    id = ATTRIB_COL(cat, ATTRIB_CA_CAMPAIGN_ID, uint32_t);
     for (size_t i = 1; i < cat->n; i++)
         if (id[i] == id[i - 1])
             return attrib_err_set(ATTRIB_EINPUT, "%s: /campaigns: campaign_id %u appears twice", file,

@@ -69,21 +69,21 @@ static int scan_table(const attrib_par *p, attrib_h5file *f, const attrib_schema
 static int keep_conversion(const attrib_table *t, size_t i, const void *arg)
 {
     const attrib_explain_query *q = arg;
-    return ATTRIB_COL(t, CV_CONVERSION_ID, uint64_t)[i] == q->conversion_id &&
+    return ATTRIB_COL(t, ATTRIB_CV_CONVERSION_ID, uint64_t)[i] == q->conversion_id &&
            (!q->has_advertiser ||
-            ATTRIB_COL(t, CV_ADVERTISER_ID, uint32_t)[i] == q->advertiser_id) &&
-           (!q->has_identity || ATTRIB_COL(t, CV_IDENTITY, uint64_t)[i] == q->identity);
+            ATTRIB_COL(t, ATTRIB_CV_ADVERTISER_ID, uint32_t)[i] == q->advertiser_id) &&
+           (!q->has_identity || ATTRIB_COL(t, ATTRIB_CV_IDENTITY, uint64_t)[i] == q->identity);
 }
 
 static int keep_identity(const attrib_table *t, size_t i, const void *arg)
 {
-    return ATTRIB_COL(t, EV_IDENTITY, uint64_t)[i] == *(const uint64_t *)arg;
+    return ATTRIB_COL(t, ATTRIB_EV_IDENTITY, uint64_t)[i] == *(const uint64_t *)arg;
 }
 
 /* "1, 2, 5": the distinct advertisers of the rows, in increasing order. */
 static void list_advertisers(const attrib_table *m, char *list, size_t size)
 {
-    const uint32_t *a = m->col[CV_ADVERTISER_ID];
+    const uint32_t *a = m->col[ATTRIB_CV_ADVERTISER_ID];
     uint32_t last = 0;
     int first = 1;
     list[0] = '\0';
@@ -105,7 +105,7 @@ static void list_advertisers(const attrib_table *m, char *list, size_t size)
 /* "7, 3": the distinct identities of the rows, in order of first appearance. */
 static void list_identities(const attrib_table *m, char *list, size_t size)
 {
-    const uint64_t *id = m->col[CV_IDENTITY];
+    const uint64_t *id = m->col[ATTRIB_CV_IDENTITY];
     list[0] = '\0';
     for (size_t i = 0; i < m->n && strlen(list) < size - 64; i++) {
         int seen = 0;
@@ -131,8 +131,8 @@ static int choose(const attrib_explain_query *q, const attrib_table *m, uint32_t
         return attrib_err_set(ATTRIB_EINPUT, "conversion %" PRIu64 "%s%s not found in '%s'",
                               q->conversion_id, adv, idn, q->input_path);
     }
-    const uint32_t *a = m->col[CV_ADVERTISER_ID];
-    const uint64_t *id = m->col[CV_IDENTITY];
+    const uint32_t *a = m->col[ATTRIB_CV_ADVERTISER_ID];
+    const uint64_t *id = m->col[ATTRIB_CV_IDENTITY];
     int many_adv = 0, many_id = 0;
     for (size_t i = 1; i < m->n; i++)
         many_adv |= a[i] != a[0];

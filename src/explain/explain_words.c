@@ -27,8 +27,8 @@ const char *attrib_explain_campaign_name(const attrib_explain_view *c, uint32_t 
     *len = 0;
     if (ci < 0 || (size_t)ci >= c->cat->n)
         return "";
-    *len = attrib_table_strlen(c->cat, CA_NAME, (size_t)ci);
-    return attrib_table_str(c->cat, CA_NAME, (size_t)ci);
+    *len = attrib_table_strlen(c->cat, ATTRIB_CA_NAME, (size_t)ci);
+    return attrib_table_str(c->cat, ATTRIB_CA_NAME, (size_t)ci);
 }
 
 static const attrib_xcamp *xcamp_of(const attrib_explanation *x, uint32_t id)

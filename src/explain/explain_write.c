@@ -6,7 +6,7 @@
 
 int attrib_explain_write(const attrib_par *p, attrib_h5file *f, attrib_table *t, int level)
 {
-    static const int keys[] = {XC_CONVERSION_ID, XC_ADVERTISER_ID, XC_IDENTITY};
+    static const int keys[] = {ATTRIB_XC_CONVERSION_ID, ATTRIB_XC_ADVERTISER_ID, ATTRIB_XC_IDENTITY};
     int rc = attrib_par_agree(p, attrib_par_sort(p, t, keys, 3));
     if (rc)
         return rc;

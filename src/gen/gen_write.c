@@ -259,37 +259,37 @@ static int write_csv_part(attrib_gen *g, const attrib_gen_plan *pl, int which,
             char idb[64];
             size_t idl = attrib_gen_identity_string(ids[i], idb);
             if (which == ATTRIB_GEN_EVENTS) {
-                q = put_u64(q, ATTRIB_COL(&t, EV_EVENT_ID, uint64_t)[i]);
+                q = put_u64(q, ATTRIB_COL(&t, ATTRIB_EV_EVENT_ID, uint64_t)[i]);
                 *q++ = ',';
                 memcpy(q, idb, idl);
                 q += idl;
                 *q++ = ',';
-                q = put_ts(q, ATTRIB_COL(&t, EV_TS, int64_t)[i], o->iso);
+                q = put_ts(q, ATTRIB_COL(&t, ATTRIB_EV_TS, int64_t)[i], o->iso);
                 *q++ = ',';
-                q = put_u64(q, ATTRIB_COL(&t, EV_CAMPAIGN_ID, uint32_t)[i]);
+                q = put_u64(q, ATTRIB_COL(&t, ATTRIB_EV_CAMPAIGN_ID, uint32_t)[i]);
                 *q++ = ',';
-                const char *k = attrib_kind_names[ATTRIB_COL(&t, EV_KIND, uint8_t)[i]];
+                const char *k = attrib_kind_names[ATTRIB_COL(&t, ATTRIB_EV_KIND, uint8_t)[i]];
                 size_t kl = strlen(k);
                 memcpy(q, k, kl);
                 q += kl;
                 *q++ = ',';
-                q = put_fixed(q, ATTRIB_COL(&t, EV_COST, double)[i], 1000000);
+                q = put_fixed(q, ATTRIB_COL(&t, ATTRIB_EV_COST, double)[i], 1000000);
             } else {
-                q = put_u64(q, ATTRIB_COL(&t, CV_CONVERSION_ID, uint64_t)[i]);
+                q = put_u64(q, ATTRIB_COL(&t, ATTRIB_CV_CONVERSION_ID, uint64_t)[i]);
                 *q++ = ',';
                 memcpy(q, idb, idl);
                 q += idl;
                 *q++ = ',';
-                q = put_ts(q, ATTRIB_COL(&t, CV_TS, int64_t)[i], o->iso);
+                q = put_ts(q, ATTRIB_COL(&t, ATTRIB_CV_TS, int64_t)[i], o->iso);
                 *q++ = ',';
-                q = put_u64(q, ATTRIB_COL(&t, CV_ADVERTISER_ID, uint32_t)[i]);
+                q = put_u64(q, ATTRIB_COL(&t, ATTRIB_CV_ADVERTISER_ID, uint32_t)[i]);
                 *q++ = ',';
-                const char *k = attrib_gen_type_names[ATTRIB_COL(&t, CV_TYPE, uint16_t)[i]];
+                const char *k = attrib_gen_type_names[ATTRIB_COL(&t, ATTRIB_CV_TYPE, uint16_t)[i]];
                 size_t kl = strlen(k);
                 memcpy(q, k, kl);
                 q += kl;
                 *q++ = ',';
-                q = put_fixed(q, ATTRIB_COL(&t, CV_VALUE, double)[i], 100);
+                q = put_fixed(q, ATTRIB_COL(&t, ATTRIB_CV_VALUE, double)[i], 100);
             }
             *q++ = '\n';
             used = (size_t)(q - buf);
@@ -389,10 +389,10 @@ static int write_csv(attrib_par *p, attrib_gen *g, const attrib_gen_plan *pl,
             fputs(h, fp);
             n += (long)strlen(h);
             for (size_t i = 0; i < ca.n; i++) {
-                int w = fprintf(fp, "%u,%u,%.*s\n", ATTRIB_COL(&ca, CA_CAMPAIGN_ID, uint32_t)[i],
-                                ATTRIB_COL(&ca, CA_ADVERTISER_ID, uint32_t)[i],
-                                (int)attrib_table_strlen(&ca, CA_NAME, i),
-                                attrib_table_str(&ca, CA_NAME, i));
+                int w = fprintf(fp, "%u,%u,%.*s\n", ATTRIB_COL(&ca, ATTRIB_CA_CAMPAIGN_ID, uint32_t)[i],
+                                ATTRIB_COL(&ca, ATTRIB_CA_ADVERTISER_ID, uint32_t)[i],
+                                (int)attrib_table_strlen(&ca, ATTRIB_CA_NAME, i),
+                                attrib_table_str(&ca, ATTRIB_CA_NAME, i));
                 n += w > 0 ? w : 0;
             }
             const int werr = ferror(fp) ? (errno ? errno : EIO) : 0;

@@ -277,27 +277,27 @@ static void store_row(importer *im, attrib_csv_kind kind, const attrib_csv_value
     size_t i = t->n++;
     switch (kind) {
     case ATTRIB_CSV_EVENTS:
-        ATTRIB_COL(t, EV_EVENT_ID, uint64_t)[i] = v->id;
-        ATTRIB_COL(t, EV_IDENTITY, uint64_t)[i] = v->identity;
-        ATTRIB_COL(t, EV_TS, int64_t)[i] = v->ts;
-        ATTRIB_COL(t, EV_CAMPAIGN_ID, uint32_t)[i] = v->ref;
-        ATTRIB_COL(t, EV_KIND, uint8_t)[i] = v->kind;
-        ATTRIB_COL(t, EV_COST, double)[i] = v->amount;
+        ATTRIB_COL(t, ATTRIB_EV_EVENT_ID, uint64_t)[i] = v->id;
+        ATTRIB_COL(t, ATTRIB_EV_IDENTITY, uint64_t)[i] = v->identity;
+        ATTRIB_COL(t, ATTRIB_EV_TS, int64_t)[i] = v->ts;
+        ATTRIB_COL(t, ATTRIB_EV_CAMPAIGN_ID, uint32_t)[i] = v->ref;
+        ATTRIB_COL(t, ATTRIB_EV_KIND, uint8_t)[i] = v->kind;
+        ATTRIB_COL(t, ATTRIB_EV_COST, double)[i] = v->amount;
         break;
     case ATTRIB_CSV_CONVERSIONS:
-        ATTRIB_COL(t, CV_CONVERSION_ID, uint64_t)[i] = v->id;
-        ATTRIB_COL(t, CV_IDENTITY, uint64_t)[i] = v->identity;
-        ATTRIB_COL(t, CV_TS, int64_t)[i] = v->ts;
-        ATTRIB_COL(t, CV_ADVERTISER_ID, uint32_t)[i] = v->ref;
-        ATTRIB_COL(t, CV_TYPE, uint16_t)[i] = (uint16_t)type;
-        ATTRIB_COL(t, CV_VALUE, double)[i] = v->amount;
+        ATTRIB_COL(t, ATTRIB_CV_CONVERSION_ID, uint64_t)[i] = v->id;
+        ATTRIB_COL(t, ATTRIB_CV_IDENTITY, uint64_t)[i] = v->identity;
+        ATTRIB_COL(t, ATTRIB_CV_TS, int64_t)[i] = v->ts;
+        ATTRIB_COL(t, ATTRIB_CV_ADVERTISER_ID, uint32_t)[i] = v->ref;
+        ATTRIB_COL(t, ATTRIB_CV_TYPE, uint16_t)[i] = (uint16_t)type;
+        ATTRIB_COL(t, ATTRIB_CV_VALUE, double)[i] = v->amount;
         break;
     case ATTRIB_CSV_CAMPAIGNS:
-        ATTRIB_COL(t, CA_CAMPAIGN_ID, uint32_t)[i] = (uint32_t)v->id;
-        ATTRIB_COL(t, CA_ADVERTISER_ID, uint32_t)[i] = v->ref;
-        if (v->str_len > t->strw[CA_NAME])
-            attrib_table_set_strw(t, CA_NAME, v->str_len);
-        attrib_table_set_str(t, CA_NAME, i, v->str, v->str_len);
+        ATTRIB_COL(t, ATTRIB_CA_CAMPAIGN_ID, uint32_t)[i] = (uint32_t)v->id;
+        ATTRIB_COL(t, ATTRIB_CA_ADVERTISER_ID, uint32_t)[i] = v->ref;
+        if (v->str_len > t->strw[ATTRIB_CA_NAME])
+            attrib_table_set_strw(t, ATTRIB_CA_NAME, v->str_len);
+        attrib_table_set_str(t, ATTRIB_CA_NAME, i, v->str, v->str_len);
         break;
     }
 }
@@ -532,7 +532,7 @@ static void share_catalog(importer *im)
     MPI_Bcast(&n, 1, MPI_UINT64_T, 0, im->par->comm);
     uint32_t *ids = attrib_xmalloc((n ? n : 1) * sizeof *ids);
     if (im->par->rank == 0)
-        memcpy(ids, t->col[CA_CAMPAIGN_ID], n * sizeof *ids);
+        memcpy(ids, t->col[ATTRIB_CA_CAMPAIGN_ID], n * sizeof *ids);
     if (MPI_Bcast(ids, (int)n, MPI_UINT32_T, 0, im->par->comm) != MPI_SUCCESS)
         attrib_par_die(im->par, "MPI_Bcast of the campaign catalog failed");
     if (im->par->rank != 0) {
@@ -597,7 +597,7 @@ static int merge_types(importer *im, char ***names_out, size_t *n_out)
             remap[i] = (uint16_t)(hit - names);
         }
         attrib_table *t = &im->tab[ATTRIB_CSV_CONVERSIONS];
-        uint16_t *col = ATTRIB_COL(t, CV_TYPE, uint16_t);
+        uint16_t *col = ATTRIB_COL(t, ATTRIB_CV_TYPE, uint16_t);
         for (size_t i = 0; i < t->n; i++)
             col[i] = remap[col[i]];
         free(remap);

@@ -154,7 +154,7 @@ static int format_block(const export_ctx *x, const attrib_table *t, uint64_t fir
             }
             case ATTRIB_T_U16: {
                 uint16_t v = ATTRIB_COL(t, c, uint16_t)[r];
-                if (!x->type_names || c != CV_TYPE) {
+                if (!x->type_names || c != ATTRIB_CV_TYPE) {
                     sb_u64(b, v);
                 } else if (v < x->ntypes) {
                     sb_field(b, x->type_names[v], strlen(x->type_names[v]));

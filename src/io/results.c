@@ -71,7 +71,7 @@ static int cmp_by_id(const void *a, const void *b)
  * other writers may not). */
 static void sort_campaigns(attrib_table *t)
 {
-    const uint32_t *id = ATTRIB_COL(t, CA_CAMPAIGN_ID, uint32_t);
+    const uint32_t *id = ATTRIB_COL(t, ATTRIB_CA_CAMPAIGN_ID, uint32_t);
     size_t i = 1;
     while (i < t->n && id[i - 1] <= id[i])
         i++;
@@ -188,7 +188,7 @@ const char *attrib_results_campaign_name(const attrib_results *r, uint32_t campa
                                          size_t *len)
 {
     const attrib_table *t = &r->campaigns;
-    const uint32_t *id = ATTRIB_COL(t, CA_CAMPAIGN_ID, uint32_t);
+    const uint32_t *id = ATTRIB_COL(t, ATTRIB_CA_CAMPAIGN_ID, uint32_t);
     /* Sorted by campaign_id at open. */
     size_t lo = 0, hi = t->n;
     while (lo < hi) {
@@ -200,6 +200,6 @@ const char *attrib_results_campaign_name(const attrib_results *r, uint32_t campa
     }
     if (lo >= t->n || id[lo] != campaign_id)
         return NULL;
-    *len = attrib_table_strlen(t, CA_NAME, lo);
-    return attrib_table_str(t, CA_NAME, lo);
+    *len = attrib_table_strlen(t, ATTRIB_CA_NAME, lo);
+    return attrib_table_str(t, ATTRIB_CA_NAME, lo);
 }

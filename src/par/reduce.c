@@ -75,7 +75,7 @@ int attrib_par_reduce_acc(const attrib_par *p, attrib_acc *acc)
     MPI_Type_commit(&fxtype);
     MPI_Op_create(fx_sum, 1, &op);
     int err = 0;
-    size_t n = acc->ncampaigns * ACC_C_N;
+    size_t n = acc->ncampaigns * ATTRIB_ACC_C_N;
     attrib_fx *sum = p->rank == 0 ? attrib_xcalloc(n ? n : 1, sizeof *sum) : NULL;
     if (n && MPI_Reduce(acc->camp, sum, (int)n, fxtype, op, 0, p->comm) != MPI_SUCCESS)
         err = attrib_err_set(ATTRIB_EMPI, "MPI_Reduce of campaign figures failed");

@@ -207,10 +207,10 @@ static int load_results(const char *path, attrib_reconcile_side *s, side_figs *s
     sf->n = t->n;
     sf->c = attrib_xcalloc(t->n ? t->n : 1, sizeof *sf->c);
     for (size_t i = 0; i < t->n; i++)
-        sf->c[i] = (camp_fig){ATTRIB_COL(t, RC_CAMPAIGN_ID, uint32_t)[i],
-                              ATTRIB_COL(t, RC_ADVERTISER_ID, uint32_t)[i],
-                              ATTRIB_COL(t, RC_CONVERSIONS, double)[i],
-                              ATTRIB_COL(t, RC_VALUE, double)[i], i};
+        sf->c[i] = (camp_fig){ATTRIB_COL(t, ATTRIB_RC_CAMPAIGN_ID, uint32_t)[i],
+                              ATTRIB_COL(t, ATTRIB_RC_ADVERTISER_ID, uint32_t)[i],
+                              ATTRIB_COL(t, ATTRIB_RC_CONVERSIONS, double)[i],
+                              ATTRIB_COL(t, ATTRIB_RC_VALUE, double)[i], i};
     attrib_results_close(r);
     qsort(sf->c, sf->n, sizeof *sf->c, fig_cmp);
     for (size_t i = 1; i < sf->n; i++)

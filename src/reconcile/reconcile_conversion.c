@@ -85,21 +85,21 @@ static int group_next(cursor *c, group *g)
     int rc = cur_fill(c);
     if (rc <= 0)
         return rc;
-    g->conv = ATTRIB_COL(&c->t, CR_CONVERSION_ID, uint64_t)[c->pos];
-    g->adv = ATTRIB_COL(&c->t, CR_ADVERTISER_ID, uint32_t)[c->pos];
+    g->conv = ATTRIB_COL(&c->t, ATTRIB_CR_CONVERSION_ID, uint64_t)[c->pos];
+    g->adv = ATTRIB_COL(&c->t, ATTRIB_CR_ADVERTISER_ID, uint32_t)[c->pos];
     g->n = 0;
     while ((rc = cur_fill(c)) > 0) {
         const size_t i = c->pos;
-        if (ATTRIB_COL(&c->t, CR_CONVERSION_ID, uint64_t)[i] != g->conv ||
-            ATTRIB_COL(&c->t, CR_ADVERTISER_ID, uint32_t)[i] != g->adv)
+        if (ATTRIB_COL(&c->t, ATTRIB_CR_CONVERSION_ID, uint64_t)[i] != g->conv ||
+            ATTRIB_COL(&c->t, ATTRIB_CR_ADVERTISER_ID, uint32_t)[i] != g->adv)
             break;
         if (g->n == g->cap) {
             g->cap = g->cap ? g->cap * 2 : 8;
             g->p = attrib_xrealloc(g->p, g->cap * sizeof *g->p);
         }
-        g->p[g->n++] = (attrib_reconcile_credit){ATTRIB_COL(&c->t, CR_CAMPAIGN_ID, uint32_t)[i],
-                                                 ATTRIB_COL(&c->t, CR_CREDIT, double)[i],
-                                                 ATTRIB_COL(&c->t, CR_CREDITED_VALUE, double)[i]};
+        g->p[g->n++] = (attrib_reconcile_credit){ATTRIB_COL(&c->t, ATTRIB_CR_CAMPAIGN_ID, uint32_t)[i],
+                                                 ATTRIB_COL(&c->t, ATTRIB_CR_CREDIT, double)[i],
+                                                 ATTRIB_COL(&c->t, ATTRIB_CR_CREDITED_VALUE, double)[i]};
         c->pos++;
     }
     if (rc < 0)
@@ -125,12 +125,12 @@ static int unattr_reason(cursor *c, uint64_t conv, uint32_t adv, int *err)
     int rc;
     while ((rc = cur_fill(c)) > 0) {
         const size_t i = c->pos;
-        const int k = key_cmp(ATTRIB_COL(&c->t, UN_CONVERSION_ID, uint64_t)[i],
-                              ATTRIB_COL(&c->t, UN_ADVERTISER_ID, uint32_t)[i], conv, adv);
+        const int k = key_cmp(ATTRIB_COL(&c->t, ATTRIB_UN_CONVERSION_ID, uint64_t)[i],
+                              ATTRIB_COL(&c->t, ATTRIB_UN_ADVERTISER_ID, uint32_t)[i], conv, adv);
         if (k > 0)
             return -1;
         if (k == 0)
-            return ATTRIB_COL(&c->t, UN_REASON, uint8_t)[i];
+            return ATTRIB_COL(&c->t, ATTRIB_UN_REASON, uint8_t)[i];
         c->pos++;
     }
     if (rc < 0)

@@ -43,17 +43,17 @@ void attrib_report_json_kv(FILE *out, const char *key, double v)
     attrib_json_num(out, v);
 }
 
-void attrib_report_advertiser_values(const attrib_report_advertiser *a, uint64_t v[RA_NCOLS])
+void attrib_report_advertiser_values(const attrib_report_advertiser *a, uint64_t v[ATTRIB_RA_NCOLS])
 {
-    v[RA_ADVERTISER_ID] = a->advertiser_id;
-    v[RA_CONVERSIONS] = a->conversions;
-    v[RA_ATTRIBUTED] = a->attributed;
+    v[ATTRIB_RA_ADVERTISER_ID] = a->advertiser_id;
+    v[ATTRIB_RA_CONVERSIONS] = a->conversions;
+    v[ATTRIB_RA_ATTRIBUTED] = a->attributed;
     for (int k = 0; k < ATTRIB_NREASONS; k++)
-        v[RA_UNATTR_NO_TOUCH + k] = a->unattributed[k];
-    v[RA_DUP_TOUCHES] = a->dup_touches;
-    v[RA_DUP_TOUCHES_INEXACT] = a->dup_touches_inexact;
-    v[RA_DUP_CONVERSIONS] = a->dup_conversions;
-    v[RA_DUP_CONVERSIONS_INEXACT] = a->dup_conversions_inexact;
+        v[ATTRIB_RA_UNATTR_NO_TOUCH + k] = a->unattributed[k];
+    v[ATTRIB_RA_DUP_TOUCHES] = a->dup_touches;
+    v[ATTRIB_RA_DUP_TOUCHES_INEXACT] = a->dup_touches_inexact;
+    v[ATTRIB_RA_DUP_CONVERSIONS] = a->dup_conversions;
+    v[ATTRIB_RA_DUP_CONVERSIONS_INEXACT] = a->dup_conversions_inexact;
 }
 
 /* ---- The run ---- */
@@ -93,18 +93,18 @@ static void build_campaigns(attrib_report *rep, const attrib_results *r)
     double ttc_num = 0;
     for (size_t i = 0; i < c->n; i++) {
         attrib_report_campaign *x = &rep->campaigns[i];
-        x->campaign_id = ATTRIB_COL(c, RC_CAMPAIGN_ID, uint32_t)[i];
-        x->advertiser_id = ATTRIB_COL(c, RC_ADVERTISER_ID, uint32_t)[i];
-        x->impressions = ATTRIB_COL(c, RC_IMPRESSIONS, uint64_t)[i];
-        x->engagements = ATTRIB_COL(c, RC_ENGAGEMENTS, uint64_t)[i];
-        x->nurtures = ATTRIB_COL(c, RC_NURTURES, uint64_t)[i];
-        x->reach = ATTRIB_COL(c, RC_REACH, uint64_t)[i];
-        x->credited_touches = ATTRIB_COL(c, RC_CREDITED_TOUCHES, uint64_t)[i];
-        x->cost = ATTRIB_COL(c, RC_COST, double)[i];
-        x->conversions = ATTRIB_COL(c, RC_CONVERSIONS, double)[i];
-        x->value = ATTRIB_COL(c, RC_VALUE, double)[i];
-        x->mean_ttc_s = ATTRIB_COL(c, RC_MEAN_TTC_S, double)[i];
-        x->roas = ATTRIB_COL(c, RC_ROAS, double)[i];
+        x->campaign_id = ATTRIB_COL(c, ATTRIB_RC_CAMPAIGN_ID, uint32_t)[i];
+        x->advertiser_id = ATTRIB_COL(c, ATTRIB_RC_ADVERTISER_ID, uint32_t)[i];
+        x->impressions = ATTRIB_COL(c, ATTRIB_RC_IMPRESSIONS, uint64_t)[i];
+        x->engagements = ATTRIB_COL(c, ATTRIB_RC_ENGAGEMENTS, uint64_t)[i];
+        x->nurtures = ATTRIB_COL(c, ATTRIB_RC_NURTURES, uint64_t)[i];
+        x->reach = ATTRIB_COL(c, ATTRIB_RC_REACH, uint64_t)[i];
+        x->credited_touches = ATTRIB_COL(c, ATTRIB_RC_CREDITED_TOUCHES, uint64_t)[i];
+        x->cost = ATTRIB_COL(c, ATTRIB_RC_COST, double)[i];
+        x->conversions = ATTRIB_COL(c, ATTRIB_RC_CONVERSIONS, double)[i];
+        x->value = ATTRIB_COL(c, ATTRIB_RC_VALUE, double)[i];
+        x->mean_ttc_s = ATTRIB_COL(c, ATTRIB_RC_MEAN_TTC_S, double)[i];
+        x->roas = ATTRIB_COL(c, ATTRIB_RC_ROAS, double)[i];
         size_t len = 0;
         const char *name = attrib_results_campaign_name(r, x->campaign_id, &len);
         if (name) {
@@ -156,15 +156,15 @@ static void build_advertisers(attrib_report *rep, const attrib_results *r)
     rep->advertisers = attrib_xcalloc(a->n ? a->n : 1, sizeof *rep->advertisers);
     for (size_t i = 0; i < a->n; i++) {
         attrib_report_advertiser *x = &rep->advertisers[i];
-        x->advertiser_id = ATTRIB_COL(a, RA_ADVERTISER_ID, uint32_t)[i];
-        x->conversions = ATTRIB_COL(a, RA_CONVERSIONS, uint64_t)[i];
-        x->attributed = ATTRIB_COL(a, RA_ATTRIBUTED, uint64_t)[i];
+        x->advertiser_id = ATTRIB_COL(a, ATTRIB_RA_ADVERTISER_ID, uint32_t)[i];
+        x->conversions = ATTRIB_COL(a, ATTRIB_RA_CONVERSIONS, uint64_t)[i];
+        x->attributed = ATTRIB_COL(a, ATTRIB_RA_ATTRIBUTED, uint64_t)[i];
         for (int k = 0; k < ATTRIB_NREASONS; k++)
-            x->unattributed[k] = ATTRIB_COL(a, RA_UNATTR_NO_TOUCH + k, uint64_t)[i];
-        x->dup_touches = ATTRIB_COL(a, RA_DUP_TOUCHES, uint64_t)[i];
-        x->dup_touches_inexact = ATTRIB_COL(a, RA_DUP_TOUCHES_INEXACT, uint64_t)[i];
-        x->dup_conversions = ATTRIB_COL(a, RA_DUP_CONVERSIONS, uint64_t)[i];
-        x->dup_conversions_inexact = ATTRIB_COL(a, RA_DUP_CONVERSIONS_INEXACT, uint64_t)[i];
+            x->unattributed[k] = ATTRIB_COL(a, ATTRIB_RA_UNATTR_NO_TOUCH + k, uint64_t)[i];
+        x->dup_touches = ATTRIB_COL(a, ATTRIB_RA_DUP_TOUCHES, uint64_t)[i];
+        x->dup_touches_inexact = ATTRIB_COL(a, ATTRIB_RA_DUP_TOUCHES_INEXACT, uint64_t)[i];
+        x->dup_conversions = ATTRIB_COL(a, ATTRIB_RA_DUP_CONVERSIONS, uint64_t)[i];
+        x->dup_conversions_inexact = ATTRIB_COL(a, ATTRIB_RA_DUP_CONVERSIONS_INEXACT, uint64_t)[i];
         advertiser_add(&rep->advertiser_total, x);
     }
     const attrib_report_advertiser *t = &rep->advertiser_total;
@@ -185,10 +185,10 @@ static void build_advertisers(attrib_report *rep, const attrib_results *r)
 
 static void copy_day(char *dst, const attrib_table *t, size_t i)
 {
-    size_t len = attrib_table_strlen(t, RD_DAY, i);
+    size_t len = attrib_table_strlen(t, ATTRIB_RD_DAY, i);
     if (len >= ATTRIB_REPORT_DAY_SIZE)
         len = ATTRIB_REPORT_DAY_SIZE - 1;
-    memcpy(dst, attrib_table_str(t, RD_DAY, i), len);
+    memcpy(dst, attrib_table_str(t, ATTRIB_RD_DAY, i), len);
     dst[len] = 0;
 }
 
@@ -196,10 +196,10 @@ static attrib_report_daily *copy_daily(const attrib_table *t, size_t *n)
 {
     attrib_report_daily *d = attrib_xcalloc(t->n ? t->n : 1, sizeof *d);
     for (size_t i = 0; i < t->n; i++) {
-        d[i].campaign_id = ATTRIB_COL(t, RD_CAMPAIGN_ID, uint32_t)[i];
+        d[i].campaign_id = ATTRIB_COL(t, ATTRIB_RD_CAMPAIGN_ID, uint32_t)[i];
         copy_day(d[i].day, t, i);
-        d[i].conversions = ATTRIB_COL(t, RD_CONVERSIONS, double)[i];
-        d[i].value = ATTRIB_COL(t, RD_VALUE, double)[i];
+        d[i].conversions = ATTRIB_COL(t, ATTRIB_RD_CONVERSIONS, double)[i];
+        d[i].value = ATTRIB_COL(t, ATTRIB_RD_VALUE, double)[i];
     }
     *n = t->n;
     return d;
@@ -224,8 +224,8 @@ static void build_days(attrib_report *rep, const attrib_results *r)
     for (int s = 0; s < 2; s++)
         for (size_t i = 0; i < t[s]->n; i++) {
             copy_day(d[n].day, t[s], i);
-            d[n].conv[s] = ATTRIB_COL(t[s], RD_CONVERSIONS, double)[i];
-            d[n].value[s] = ATTRIB_COL(t[s], RD_VALUE, double)[i];
+            d[n].conv[s] = ATTRIB_COL(t[s], ATTRIB_RD_CONVERSIONS, double)[i];
+            d[n].value[s] = ATTRIB_COL(t[s], ATTRIB_RD_VALUE, double)[i];
             n++;
         }
     qsort(d, n, sizeof *d, day_cmp);
@@ -274,10 +274,10 @@ static int build_ttc(attrib_report *rep, const attrib_results *r)
             cnt = ATTRIB_RESULTS_BLOCK_ROWS;
         attrib_table t;
         ATTRIB_TRY(attrib_results_read(r, &attrib_schema_credits, start, cnt, &t));
-        const int64_t *cts = ATTRIB_COL(&t, CR_CONV_TS, int64_t);
-        const int64_t *tts = ATTRIB_COL(&t, CR_TOUCH_TS, int64_t);
-        const double *cr = ATTRIB_COL(&t, CR_CREDIT, double);
-        const double *cv = ATTRIB_COL(&t, CR_CREDITED_VALUE, double);
+        const int64_t *cts = ATTRIB_COL(&t, ATTRIB_CR_CONV_TS, int64_t);
+        const int64_t *tts = ATTRIB_COL(&t, ATTRIB_CR_TOUCH_TS, int64_t);
+        const double *cr = ATTRIB_COL(&t, ATTRIB_CR_CREDIT, double);
+        const double *cv = ATTRIB_COL(&t, ATTRIB_CR_CREDITED_VALUE, double);
         for (size_t i = 0; i < t.n; i++) {
             double dt = ((double)cts[i] - (double)tts[i]) / 1000.0;
             int b = 0;

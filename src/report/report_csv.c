@@ -60,9 +60,9 @@ static void advertisers(const attrib_report *rep, FILE *out)
 {
     header(out, &attrib_schema_report_advertiser);
     for (size_t i = 0; i < rep->nadvertisers; i++) {
-        uint64_t v[RA_NCOLS];
+        uint64_t v[ATTRIB_RA_NCOLS];
         attrib_report_advertiser_values(&rep->advertisers[i], v);
-        for (int k = 0; k < RA_NCOLS; k++)
+        for (int k = 0; k < ATTRIB_RA_NCOLS; k++)
             fprintf(out, "%s%" PRIu64, k ? "," : "", v[k]);
         fputc('\n', out);
     }

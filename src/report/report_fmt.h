@@ -16,6 +16,6 @@ const char *attrib_report_fmtu(char *buf, size_t n, uint64_t v);
 void attrib_report_json_kv(FILE *out, const char *key, double v);
 
 /* The columns of report/advertiser, in schema order (RA_*): v[0] is advertiser_id. */
-void attrib_report_advertiser_values(const attrib_report_advertiser *a, uint64_t v[RA_NCOLS]);
+void attrib_report_advertiser_values(const attrib_report_advertiser *a, uint64_t v[ATTRIB_RA_NCOLS]);
 
 #endif

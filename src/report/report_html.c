@@ -244,11 +244,11 @@ static void html_campaign_table(const attrib_report *rep, FILE *out)
 static void advertiser_row(FILE *out, const attrib_report_advertiser *a, int total)
 {
     char b[64];
-    uint64_t v[RA_NCOLS];
+    uint64_t v[ATTRIB_RA_NCOLS];
     attrib_report_advertiser_values(a, v);
     fputs(total ? "<tr class=\"total\">" : "<tr>", out);
     html_td(out, total ? "TOTAL" : U(b, sizeof b, v[0]));
-    for (int k = RA_CONVERSIONS; k < RA_NCOLS; k++)
+    for (int k = ATTRIB_RA_CONVERSIONS; k < ATTRIB_RA_NCOLS; k++)
         html_td(out, U(b, sizeof b, v[k]));
     fputs(total ? "</tr>" : "</tr>\n", out);
 }
@@ -256,7 +256,7 @@ static void advertiser_row(FILE *out, const attrib_report_advertiser *a, int tot
 static void html_advertiser_table(const attrib_report *rep, FILE *out)
 {
     fputs("<div class=\"scroll\"><table class=\"data\" id=\"advertisers\"><thead><tr>", out);
-    for (int k = 0; k < RA_NCOLS; k++)
+    for (int k = 0; k < ATTRIB_RA_NCOLS; k++)
         fprintf(out, "<th>%s</th>", attrib_schema_report_advertiser.cols[k].name);
     fputs("</tr></thead><tbody>\n", out);
     for (size_t i = 0; i < rep->nadvertisers; i++)

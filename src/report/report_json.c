@@ -23,15 +23,15 @@ static void campaigns(const attrib_report *rep, FILE *out)
         row_open(out, i);
         fprintf(out, "\"%s\": %" PRIu32 ", \"%s\": %" PRIu32 ", \"%s\": %" PRIu64
                      ", \"%s\": %" PRIu64 ", \"%s\": %" PRIu64 ", \"%s\": %" PRIu64,
-                n[RC_CAMPAIGN_ID].name, c->campaign_id, n[RC_ADVERTISER_ID].name, c->advertiser_id,
-                n[RC_IMPRESSIONS].name, c->impressions, n[RC_ENGAGEMENTS].name, c->engagements,
-                n[RC_NURTURES].name, c->nurtures, n[RC_REACH].name, c->reach);
-        KV(out, n[RC_COST].name, c->cost);
-        KV(out, n[RC_CONVERSIONS].name, c->conversions);
-        KV(out, n[RC_VALUE].name, c->value);
-        fprintf(out, ", \"%s\": %" PRIu64, n[RC_CREDITED_TOUCHES].name, c->credited_touches);
-        KV(out, n[RC_MEAN_TTC_S].name, c->mean_ttc_s);
-        KV(out, n[RC_ROAS].name, c->roas);
+                n[ATTRIB_RC_CAMPAIGN_ID].name, c->campaign_id, n[ATTRIB_RC_ADVERTISER_ID].name, c->advertiser_id,
+                n[ATTRIB_RC_IMPRESSIONS].name, c->impressions, n[ATTRIB_RC_ENGAGEMENTS].name, c->engagements,
+                n[ATTRIB_RC_NURTURES].name, c->nurtures, n[ATTRIB_RC_REACH].name, c->reach);
+        KV(out, n[ATTRIB_RC_COST].name, c->cost);
+        KV(out, n[ATTRIB_RC_CONVERSIONS].name, c->conversions);
+        KV(out, n[ATTRIB_RC_VALUE].name, c->value);
+        fprintf(out, ", \"%s\": %" PRIu64, n[ATTRIB_RC_CREDITED_TOUCHES].name, c->credited_touches);
+        KV(out, n[ATTRIB_RC_MEAN_TTC_S].name, c->mean_ttc_s);
+        KV(out, n[ATTRIB_RC_ROAS].name, c->roas);
         if (c->name) {
             fputs(", \"name\": ", out);
             attrib_json_str(out, c->name, strlen(c->name));
@@ -46,10 +46,10 @@ static void advertisers(const attrib_report *rep, FILE *out)
     const attrib_colspec *n = attrib_schema_report_advertiser.cols;
     array_open(out, "advertisers");
     for (size_t i = 0; i < rep->nadvertisers; i++) {
-        uint64_t v[RA_NCOLS];
+        uint64_t v[ATTRIB_RA_NCOLS];
         attrib_report_advertiser_values(&rep->advertisers[i], v);
         row_open(out, i);
-        for (int k = 0; k < RA_NCOLS; k++)
+        for (int k = 0; k < ATTRIB_RA_NCOLS; k++)
             fprintf(out, "%s\"%s\": %" PRIu64, k ? ", " : "", n[k].name, v[k]);
         fputc('}', out);
     }
@@ -63,11 +63,11 @@ static void daily(FILE *out, const char *key, const attrib_schema *s, const attr
     array_open(out, key);
     for (size_t i = 0; i < nrows; i++) {
         row_open(out, i);
-        fprintf(out, "\"%s\": %" PRIu32 ", \"%s\": ", n[RD_CAMPAIGN_ID].name, d[i].campaign_id,
-                n[RD_DAY].name);
+        fprintf(out, "\"%s\": %" PRIu32 ", \"%s\": ", n[ATTRIB_RD_CAMPAIGN_ID].name, d[i].campaign_id,
+                n[ATTRIB_RD_DAY].name);
         attrib_json_str(out, d[i].day, strlen(d[i].day));
-        KV(out, n[RD_CONVERSIONS].name, d[i].conversions);
-        KV(out, n[RD_VALUE].name, d[i].value);
+        KV(out, n[ATTRIB_RD_CONVERSIONS].name, d[i].conversions);
+        KV(out, n[ATTRIB_RD_VALUE].name, d[i].value);
         fputc('}', out);
     }
     fputs("]", out);

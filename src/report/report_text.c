@@ -51,12 +51,12 @@ static void text_campaigns(const attrib_report *rep, FILE *out)
     attrib_grid_free(g);
 }
 
-static void advertiser_cells(const attrib_report_advertiser *a, int total, char b[RA_NCOLS][32],
-                             const char *cells[RA_NCOLS])
+static void advertiser_cells(const attrib_report_advertiser *a, int total, char b[ATTRIB_RA_NCOLS][32],
+                             const char *cells[ATTRIB_RA_NCOLS])
 {
-    uint64_t v[RA_NCOLS];
+    uint64_t v[ATTRIB_RA_NCOLS];
     attrib_report_advertiser_values(a, v);
-    for (int k = 0; k < RA_NCOLS; k++)
+    for (int k = 0; k < ATTRIB_RA_NCOLS; k++)
         cells[k] = U(b[k], 32, v[k]);
     if (total)
         cells[0] = "TOTAL";
@@ -64,13 +64,13 @@ static void advertiser_cells(const attrib_report_advertiser *a, int total, char 
 
 static void text_advertisers(const attrib_report *rep, FILE *out)
 {
-    static const char *const h[RA_NCOLS] = {
+    static const char *const h[ATTRIB_RA_NCOLS] = {
         "advertiser_id", "conversions", "attributed", "no_touch", "rule_excluded",
         "outside_window", "dup_touches", "dup_touches_inexact", "dup_conversions",
         "dup_conversions_inexact"};
-    attrib_grid *g = attrib_grid_create(RA_NCOLS, h, "rrrrrrrrrr");
-    char b[RA_NCOLS][32];
-    const char *cells[RA_NCOLS];
+    attrib_grid *g = attrib_grid_create(ATTRIB_RA_NCOLS, h, "rrrrrrrrrr");
+    char b[ATTRIB_RA_NCOLS][32];
+    const char *cells[ATTRIB_RA_NCOLS];
     for (size_t i = 0; i < rep->nadvertisers; i++) {
         advertiser_cells(&rep->advertisers[i], 0, b, cells);
         attrib_grid_row(g, cells);

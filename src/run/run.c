@@ -179,8 +179,8 @@ int attrib_run_reduce(attrib_run *r)
 
 int attrib_run_sort(attrib_run *r)
 {
-    static const int ckeys[] = {CR_CONVERSION_ID, CR_ADVERTISER_ID, CR_EVENT_ID, CR_IDENTITY};
-    static const int ukeys[] = {UN_CONVERSION_ID, UN_ADVERTISER_ID, UN_IDENTITY};
+    static const int ckeys[] = {ATTRIB_CR_CONVERSION_ID, ATTRIB_CR_ADVERTISER_ID, ATTRIB_CR_EVENT_ID, ATTRIB_CR_IDENTITY};
+    static const int ukeys[] = {ATTRIB_UN_CONVERSION_ID, ATTRIB_UN_ADVERTISER_ID, ATTRIB_UN_IDENTITY};
     const attrib_par *p = r->p;
     const double t = attrib_par_wtime();
     run_test_crash(p, "sort");

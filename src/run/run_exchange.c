@@ -33,8 +33,8 @@ static void sub_schema(attrib_schema *out, const attrib_schema *full, const int 
 
 static void init_schemas(void)
 {
-    static const int evr[] = {EV_EVENT_ID, EV_TS, EV_CAMPAIGN_ID, EV_KIND, EV_COST};
-    static const int cvr[] = {CV_CONVERSION_ID, CV_TS, CV_ADVERTISER_ID, CV_TYPE, CV_VALUE};
+    static const int evr[] = {ATTRIB_EV_EVENT_ID, ATTRIB_EV_TS, ATTRIB_EV_CAMPAIGN_ID, ATTRIB_EV_KIND, ATTRIB_EV_COST};
+    static const int cvr[] = {ATTRIB_CV_CONVERSION_ID, ATTRIB_CV_TS, ATTRIB_CV_ADVERTISER_ID, ATTRIB_CV_TYPE, ATTRIB_CV_VALUE};
     sub_schema(&ev_rest, &attrib_schema_events, evr, 5);
     sub_schema(&cv_rest, &attrib_schema_conversions, cvr, 5);
 }

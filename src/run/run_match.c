@@ -75,20 +75,20 @@ static int explain_part(const attrib_engine_cfg *cfg, size_t ntypes, const attri
     attrib_table_resize(&te, ne);
     attrib_table_resize(&tc, nc);
     for (size_t i = 0; i < ne; i++) {
-        ATTRIB_COL(&te, EV_EVENT_ID, uint64_t)[i] = ev[i].event_id;
-        ATTRIB_COL(&te, EV_IDENTITY, uint64_t)[i] = ev[i].identity;
-        ATTRIB_COL(&te, EV_TS, int64_t)[i] = ev[i].ts;
-        ATTRIB_COL(&te, EV_CAMPAIGN_ID, uint32_t)[i] = ev[i].campaign_id;
-        ATTRIB_COL(&te, EV_KIND, uint8_t)[i] = ev[i].kind;
-        ATTRIB_COL(&te, EV_COST, double)[i] = ev[i].cost;
+        ATTRIB_COL(&te, ATTRIB_EV_EVENT_ID, uint64_t)[i] = ev[i].event_id;
+        ATTRIB_COL(&te, ATTRIB_EV_IDENTITY, uint64_t)[i] = ev[i].identity;
+        ATTRIB_COL(&te, ATTRIB_EV_TS, int64_t)[i] = ev[i].ts;
+        ATTRIB_COL(&te, ATTRIB_EV_CAMPAIGN_ID, uint32_t)[i] = ev[i].campaign_id;
+        ATTRIB_COL(&te, ATTRIB_EV_KIND, uint8_t)[i] = ev[i].kind;
+        ATTRIB_COL(&te, ATTRIB_EV_COST, double)[i] = ev[i].cost;
     }
     for (size_t i = 0; i < nc; i++) {
-        ATTRIB_COL(&tc, CV_CONVERSION_ID, uint64_t)[i] = cv[i].conversion_id;
-        ATTRIB_COL(&tc, CV_IDENTITY, uint64_t)[i] = cv[i].identity;
-        ATTRIB_COL(&tc, CV_TS, int64_t)[i] = cv[i].ts;
-        ATTRIB_COL(&tc, CV_ADVERTISER_ID, uint32_t)[i] = cv[i].advertiser_id;
-        ATTRIB_COL(&tc, CV_TYPE, uint16_t)[i] = cv[i].type;
-        ATTRIB_COL(&tc, CV_VALUE, double)[i] = cv[i].value;
+        ATTRIB_COL(&tc, ATTRIB_CV_CONVERSION_ID, uint64_t)[i] = cv[i].conversion_id;
+        ATTRIB_COL(&tc, ATTRIB_CV_IDENTITY, uint64_t)[i] = cv[i].identity;
+        ATTRIB_COL(&tc, ATTRIB_CV_TS, int64_t)[i] = cv[i].ts;
+        ATTRIB_COL(&tc, ATTRIB_CV_ADVERTISER_ID, uint32_t)[i] = cv[i].advertiser_id;
+        ATTRIB_COL(&tc, ATTRIB_CV_TYPE, uint16_t)[i] = cv[i].type;
+        ATTRIB_COL(&tc, ATTRIB_CV_VALUE, double)[i] = cv[i].value;
     }
     int rc = attrib_explain_counts(cfg, &te, &tc, ntypes, xconv);
     attrib_table_free(&te);

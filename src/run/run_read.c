@@ -86,8 +86,8 @@ int run_read_identities(const attrib_par *p, attrib_h5file *in, const char *path
                         run_input *ri)
 {
     memset(ri, 0, sizeof *ri);
-    id_schema(&ev_ids, &attrib_schema_events, EV_IDENTITY);
-    id_schema(&cv_ids, &attrib_schema_conversions, CV_IDENTITY);
+    id_schema(&ev_ids, &attrib_schema_events, ATTRIB_EV_IDENTITY);
+    id_schema(&cv_ids, &attrib_schema_conversions, ATTRIB_CV_IDENTITY);
     ri->in = in;
     ri->path = path;
     ri->ntypes = ntypes;

@@ -64,8 +64,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     attrib_table_init(&cat, &attrib_schema_campaigns, 4);
     for (uint32_t id = 0; id < 40; id += 1 + id % 3) {
         size_t row = attrib_table_push(&cat);
-        ATTRIB_COL(&cat, CA_CAMPAIGN_ID, uint32_t)[row] = id;
-        ATTRIB_COL(&cat, CA_ADVERTISER_ID, uint32_t)[row] = id % 7;
+        ATTRIB_COL(&cat, ATTRIB_CA_CAMPAIGN_ID, uint32_t)[row] = id;
+        ATTRIB_COL(&cat, ATTRIB_CA_ADVERTISER_ID, uint32_t)[row] = id % 7;
     }
     char *types[] = {"lead", "purchase", "signup"};
     char *warn = NULL;

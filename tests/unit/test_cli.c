@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "attrib/cli.h"
+#include "cli.h"
 #include "attrib/err.h"
 #include "attrib/rules.h"
 

@@ -66,9 +66,9 @@ static attrib_rules *rules_make(const char *text)
     attrib_table_init(&cat, &attrib_schema_campaigns, 8);
     for (size_t i = 0; i < NCAT; i++) {
         size_t row = attrib_table_push(&cat);
-        ATTRIB_COL(&cat, CA_CAMPAIGN_ID, uint32_t)[row] = cat_camp[i];
-        ATTRIB_COL(&cat, CA_ADVERTISER_ID, uint32_t)[row] = cat_adv[i];
-        attrib_table_set_str(&cat, CA_NAME, row, "c", 1);
+        ATTRIB_COL(&cat, ATTRIB_CA_CAMPAIGN_ID, uint32_t)[row] = cat_camp[i];
+        ATTRIB_COL(&cat, ATTRIB_CA_ADVERTISER_ID, uint32_t)[row] = cat_adv[i];
+        attrib_table_set_str(&cat, ATTRIB_CA_NAME, row, "c", 1);
     }
     char *warn = NULL;
     if (attrib_rules_bind(r, &cat, type_names, NTYPES, &warn) != 0) {
@@ -110,24 +110,24 @@ static void ev(tcase *c, uint64_t eid, uint64_t ident, int64_t ts, uint32_t camp
                double cost)
 {
     size_t r = attrib_table_push(&c->ev);
-    ATTRIB_COL(&c->ev, EV_EVENT_ID, uint64_t)[r] = eid;
-    ATTRIB_COL(&c->ev, EV_IDENTITY, uint64_t)[r] = ident;
-    ATTRIB_COL(&c->ev, EV_TS, int64_t)[r] = ts;
-    ATTRIB_COL(&c->ev, EV_CAMPAIGN_ID, uint32_t)[r] = camp;
-    ATTRIB_COL(&c->ev, EV_KIND, uint8_t)[r] = (uint8_t)kind;
-    ATTRIB_COL(&c->ev, EV_COST, double)[r] = cost;
+    ATTRIB_COL(&c->ev, ATTRIB_EV_EVENT_ID, uint64_t)[r] = eid;
+    ATTRIB_COL(&c->ev, ATTRIB_EV_IDENTITY, uint64_t)[r] = ident;
+    ATTRIB_COL(&c->ev, ATTRIB_EV_TS, int64_t)[r] = ts;
+    ATTRIB_COL(&c->ev, ATTRIB_EV_CAMPAIGN_ID, uint32_t)[r] = camp;
+    ATTRIB_COL(&c->ev, ATTRIB_EV_KIND, uint8_t)[r] = (uint8_t)kind;
+    ATTRIB_COL(&c->ev, ATTRIB_EV_COST, double)[r] = cost;
 }
 
 static void cv(tcase *c, uint64_t cid, uint64_t ident, int64_t ts, uint32_t adv, int type,
                double value)
 {
     size_t r = attrib_table_push(&c->cv);
-    ATTRIB_COL(&c->cv, CV_CONVERSION_ID, uint64_t)[r] = cid;
-    ATTRIB_COL(&c->cv, CV_IDENTITY, uint64_t)[r] = ident;
-    ATTRIB_COL(&c->cv, CV_TS, int64_t)[r] = ts;
-    ATTRIB_COL(&c->cv, CV_ADVERTISER_ID, uint32_t)[r] = adv;
-    ATTRIB_COL(&c->cv, CV_TYPE, uint16_t)[r] = (uint16_t)type;
-    ATTRIB_COL(&c->cv, CV_VALUE, double)[r] = value;
+    ATTRIB_COL(&c->cv, ATTRIB_CV_CONVERSION_ID, uint64_t)[r] = cid;
+    ATTRIB_COL(&c->cv, ATTRIB_CV_IDENTITY, uint64_t)[r] = ident;
+    ATTRIB_COL(&c->cv, ATTRIB_CV_TS, int64_t)[r] = ts;
+    ATTRIB_COL(&c->cv, ATTRIB_CV_ADVERTISER_ID, uint32_t)[r] = adv;
+    ATTRIB_COL(&c->cv, ATTRIB_CV_TYPE, uint16_t)[r] = (uint16_t)type;
+    ATTRIB_COL(&c->cv, ATTRIB_CV_VALUE, double)[r] = value;
 }
 
 static int tc_run(tcase *c, const char *rules_text, int64_t from, int64_t to)
@@ -155,9 +155,9 @@ static char *defaults(const char *model, const char *first, const char *last, co
 static long credit_row(const tcase *c, uint64_t ident, uint64_t cid, uint64_t eid)
 {
     for (size_t r = 0; r < c->credits.n; r++)
-        if (ATTRIB_COL(&c->credits, CR_IDENTITY, uint64_t)[r] == ident &&
-            ATTRIB_COL(&c->credits, CR_CONVERSION_ID, uint64_t)[r] == cid &&
-            ATTRIB_COL(&c->credits, CR_EVENT_ID, uint64_t)[r] == eid)
+        if (ATTRIB_COL(&c->credits, ATTRIB_CR_IDENTITY, uint64_t)[r] == ident &&
+            ATTRIB_COL(&c->credits, ATTRIB_CR_CONVERSION_ID, uint64_t)[r] == cid &&
+            ATTRIB_COL(&c->credits, ATTRIB_CR_EVENT_ID, uint64_t)[r] == eid)
             return (long)r;
     return -1;
 }
@@ -166,15 +166,15 @@ static size_t ncredits(const tcase *c, uint64_t ident, uint64_t cid)
 {
     size_t k = 0;
     for (size_t r = 0; r < c->credits.n; r++)
-        k += ATTRIB_COL(&c->credits, CR_IDENTITY, uint64_t)[r] == ident &&
-             ATTRIB_COL(&c->credits, CR_CONVERSION_ID, uint64_t)[r] == cid;
+        k += ATTRIB_COL(&c->credits, ATTRIB_CR_IDENTITY, uint64_t)[r] == ident &&
+             ATTRIB_COL(&c->credits, ATTRIB_CR_CONVERSION_ID, uint64_t)[r] == cid;
     return k;
 }
 
 static double credit_of(const tcase *c, uint64_t ident, uint64_t cid, uint64_t eid)
 {
     long r = credit_row(c, ident, cid, eid);
-    return r < 0 ? -1 : ATTRIB_COL(&c->credits, CR_CREDIT, double)[r];
+    return r < 0 ? -1 : ATTRIB_COL(&c->credits, ATTRIB_CR_CREDIT, double)[r];
 }
 
 /* Reason of the unattributed row of (identity, conversion): -1 none, -2 several. */
@@ -182,17 +182,17 @@ static int reason_of(const tcase *c, uint64_t ident, uint64_t cid)
 {
     int found = -1;
     for (size_t r = 0; r < c->unattr.n; r++)
-        if (ATTRIB_COL(&c->unattr, UN_IDENTITY, uint64_t)[r] == ident &&
-            ATTRIB_COL(&c->unattr, UN_CONVERSION_ID, uint64_t)[r] == cid)
-            found = found == -1 ? ATTRIB_COL(&c->unattr, UN_REASON, uint8_t)[r] : -2;
+        if (ATTRIB_COL(&c->unattr, ATTRIB_UN_IDENTITY, uint64_t)[r] == ident &&
+            ATTRIB_COL(&c->unattr, ATTRIB_UN_CONVERSION_ID, uint64_t)[r] == cid)
+            found = found == -1 ? ATTRIB_COL(&c->unattr, ATTRIB_UN_REASON, uint8_t)[r] : -2;
     return found;
 }
 
 static long unattr_row(const tcase *c, uint64_t ident, uint64_t cid)
 {
     for (size_t r = 0; r < c->unattr.n; r++)
-        if (ATTRIB_COL(&c->unattr, UN_IDENTITY, uint64_t)[r] == ident &&
-            ATTRIB_COL(&c->unattr, UN_CONVERSION_ID, uint64_t)[r] == cid)
+        if (ATTRIB_COL(&c->unattr, ATTRIB_UN_IDENTITY, uint64_t)[r] == ident &&
+            ATTRIB_COL(&c->unattr, ATTRIB_UN_CONVERSION_ID, uint64_t)[r] == cid)
             return (long)r;
     return -1;
 }
@@ -207,7 +207,7 @@ static long report_row(const attrib_table *t, int idcol, uint32_t id)
 
 static uint64_t adv_field(const tcase *c, uint32_t adv, int col)
 {
-    long r = report_row(&c->ra, RA_ADVERTISER_ID, adv);
+    long r = report_row(&c->ra, ATTRIB_RA_ADVERTISER_ID, adv);
     return r < 0 ? UINT64_MAX : ATTRIB_COL(&c->ra, col, uint64_t)[r];
 }
 
@@ -257,26 +257,26 @@ static void test_windows(void)
     long r = credit_row(&c, 7, 107, 5);
     CHECK(r >= 0 && ncredits(&c, 7, 107) == 1, "tie by event_id: last is eid 5");
     if (r >= 0) {
-        CHECK(ATTRIB_COL(&c.credits, CR_POSITION, uint32_t)[r] == 2, "position");
-        CHECK(ATTRIB_COL(&c.credits, CR_PATH_LENGTH, uint32_t)[r] == 2, "path_length");
-        CHECK(ATTRIB_COL(&c.credits, CR_CAMPAIGN_ID, uint32_t)[r] == 10, "campaign");
-        CHECK(ATTRIB_COL(&c.credits, CR_ADVERTISER_ID, uint32_t)[r] == 1, "advertiser");
-        CHECK(ATTRIB_COL(&c.credits, CR_CONV_TS, int64_t)[r] == T, "conv_ts");
-        CHECK(ATTRIB_COL(&c.credits, CR_TOUCH_TS, int64_t)[r] == T - MS_H, "touch_ts");
-        CHECK(ATTRIB_COL(&c.credits, CR_KIND, uint8_t)[r] == IMP, "kind");
-        CHECK(ATTRIB_COL(&c.credits, CR_CREDITED_VALUE, double)[r] == 10.0, "credited value");
-        CHECK(ATTRIB_COL(&c.credits, CR_RULE_VERSION, uint32_t)[r] == 0, "no campaign entry");
+        CHECK(ATTRIB_COL(&c.credits, ATTRIB_CR_POSITION, uint32_t)[r] == 2, "position");
+        CHECK(ATTRIB_COL(&c.credits, ATTRIB_CR_PATH_LENGTH, uint32_t)[r] == 2, "path_length");
+        CHECK(ATTRIB_COL(&c.credits, ATTRIB_CR_CAMPAIGN_ID, uint32_t)[r] == 10, "campaign");
+        CHECK(ATTRIB_COL(&c.credits, ATTRIB_CR_ADVERTISER_ID, uint32_t)[r] == 1, "advertiser");
+        CHECK(ATTRIB_COL(&c.credits, ATTRIB_CR_CONV_TS, int64_t)[r] == T, "conv_ts");
+        CHECK(ATTRIB_COL(&c.credits, ATTRIB_CR_TOUCH_TS, int64_t)[r] == T - MS_H, "touch_ts");
+        CHECK(ATTRIB_COL(&c.credits, ATTRIB_CR_KIND, uint8_t)[r] == IMP, "kind");
+        CHECK(ATTRIB_COL(&c.credits, ATTRIB_CR_CREDITED_VALUE, double)[r] == 10.0, "credited value");
+        CHECK(ATTRIB_COL(&c.credits, ATTRIB_CR_RULE_VERSION, uint32_t)[r] == 0, "no campaign entry");
     }
     CHECK(reason_of(&c, 8, 108) == NO_TOUCH, "other advertiser's touch");
     CHECK(reason_of(&c, 9, 109) == NO_TOUCH, "unknown advertiser");
-    CHECK(adv_field(&c, 99, RA_CONVERSIONS) == 1 && adv_field(&c, 99, RA_UNATTR_NO_TOUCH) == 1,
+    CHECK(adv_field(&c, 99, ATTRIB_RA_CONVERSIONS) == 1 && adv_field(&c, 99, ATTRIB_RA_UNATTR_NO_TOUCH) == 1,
           "unknown advertiser row");
     CHECK(reason_of(&c, 10, 110) == NO_TOUCH, "unknown campaign ignored");
     CHECK(credit_of(&c, 11, 111, 11) == 1.0 && ncredits(&c, 11, 111) == 1, "nurture, later eng");
     CHECK(c.credits.n == 5 && c.unattr.n == 6, "rows %zu %zu", c.credits.n, c.unattr.n);
-    CHECK(adv_field(&c, 1, RA_CONVERSIONS) == 10 && adv_field(&c, 1, RA_ATTRIBUTED) == 5 &&
-              adv_field(&c, 1, RA_UNATTR_NO_TOUCH) == 3 &&
-              adv_field(&c, 1, RA_UNATTR_OUTSIDE_WINDOW) == 2,
+    CHECK(adv_field(&c, 1, ATTRIB_RA_CONVERSIONS) == 10 && adv_field(&c, 1, ATTRIB_RA_ATTRIBUTED) == 5 &&
+              adv_field(&c, 1, ATTRIB_RA_UNATTR_NO_TOUCH) == 3 &&
+              adv_field(&c, 1, ATTRIB_RA_UNATTR_OUTSIDE_WINDOW) == 2,
           "advertiser 1 counts");
     CHECK(c.ra.n == 4, "advertiser rows: 1 2 3 99, got %zu", c.ra.n);
     tc_free(&c);
@@ -316,14 +316,14 @@ static void test_priority(void)
     long r = credit_row(&c, 1, 101, 1);
     CHECK(r >= 0 && ncredits(&c, 1, 101) == 1, "engagement wins over later impression");
     if (r >= 0)
-        CHECK(ATTRIB_COL(&c.credits, CR_PATH_LENGTH, uint32_t)[r] == 1 &&
-                  ATTRIB_COL(&c.credits, CR_POSITION, uint32_t)[r] == 1,
+        CHECK(ATTRIB_COL(&c.credits, ATTRIB_CR_PATH_LENGTH, uint32_t)[r] == 1 &&
+                  ATTRIB_COL(&c.credits, ATTRIB_CR_POSITION, uint32_t)[r] == 1,
               "only engagement candidates remain");
     r = credit_row(&c, 2, 102, 2);
-    CHECK(r >= 0 && ATTRIB_COL(&c.credits, CR_PATH_LENGTH, uint32_t)[r] == 2,
+    CHECK(r >= 0 && ATTRIB_COL(&c.credits, ATTRIB_CR_PATH_LENGTH, uint32_t)[r] == 2,
           "no engagement: all candidates");
     r = credit_row(&c, 3, 103, 2);
-    CHECK(r >= 0 && ATTRIB_COL(&c.credits, CR_PATH_LENGTH, uint32_t)[r] == 2,
+    CHECK(r >= 0 && ATTRIB_COL(&c.credits, ATTRIB_CR_PATH_LENGTH, uint32_t)[r] == 2,
           "priority off: last impression");
     CHECK(credit_of(&c, 4, 104, 2) == 1.0, "engagement outside its window does not count");
     /* identity 5: advertiser 3 has no campaign 10/11 → no touch for advertiser 3 */
@@ -367,21 +367,21 @@ static void test_exclusions(void)
     CHECK(reason_of(&c, 1, 101) == RULE_EXCLUDED, "kind off: %d", reason_of(&c, 1, 101));
     CHECK(reason_of(&c, 2, 102) == RULE_EXCLUDED, "type not allowed");
     long r = credit_row(&c, 3, 103, 1);
-    CHECK(r >= 0 && ATTRIB_COL(&c.credits, CR_RULE_VERSION, uint32_t)[r] == 1, "type allowed");
+    CHECK(r >= 0 && ATTRIB_COL(&c.credits, ATTRIB_CR_RULE_VERSION, uint32_t)[r] == 1, "type allowed");
     CHECK(reason_of(&c, 4, 104) == OUTSIDE, "one allowed touch outside: %d",
           reason_of(&c, 4, 104));
     r = credit_row(&c, 5, 105, 1);
-    CHECK(r >= 0 && ATTRIB_COL(&c.credits, CR_RULE_VERSION, uint32_t)[r] == 1,
+    CHECK(r >= 0 && ATTRIB_COL(&c.credits, ATTRIB_CR_RULE_VERSION, uint32_t)[r] == 1,
           "engagement still on, inherited lookback");
     r = credit_row(&c, 6, 106, 1);
-    CHECK(r >= 0 && ATTRIB_COL(&c.credits, CR_RULE_VERSION, uint32_t)[r] == 0,
+    CHECK(r >= 0 && ATTRIB_COL(&c.credits, ATTRIB_CR_RULE_VERSION, uint32_t)[r] == 0,
           "campaign without entry: version 0");
     CHECK(reason_of(&c, 7, 107) == RULE_EXCLUDED, "all excluded, even when also old");
     CHECK(reason_of(&c, 8, 108) == RULE_EXCLUDED, "later touch does not count");
     CHECK(credit_of(&c, 8, 109, 2) == 1.0, "later conversion sees it");
-    CHECK(adv_field(&c, 1, RA_UNATTR_RULE_EXCLUDED) == 4 &&
-              adv_field(&c, 1, RA_UNATTR_OUTSIDE_WINDOW) == 1 &&
-              adv_field(&c, 1, RA_ATTRIBUTED) == 4 && adv_field(&c, 1, RA_CONVERSIONS) == 9,
+    CHECK(adv_field(&c, 1, ATTRIB_RA_UNATTR_RULE_EXCLUDED) == 4 &&
+              adv_field(&c, 1, ATTRIB_RA_UNATTR_OUTSIDE_WINDOW) == 1 &&
+              adv_field(&c, 1, ATTRIB_RA_ATTRIBUTED) == 4 && adv_field(&c, 1, ATTRIB_RA_CONVERSIONS) == 9,
           "advertiser reasons");
     tc_free(&c);
 }
@@ -412,13 +412,13 @@ static void test_versions(void)
     CHECK(tc_run(&c, defaults("last_touch", "0.4", "0.4", more), OPEN) == 0, "%s",
           attrib_err_msg());
     long r = credit_row(&c, 1, 101, 1);
-    CHECK(r >= 0 && ATTRIB_COL(&c.credits, CR_RULE_VERSION, uint32_t)[r] == 1, "v1 2d lookback");
+    CHECK(r >= 0 && ATTRIB_COL(&c.credits, ATTRIB_CR_RULE_VERSION, uint32_t)[r] == 1, "v1 2d lookback");
     CHECK(reason_of(&c, 2, 102) == RULE_EXCLUDED, "v2 impression off");
     CHECK(reason_of(&c, 3, 103) == RULE_EXCLUDED, "v2 from its effective instant");
     r = credit_row(&c, 4, 104, 1);
-    CHECK(r >= 0 && ATTRIB_COL(&c.credits, CR_RULE_VERSION, uint32_t)[r] == 1, "1 ms before v2");
+    CHECK(r >= 0 && ATTRIB_COL(&c.credits, ATTRIB_CR_RULE_VERSION, uint32_t)[r] == 1, "1 ms before v2");
     r = credit_row(&c, 5, 105, 1);
-    CHECK(r >= 0 && ATTRIB_COL(&c.credits, CR_RULE_VERSION, uint32_t)[r] == 2,
+    CHECK(r >= 0 && ATTRIB_COL(&c.credits, ATTRIB_CR_RULE_VERSION, uint32_t)[r] == 2,
           "v2 engagement inherits 30d");
     CHECK(reason_of(&c, 6, 106) == RULE_EXCLUDED, "rules at c.ts, not at t.ts");
     tc_free(&c);
@@ -466,43 +466,43 @@ static void test_dups(void)
           attrib_err_msg());
     CHECK(credit_of(&c, 1, 101, 1) == 1.0, "exact dup");
     long r = credit_row(&c, 2, 102, 2);
-    CHECK(r >= 0 && ATTRIB_COL(&c.credits, CR_TOUCH_TS, int64_t)[r] == T - 2 * MS_H &&
-              ATTRIB_COL(&c.credits, CR_CAMPAIGN_ID, uint32_t)[r] == 10,
+    CHECK(r >= 0 && ATTRIB_COL(&c.credits, ATTRIB_CR_TOUCH_TS, int64_t)[r] == T - 2 * MS_H &&
+              ATTRIB_COL(&c.credits, ATTRIB_CR_CAMPAIGN_ID, uint32_t)[r] == 10,
           "earliest ts kept");
     r = credit_row(&c, 3, 103, 3);
-    CHECK(r >= 0 && ATTRIB_COL(&c.credits, CR_CAMPAIGN_ID, uint32_t)[r] == 10, "smallest camp");
+    CHECK(r >= 0 && ATTRIB_COL(&c.credits, ATTRIB_CR_CAMPAIGN_ID, uint32_t)[r] == 10, "smallest camp");
     r = credit_row(&c, 4, 104, 4);
-    CHECK(r >= 0 && ATTRIB_COL(&c.credits, CR_KIND, uint8_t)[r] == IMP, "impression kept");
-    long rc12 = report_row(&c.rc, RC_CAMPAIGN_ID, 12);
-    CHECK(rc12 >= 0 && ATTRIB_COL(&c.rc, RC_COST, double)[rc12] == 1.5 &&
-              ATTRIB_COL(&c.rc, RC_IMPRESSIONS, uint64_t)[rc12] == 2 &&
-              ATTRIB_COL(&c.rc, RC_REACH, uint64_t)[rc12] == 2,
+    CHECK(r >= 0 && ATTRIB_COL(&c.credits, ATTRIB_CR_KIND, uint8_t)[r] == IMP, "impression kept");
+    long rc12 = report_row(&c.rc, ATTRIB_RC_CAMPAIGN_ID, 12);
+    CHECK(rc12 >= 0 && ATTRIB_COL(&c.rc, ATTRIB_RC_COST, double)[rc12] == 1.5 &&
+              ATTRIB_COL(&c.rc, ATTRIB_RC_IMPRESSIONS, uint64_t)[rc12] == 2 &&
+              ATTRIB_COL(&c.rc, ATTRIB_RC_REACH, uint64_t)[rc12] == 2,
           "smallest cost kept, counted once");
     r = credit_row(&c, 6, 106, 6);
-    CHECK(r >= 0 && ATTRIB_COL(&c.credits, CR_CONV_TS, int64_t)[r] == T - 1, "earliest conv");
+    CHECK(r >= 0 && ATTRIB_COL(&c.credits, ATTRIB_CR_CONV_TS, int64_t)[r] == T - 1, "earliest conv");
     CHECK(reason_of(&c, 7, 107) == RULE_EXCLUDED, "smallest type kept: %d",
           reason_of(&c, 7, 107));
     r = unattr_row(&c, 8, 108);
-    CHECK(r >= 0 && ATTRIB_COL(&c.unattr, UN_VALUE, double)[r] == 3, "smallest value kept");
+    CHECK(r >= 0 && ATTRIB_COL(&c.unattr, ATTRIB_UN_VALUE, double)[r] == 3, "smallest value kept");
     CHECK(reason_of(&c, 9, 109) == NO_TOUCH, "exact conversion dup: one row");
     CHECK(reason_of(&c, 10, 110) == -2, "same conversion_id, two advertisers: two rows");
-    CHECK(adv_field(&c, 1, RA_DUP_TOUCHES) == 5 && adv_field(&c, 1, RA_DUP_TOUCHES_INEXACT) == 4,
-          "touch dups adv 1: %llu %llu", (unsigned long long)adv_field(&c, 1, RA_DUP_TOUCHES),
-          (unsigned long long)adv_field(&c, 1, RA_DUP_TOUCHES_INEXACT));
-    CHECK(adv_field(&c, 2, RA_DUP_TOUCHES) == 1 && adv_field(&c, 2, RA_DUP_TOUCHES_INEXACT) == 1,
+    CHECK(adv_field(&c, 1, ATTRIB_RA_DUP_TOUCHES) == 5 && adv_field(&c, 1, ATTRIB_RA_DUP_TOUCHES_INEXACT) == 4,
+          "touch dups adv 1: %llu %llu", (unsigned long long)adv_field(&c, 1, ATTRIB_RA_DUP_TOUCHES),
+          (unsigned long long)adv_field(&c, 1, ATTRIB_RA_DUP_TOUCHES_INEXACT));
+    CHECK(adv_field(&c, 2, ATTRIB_RA_DUP_TOUCHES) == 1 && adv_field(&c, 2, ATTRIB_RA_DUP_TOUCHES_INEXACT) == 1,
           "touch dup under the kept row's advertiser");
-    CHECK(adv_field(&c, 1, RA_DUP_CONVERSIONS) == 4 &&
-              adv_field(&c, 1, RA_DUP_CONVERSIONS_INEXACT) == 3,
+    CHECK(adv_field(&c, 1, ATTRIB_RA_DUP_CONVERSIONS) == 4 &&
+              adv_field(&c, 1, ATTRIB_RA_DUP_CONVERSIONS_INEXACT) == 3,
           "conversion dups: %llu %llu",
-          (unsigned long long)adv_field(&c, 1, RA_DUP_CONVERSIONS),
-          (unsigned long long)adv_field(&c, 1, RA_DUP_CONVERSIONS_INEXACT));
-    CHECK(adv_field(&c, 2, RA_DUP_CONVERSIONS) == 0 && adv_field(&c, 2, RA_CONVERSIONS) == 1,
+          (unsigned long long)adv_field(&c, 1, ATTRIB_RA_DUP_CONVERSIONS),
+          (unsigned long long)adv_field(&c, 1, ATTRIB_RA_DUP_CONVERSIONS_INEXACT));
+    CHECK(adv_field(&c, 2, ATTRIB_RA_DUP_CONVERSIONS) == 0 && adv_field(&c, 2, ATTRIB_RA_CONVERSIONS) == 1,
           "advertiser 2 conversions");
-    long rc10 = report_row(&c.rc, RC_CAMPAIGN_ID, 10);
+    long rc10 = report_row(&c.rc, ATTRIB_RC_CAMPAIGN_ID, 10);
     /* campaign 10 touches: ids 1,2(kept),3(kept),4(kept),12,12' — 11 went to campaign 20 */
-    CHECK(rc10 >= 0 && ATTRIB_COL(&c.rc, RC_IMPRESSIONS, uint64_t)[rc10] == 6 &&
-              ATTRIB_COL(&c.rc, RC_REACH, uint64_t)[rc10] == 6 &&
-              ATTRIB_COL(&c.rc, RC_COST, double)[rc10] == 1.0,
+    CHECK(rc10 >= 0 && ATTRIB_COL(&c.rc, ATTRIB_RC_IMPRESSIONS, uint64_t)[rc10] == 6 &&
+              ATTRIB_COL(&c.rc, ATTRIB_RC_REACH, uint64_t)[rc10] == 6 &&
+              ATTRIB_COL(&c.rc, ATTRIB_RC_COST, double)[rc10] == 1.0,
           "campaign 10 touches after dedup");
     tc_free(&c);
 }
@@ -531,14 +531,14 @@ static void check_model(const char *model, const char *first, const char *last, 
         CHECK(r >= 0, "%s n=%zu pos %zu: missing row", model, n, i + 1);
         if (r < 0)
             continue;
-        const double got = ATTRIB_COL(&c.credits, CR_CREDIT, double)[r];
+        const double got = ATTRIB_COL(&c.credits, ATTRIB_CR_CREDIT, double)[r];
         sum += got;
         CHECK(fabs(got - want[i]) <= 1e-15, "%s n=%zu pos %zu: credit %.17g want %.17g", model,
               n, i + 1, got, want[i]);
-        CHECK(ATTRIB_COL(&c.credits, CR_POSITION, uint32_t)[r] == i + 1 &&
-                  ATTRIB_COL(&c.credits, CR_PATH_LENGTH, uint32_t)[r] == n,
+        CHECK(ATTRIB_COL(&c.credits, ATTRIB_CR_POSITION, uint32_t)[r] == i + 1 &&
+                  ATTRIB_COL(&c.credits, ATTRIB_CR_PATH_LENGTH, uint32_t)[r] == n,
               "%s n=%zu: position/path_length", model, n);
-        CHECK(fabs(ATTRIB_COL(&c.credits, CR_CREDITED_VALUE, double)[r] - 8 * want[i]) < 1e-14,
+        CHECK(fabs(ATTRIB_COL(&c.credits, ATTRIB_CR_CREDITED_VALUE, double)[r] - 8 * want[i]) < 1e-14,
               "credited value");
     }
     CHECK(c.credits.n == rows, "%s n=%zu: %zu rows, want %zu", model, n, c.credits.n, rows);
@@ -624,41 +624,41 @@ static void test_period_reports(void)
 
     CHECK(c.rc.n == NCAT, "one row per catalog campaign");
     for (size_t i = 0; i + 1 < c.rc.n; i++)
-        CHECK(ATTRIB_COL(&c.rc, RC_CAMPAIGN_ID, uint32_t)[i] <
-                  ATTRIB_COL(&c.rc, RC_CAMPAIGN_ID, uint32_t)[i + 1],
+        CHECK(ATTRIB_COL(&c.rc, ATTRIB_RC_CAMPAIGN_ID, uint32_t)[i] <
+                  ATTRIB_COL(&c.rc, ATTRIB_RC_CAMPAIGN_ID, uint32_t)[i + 1],
               "sorted by campaign_id");
-    long r = report_row(&c.rc, RC_CAMPAIGN_ID, 10);
-    CHECK(r >= 0 && ATTRIB_COL(&c.rc, RC_ADVERTISER_ID, uint32_t)[r] == 1 &&
-              ATTRIB_COL(&c.rc, RC_IMPRESSIONS, uint64_t)[r] == 0 &&
-              ATTRIB_COL(&c.rc, RC_REACH, uint64_t)[r] == 0 &&
-              ATTRIB_COL(&c.rc, RC_COST, double)[r] == 0 &&
-              ATTRIB_COL(&c.rc, RC_CONVERSIONS, double)[r] == 0.5 &&
-              ATTRIB_COL(&c.rc, RC_VALUE, double)[r] == 50 &&
-              ATTRIB_COL(&c.rc, RC_CREDITED_TOUCHES, uint64_t)[r] == 1 &&
-              ATTRIB_COL(&c.rc, RC_MEAN_TTC_S, double)[r] == 10800 &&
-              isnan(ATTRIB_COL(&c.rc, RC_ROAS, double)[r]),
+    long r = report_row(&c.rc, ATTRIB_RC_CAMPAIGN_ID, 10);
+    CHECK(r >= 0 && ATTRIB_COL(&c.rc, ATTRIB_RC_ADVERTISER_ID, uint32_t)[r] == 1 &&
+              ATTRIB_COL(&c.rc, ATTRIB_RC_IMPRESSIONS, uint64_t)[r] == 0 &&
+              ATTRIB_COL(&c.rc, ATTRIB_RC_REACH, uint64_t)[r] == 0 &&
+              ATTRIB_COL(&c.rc, ATTRIB_RC_COST, double)[r] == 0 &&
+              ATTRIB_COL(&c.rc, ATTRIB_RC_CONVERSIONS, double)[r] == 0.5 &&
+              ATTRIB_COL(&c.rc, ATTRIB_RC_VALUE, double)[r] == 50 &&
+              ATTRIB_COL(&c.rc, ATTRIB_RC_CREDITED_TOUCHES, uint64_t)[r] == 1 &&
+              ATTRIB_COL(&c.rc, ATTRIB_RC_MEAN_TTC_S, double)[r] == 10800 &&
+              isnan(ATTRIB_COL(&c.rc, ATTRIB_RC_ROAS, double)[r]),
           "campaign 10");
-    r = report_row(&c.rc, RC_CAMPAIGN_ID, 11);
-    CHECK(r >= 0 && ATTRIB_COL(&c.rc, RC_IMPRESSIONS, uint64_t)[r] == 3 &&
-              ATTRIB_COL(&c.rc, RC_NURTURES, uint64_t)[r] == 1 &&
-              ATTRIB_COL(&c.rc, RC_ENGAGEMENTS, uint64_t)[r] == 0 &&
-              ATTRIB_COL(&c.rc, RC_REACH, uint64_t)[r] == 2 &&
-              ATTRIB_COL(&c.rc, RC_COST, double)[r] == 1.5 &&
-              ATTRIB_COL(&c.rc, RC_CONVERSIONS, double)[r] == 0.5 &&
-              ATTRIB_COL(&c.rc, RC_MEAN_TTC_S, double)[r] == 3600 &&
-              ATTRIB_COL(&c.rc, RC_ROAS, double)[r] == 50 / 1.5,
+    r = report_row(&c.rc, ATTRIB_RC_CAMPAIGN_ID, 11);
+    CHECK(r >= 0 && ATTRIB_COL(&c.rc, ATTRIB_RC_IMPRESSIONS, uint64_t)[r] == 3 &&
+              ATTRIB_COL(&c.rc, ATTRIB_RC_NURTURES, uint64_t)[r] == 1 &&
+              ATTRIB_COL(&c.rc, ATTRIB_RC_ENGAGEMENTS, uint64_t)[r] == 0 &&
+              ATTRIB_COL(&c.rc, ATTRIB_RC_REACH, uint64_t)[r] == 2 &&
+              ATTRIB_COL(&c.rc, ATTRIB_RC_COST, double)[r] == 1.5 &&
+              ATTRIB_COL(&c.rc, ATTRIB_RC_CONVERSIONS, double)[r] == 0.5 &&
+              ATTRIB_COL(&c.rc, ATTRIB_RC_MEAN_TTC_S, double)[r] == 3600 &&
+              ATTRIB_COL(&c.rc, ATTRIB_RC_ROAS, double)[r] == 50 / 1.5,
           "campaign 11");
-    r = report_row(&c.rc, RC_CAMPAIGN_ID, 12);
-    CHECK(r >= 0 && ATTRIB_COL(&c.rc, RC_IMPRESSIONS, uint64_t)[r] == 1 &&
-              ATTRIB_COL(&c.rc, RC_CONVERSIONS, double)[r] == 1 &&
-              ATTRIB_COL(&c.rc, RC_VALUE, double)[r] == 7 &&
-              ATTRIB_COL(&c.rc, RC_MEAN_TTC_S, double)[r] == 3600,
+    r = report_row(&c.rc, ATTRIB_RC_CAMPAIGN_ID, 12);
+    CHECK(r >= 0 && ATTRIB_COL(&c.rc, ATTRIB_RC_IMPRESSIONS, uint64_t)[r] == 1 &&
+              ATTRIB_COL(&c.rc, ATTRIB_RC_CONVERSIONS, double)[r] == 1 &&
+              ATTRIB_COL(&c.rc, ATTRIB_RC_VALUE, double)[r] == 7 &&
+              ATTRIB_COL(&c.rc, ATTRIB_RC_MEAN_TTC_S, double)[r] == 3600,
           "campaign 12");
-    r = report_row(&c.rc, RC_CAMPAIGN_ID, 20);
-    CHECK(r >= 0 && ATTRIB_COL(&c.rc, RC_ADVERTISER_ID, uint32_t)[r] == 2 &&
-              ATTRIB_COL(&c.rc, RC_CONVERSIONS, double)[r] == 0 &&
-              isnan(ATTRIB_COL(&c.rc, RC_MEAN_TTC_S, double)[r]) &&
-              isnan(ATTRIB_COL(&c.rc, RC_ROAS, double)[r]),
+    r = report_row(&c.rc, ATTRIB_RC_CAMPAIGN_ID, 20);
+    CHECK(r >= 0 && ATTRIB_COL(&c.rc, ATTRIB_RC_ADVERTISER_ID, uint32_t)[r] == 2 &&
+              ATTRIB_COL(&c.rc, ATTRIB_RC_CONVERSIONS, double)[r] == 0 &&
+              isnan(ATTRIB_COL(&c.rc, ATTRIB_RC_MEAN_TTC_S, double)[r]) &&
+              isnan(ATTRIB_COL(&c.rc, ATTRIB_RC_ROAS, double)[r]),
           "zero campaign row");
 
     /* daily by conversion day, daily_touch by touch day */
@@ -667,27 +667,27 @@ static void test_period_reports(void)
     const uint32_t want_c[] = {10, 11, 12};
     const double want_conv[] = {0.5, 0.5, 1}, want_val[] = {50, 50, 7};
     for (size_t i = 0; i < 3 && i < c.rd.n; i++) {
-        CHECK(ATTRIB_COL(&c.rd, RD_CAMPAIGN_ID, uint32_t)[i] == want_c[i] &&
-                  strncmp(attrib_table_str(&c.rd, RD_DAY, i), want_d[i], 10) == 0 &&
-                  ATTRIB_COL(&c.rd, RD_CONVERSIONS, double)[i] == want_conv[i] &&
-                  ATTRIB_COL(&c.rd, RD_VALUE, double)[i] == want_val[i],
+        CHECK(ATTRIB_COL(&c.rd, ATTRIB_RD_CAMPAIGN_ID, uint32_t)[i] == want_c[i] &&
+                  strncmp(attrib_table_str(&c.rd, ATTRIB_RD_DAY, i), want_d[i], 10) == 0 &&
+                  ATTRIB_COL(&c.rd, ATTRIB_RD_CONVERSIONS, double)[i] == want_conv[i] &&
+                  ATTRIB_COL(&c.rd, ATTRIB_RD_VALUE, double)[i] == want_val[i],
               "daily row %zu", i);
     }
     const char *want_dt[] = {"2026-09-30", "2026-10-01", "2026-09-30"};
     CHECK(c.rdt.n == 3, "daily_touch rows %zu", c.rdt.n);
     for (size_t i = 0; i < 3 && i < c.rdt.n; i++)
-        CHECK(ATTRIB_COL(&c.rdt, RD_CAMPAIGN_ID, uint32_t)[i] == want_c[i] &&
-                  strncmp(attrib_table_str(&c.rdt, RD_DAY, i), want_dt[i], 10) == 0 &&
-                  ATTRIB_COL(&c.rdt, RD_CONVERSIONS, double)[i] == want_conv[i],
-              "daily_touch row %zu: %.10s", i, attrib_table_str(&c.rdt, RD_DAY, i));
+        CHECK(ATTRIB_COL(&c.rdt, ATTRIB_RD_CAMPAIGN_ID, uint32_t)[i] == want_c[i] &&
+                  strncmp(attrib_table_str(&c.rdt, ATTRIB_RD_DAY, i), want_dt[i], 10) == 0 &&
+                  ATTRIB_COL(&c.rdt, ATTRIB_RD_CONVERSIONS, double)[i] == want_conv[i],
+              "daily_touch row %zu: %.10s", i, attrib_table_str(&c.rdt, ATTRIB_RD_DAY, i));
 
     CHECK(c.ra.n == 4, "advertiser rows %zu", c.ra.n);
     const uint32_t want_a[] = {1, 2, 3, 50};
     for (size_t i = 0; i < 4 && i < c.ra.n; i++)
-        CHECK(ATTRIB_COL(&c.ra, RA_ADVERTISER_ID, uint32_t)[i] == want_a[i], "advertiser order");
-    CHECK(adv_field(&c, 1, RA_CONVERSIONS) == 2 && adv_field(&c, 1, RA_ATTRIBUTED) == 2,
+        CHECK(ATTRIB_COL(&c.ra, ATTRIB_RA_ADVERTISER_ID, uint32_t)[i] == want_a[i], "advertiser order");
+    CHECK(adv_field(&c, 1, ATTRIB_RA_CONVERSIONS) == 2 && adv_field(&c, 1, ATTRIB_RA_ATTRIBUTED) == 2,
           "advertiser 1: only conversions in period");
-    CHECK(adv_field(&c, 50, RA_CONVERSIONS) == 0, "out-of-period advertiser still has a row");
+    CHECK(adv_field(&c, 50, ATTRIB_RA_CONVERSIONS) == 0, "out-of-period advertiser still has a row");
     tc_free(&c);
 }
 
@@ -840,12 +840,12 @@ static void reference_check(const tcase *c, const attrib_table *ev_in, const att
     ref_touch *t = calloc(ne ? ne : 1, sizeof *t);
     size_t nt = 0;
     for (size_t i = 0; i < ne; i++) {
-        ref_touch x = {ATTRIB_COL(ev_in, EV_EVENT_ID, uint64_t)[i],
-                       ATTRIB_COL(ev_in, EV_IDENTITY, uint64_t)[i],
-                       ATTRIB_COL(ev_in, EV_TS, int64_t)[i],
-                       ATTRIB_COL(ev_in, EV_CAMPAIGN_ID, uint32_t)[i],
-                       ATTRIB_COL(ev_in, EV_KIND, uint8_t)[i],
-                       ATTRIB_COL(ev_in, EV_COST, double)[i], 1};
+        ref_touch x = {ATTRIB_COL(ev_in, ATTRIB_EV_EVENT_ID, uint64_t)[i],
+                       ATTRIB_COL(ev_in, ATTRIB_EV_IDENTITY, uint64_t)[i],
+                       ATTRIB_COL(ev_in, ATTRIB_EV_TS, int64_t)[i],
+                       ATTRIB_COL(ev_in, ATTRIB_EV_CAMPAIGN_ID, uint32_t)[i],
+                       ATTRIB_COL(ev_in, ATTRIB_EV_KIND, uint8_t)[i],
+                       ATTRIB_COL(ev_in, ATTRIB_EV_COST, double)[i], 1};
         if (attrib_rules_camp_index(r, x.camp) < 0)
             continue;
         t[nt++] = x;
@@ -859,21 +859,21 @@ static void reference_check(const tcase *c, const attrib_table *ev_in, const att
     size_t n_rows = 0;
     uint64_t *cand = malloc((nt ? nt : 1) * sizeof *cand);
     for (size_t k = 0; k < nc; k++) {
-        uint64_t cid = ATTRIB_COL(cv_in, CV_CONVERSION_ID, uint64_t)[k];
-        uint64_t ident = ATTRIB_COL(cv_in, CV_IDENTITY, uint64_t)[k];
-        int64_t ts = ATTRIB_COL(cv_in, CV_TS, int64_t)[k];
-        uint32_t adv = ATTRIB_COL(cv_in, CV_ADVERTISER_ID, uint32_t)[k];
-        int type = ATTRIB_COL(cv_in, CV_TYPE, uint16_t)[k];
-        double value = ATTRIB_COL(cv_in, CV_VALUE, double)[k];
+        uint64_t cid = ATTRIB_COL(cv_in, ATTRIB_CV_CONVERSION_ID, uint64_t)[k];
+        uint64_t ident = ATTRIB_COL(cv_in, ATTRIB_CV_IDENTITY, uint64_t)[k];
+        int64_t ts = ATTRIB_COL(cv_in, ATTRIB_CV_TS, int64_t)[k];
+        uint32_t adv = ATTRIB_COL(cv_in, ATTRIB_CV_ADVERTISER_ID, uint32_t)[k];
+        int type = ATTRIB_COL(cv_in, ATTRIB_CV_TYPE, uint16_t)[k];
+        double value = ATTRIB_COL(cv_in, ATTRIB_CV_VALUE, double)[k];
         int kept = 1; /* the earliest (ts, type, value), first index on exact ties */
         for (size_t q = 0; q < nc && kept; q++) {
-            if (q == k || ATTRIB_COL(cv_in, CV_CONVERSION_ID, uint64_t)[q] != cid ||
-                ATTRIB_COL(cv_in, CV_IDENTITY, uint64_t)[q] != ident ||
-                ATTRIB_COL(cv_in, CV_ADVERTISER_ID, uint32_t)[q] != adv)
+            if (q == k || ATTRIB_COL(cv_in, ATTRIB_CV_CONVERSION_ID, uint64_t)[q] != cid ||
+                ATTRIB_COL(cv_in, ATTRIB_CV_IDENTITY, uint64_t)[q] != ident ||
+                ATTRIB_COL(cv_in, ATTRIB_CV_ADVERTISER_ID, uint32_t)[q] != adv)
                 continue;
-            int64_t ts2 = ATTRIB_COL(cv_in, CV_TS, int64_t)[q];
-            int type2 = ATTRIB_COL(cv_in, CV_TYPE, uint16_t)[q];
-            double v2 = ATTRIB_COL(cv_in, CV_VALUE, double)[q];
+            int64_t ts2 = ATTRIB_COL(cv_in, ATTRIB_CV_TS, int64_t)[q];
+            int type2 = ATTRIB_COL(cv_in, ATTRIB_CV_TYPE, uint16_t)[q];
+            double v2 = ATTRIB_COL(cv_in, ATTRIB_CV_VALUE, double)[q];
             int better = ts2 != ts ? ts2 < ts : type2 != type ? type2 < type : v2 != value ? v2 < value : q < k;
             if (better)
                 kept = 0;
@@ -905,11 +905,11 @@ static void reference_check(const tcase *c, const attrib_table *ev_in, const att
             /* (identity, cid) may repeat across advertisers; look for a matching row */
             int found = 0;
             for (size_t u = 0; u < c->unattr.n; u++)
-                found |= ATTRIB_COL(&c->unattr, UN_IDENTITY, uint64_t)[u] == ident &&
-                         ATTRIB_COL(&c->unattr, UN_CONVERSION_ID, uint64_t)[u] == cid &&
-                         ATTRIB_COL(&c->unattr, UN_ADVERTISER_ID, uint32_t)[u] == adv &&
-                         ATTRIB_COL(&c->unattr, UN_REASON, uint8_t)[u] == want &&
-                         ATTRIB_COL(&c->unattr, UN_CONV_TS, int64_t)[u] == ts;
+                found |= ATTRIB_COL(&c->unattr, ATTRIB_UN_IDENTITY, uint64_t)[u] == ident &&
+                         ATTRIB_COL(&c->unattr, ATTRIB_UN_CONVERSION_ID, uint64_t)[u] == cid &&
+                         ATTRIB_COL(&c->unattr, ATTRIB_UN_ADVERTISER_ID, uint32_t)[u] == adv &&
+                         ATTRIB_COL(&c->unattr, ATTRIB_UN_REASON, uint8_t)[u] == want &&
+                         ATTRIB_COL(&c->unattr, ATTRIB_UN_CONV_TS, int64_t)[u] == ts;
             CHECK(found, "reference: ident %llu conv %llu adv %u reason %d (engine %d)",
                   (unsigned long long)ident, (unsigned long long)cid, adv, want, got);
             continue;
@@ -936,21 +936,21 @@ static void reference_check(const tcase *c, const attrib_table *ev_in, const att
         for (size_t i = 0; i < n; i++) {
             long row = -1;
             for (size_t q = 0; q < c->credits.n; q++)
-                if (ATTRIB_COL(&c->credits, CR_IDENTITY, uint64_t)[q] == ident &&
-                    ATTRIB_COL(&c->credits, CR_CONVERSION_ID, uint64_t)[q] == cid &&
-                    ATTRIB_COL(&c->credits, CR_ADVERTISER_ID, uint32_t)[q] == adv &&
-                    ATTRIB_COL(&c->credits, CR_EVENT_ID, uint64_t)[q] == t[cand[i]].eid)
+                if (ATTRIB_COL(&c->credits, ATTRIB_CR_IDENTITY, uint64_t)[q] == ident &&
+                    ATTRIB_COL(&c->credits, ATTRIB_CR_CONVERSION_ID, uint64_t)[q] == cid &&
+                    ATTRIB_COL(&c->credits, ATTRIB_CR_ADVERTISER_ID, uint32_t)[q] == adv &&
+                    ATTRIB_COL(&c->credits, ATTRIB_CR_EVENT_ID, uint64_t)[q] == t[cand[i]].eid)
                     row = (long)q;
             if (row < 0) /* allowed only for a zero share */
                 continue;
             n_rows++;
-            CHECK(ATTRIB_COL(&c->credits, CR_POSITION, uint32_t)[row] == i + 1 &&
-                      ATTRIB_COL(&c->credits, CR_PATH_LENGTH, uint32_t)[row] == n &&
-                      ATTRIB_COL(&c->credits, CR_TOUCH_TS, int64_t)[row] == t[cand[i]].ts &&
-                      ATTRIB_COL(&c->credits, CR_CONV_TS, int64_t)[row] == ts,
+            CHECK(ATTRIB_COL(&c->credits, ATTRIB_CR_POSITION, uint32_t)[row] == i + 1 &&
+                      ATTRIB_COL(&c->credits, ATTRIB_CR_PATH_LENGTH, uint32_t)[row] == n &&
+                      ATTRIB_COL(&c->credits, ATTRIB_CR_TOUCH_TS, int64_t)[row] == t[cand[i]].ts &&
+                      ATTRIB_COL(&c->credits, ATTRIB_CR_CONV_TS, int64_t)[row] == ts,
                   "reference: credit row of conv %llu eid %llu", (unsigned long long)cid,
                   (unsigned long long)t[cand[i]].eid);
-            sum += ATTRIB_COL(&c->credits, CR_CREDIT, double)[row];
+            sum += ATTRIB_COL(&c->credits, ATTRIB_CR_CREDIT, double)[row];
         }
         CHECK(fabs(sum - 1) <= 1e-12, "reference: conv %llu credits sum %.17g",
               (unsigned long long)cid, sum);
@@ -991,7 +991,7 @@ static void test_random(void)
         CHECK(tables_equal(&a.credits, &b.credits), "round %d: credits differ by input order",
               round);
         CHECK(tables_equal(&a.unattr, &b.unattr), "round %d: unattributed differ", round);
-        CHECK(memcmp(a.acc.camp, b.acc.camp, a.acc.ncampaigns * ACC_C_N * sizeof(attrib_fx)) ==
+        CHECK(memcmp(a.acc.camp, b.acc.camp, a.acc.ncampaigns * ATTRIB_ACC_C_N * sizeof(attrib_fx)) ==
                   0,
               "campaign sums differ");
         CHECK(sparse_equal(&a.acc.daily, &b.acc.daily) &&
@@ -1003,11 +1003,11 @@ static void test_random(void)
               "report tables differ");
         /* advertiser counts add up */
         for (size_t i = 0; i < a.ra.n; i++) {
-            const uint64_t *cnv = ATTRIB_COL(&a.ra, RA_CONVERSIONS, uint64_t);
-            uint64_t s = ATTRIB_COL(&a.ra, RA_ATTRIBUTED, uint64_t)[i] +
-                         ATTRIB_COL(&a.ra, RA_UNATTR_NO_TOUCH, uint64_t)[i] +
-                         ATTRIB_COL(&a.ra, RA_UNATTR_RULE_EXCLUDED, uint64_t)[i] +
-                         ATTRIB_COL(&a.ra, RA_UNATTR_OUTSIDE_WINDOW, uint64_t)[i];
+            const uint64_t *cnv = ATTRIB_COL(&a.ra, ATTRIB_RA_CONVERSIONS, uint64_t);
+            uint64_t s = ATTRIB_COL(&a.ra, ATTRIB_RA_ATTRIBUTED, uint64_t)[i] +
+                         ATTRIB_COL(&a.ra, ATTRIB_RA_UNATTR_NO_TOUCH, uint64_t)[i] +
+                         ATTRIB_COL(&a.ra, ATTRIB_RA_UNATTR_RULE_EXCLUDED, uint64_t)[i] +
+                         ATTRIB_COL(&a.ra, ATTRIB_RA_UNATTR_OUTSIDE_WINDOW, uint64_t)[i];
             CHECK(s == cnv[i], "advertiser counts add up");
         }
         attrib_table_free(&ev_copy);

@@ -69,9 +69,9 @@ static attrib_rules *make_rules(attrib_table *cat)
     attrib_table_init(cat, &attrib_schema_campaigns, 8);
     for (uint32_t c = 1; c <= 12; c++) {
         const size_t i = attrib_table_push(cat);
-        ATTRIB_COL(cat, CA_CAMPAIGN_ID, uint32_t)[i] = c;
-        ATTRIB_COL(cat, CA_ADVERTISER_ID, uint32_t)[i] = (c - 1) % 4 + 1;
-        attrib_table_set_str(cat, CA_NAME, i, "c", 1);
+        ATTRIB_COL(cat, ATTRIB_CA_CAMPAIGN_ID, uint32_t)[i] = c;
+        ATTRIB_COL(cat, ATTRIB_CA_ADVERTISER_ID, uint32_t)[i] = (c - 1) % 4 + 1;
+        attrib_table_set_str(cat, ATTRIB_CA_NAME, i, "c", 1);
     }
     char *warn = NULL;
     if (attrib_rules_bind(r, cat, type_names, NTYPES, &warn) != 0) {
@@ -91,43 +91,43 @@ static void gen_data(attrib_table *ev, attrib_table *cv, size_t nid, size_t ne, 
         const size_t r = attrib_table_push(ev);
         if (r > 0 && rnd() % 30 == 0) { /* a redelivery, sometimes altered */
             const size_t s = rnd() % r;
-            for (size_t c = 0; c < EV_NCOLS; c++) {
+            for (size_t c = 0; c < ATTRIB_EV_NCOLS; c++) {
                 const size_t es = attrib_table_elem_size(ev, c);
                 memcpy((char *)ev->col[c] + r * es, (char *)ev->col[c] + s * es, es);
             }
             if (rnd() % 3 == 0)
-                ATTRIB_COL(ev, EV_TS, int64_t)[r] += (int64_t)(rnd() % 7200000);
+                ATTRIB_COL(ev, ATTRIB_EV_TS, int64_t)[r] += (int64_t)(rnd() % 7200000);
             if (rnd() % 4 == 0)
-                ATTRIB_COL(ev, EV_CAMPAIGN_ID, uint32_t)[r] = (uint32_t)(rnd() % 13 + 1);
+                ATTRIB_COL(ev, ATTRIB_EV_CAMPAIGN_ID, uint32_t)[r] = (uint32_t)(rnd() % 13 + 1);
             continue;
         }
         const uint64_t id = rnd() % 4 == 0 ? rnd() % 8 : rnd() % nid; /* a few heavy ones */
-        ATTRIB_COL(ev, EV_EVENT_ID, uint64_t)[r] = rnd() % (ne * 2);
-        ATTRIB_COL(ev, EV_IDENTITY, uint64_t)[r] = id * 0x9e3779b97f4a7c15ull;
-        ATTRIB_COL(ev, EV_TS, int64_t)[r] = T0 - 40 * DAY + (int64_t)(rnd() % (uint64_t)(80 * DAY));
-        ATTRIB_COL(ev, EV_CAMPAIGN_ID, uint32_t)[r] = (uint32_t)(rnd() % 13 + 1); /* 13: unknown */
-        ATTRIB_COL(ev, EV_KIND, uint8_t)[r] = (uint8_t)(rnd() % 3);
-        ATTRIB_COL(ev, EV_COST, double)[r] = costs[rnd() % 4];
+        ATTRIB_COL(ev, ATTRIB_EV_EVENT_ID, uint64_t)[r] = rnd() % (ne * 2);
+        ATTRIB_COL(ev, ATTRIB_EV_IDENTITY, uint64_t)[r] = id * 0x9e3779b97f4a7c15ull;
+        ATTRIB_COL(ev, ATTRIB_EV_TS, int64_t)[r] = T0 - 40 * DAY + (int64_t)(rnd() % (uint64_t)(80 * DAY));
+        ATTRIB_COL(ev, ATTRIB_EV_CAMPAIGN_ID, uint32_t)[r] = (uint32_t)(rnd() % 13 + 1); /* 13: unknown */
+        ATTRIB_COL(ev, ATTRIB_EV_KIND, uint8_t)[r] = (uint8_t)(rnd() % 3);
+        ATTRIB_COL(ev, ATTRIB_EV_COST, double)[r] = costs[rnd() % 4];
     }
     for (size_t i = 0; i < nc; i++) {
         const size_t r = attrib_table_push(cv);
         if (r > 0 && rnd() % 40 == 0) {
             const size_t s = rnd() % r;
-            for (size_t c = 0; c < CV_NCOLS; c++) {
+            for (size_t c = 0; c < ATTRIB_CV_NCOLS; c++) {
                 const size_t es = attrib_table_elem_size(cv, c);
                 memcpy((char *)cv->col[c] + r * es, (char *)cv->col[c] + s * es, es);
             }
             if (rnd() % 2)
-                ATTRIB_COL(cv, CV_TS, int64_t)[r] += (int64_t)(rnd() % DAY) - DAY / 2;
+                ATTRIB_COL(cv, ATTRIB_CV_TS, int64_t)[r] += (int64_t)(rnd() % DAY) - DAY / 2;
             continue;
         }
         const uint64_t id = rnd() % 4 == 0 ? rnd() % 8 : rnd() % nid;
-        ATTRIB_COL(cv, CV_CONVERSION_ID, uint64_t)[r] = rnd() % (nc * 3 / 4) + 1;
-        ATTRIB_COL(cv, CV_IDENTITY, uint64_t)[r] = id * 0x9e3779b97f4a7c15ull;
-        ATTRIB_COL(cv, CV_TS, int64_t)[r] = T0 - 5 * DAY + (int64_t)(rnd() % (uint64_t)(10 * DAY));
-        ATTRIB_COL(cv, CV_ADVERTISER_ID, uint32_t)[r] = (uint32_t)(rnd() % 5 + 1); /* 5: unknown */
-        ATTRIB_COL(cv, CV_TYPE, uint16_t)[r] = (uint16_t)(rnd() % NTYPES);
-        ATTRIB_COL(cv, CV_VALUE, double)[r] = (double)(rnd() % 50000) / 100.0;
+        ATTRIB_COL(cv, ATTRIB_CV_CONVERSION_ID, uint64_t)[r] = rnd() % (nc * 3 / 4) + 1;
+        ATTRIB_COL(cv, ATTRIB_CV_IDENTITY, uint64_t)[r] = id * 0x9e3779b97f4a7c15ull;
+        ATTRIB_COL(cv, ATTRIB_CV_TS, int64_t)[r] = T0 - 5 * DAY + (int64_t)(rnd() % (uint64_t)(10 * DAY));
+        ATTRIB_COL(cv, ATTRIB_CV_ADVERTISER_ID, uint32_t)[r] = (uint32_t)(rnd() % 5 + 1); /* 5: unknown */
+        ATTRIB_COL(cv, ATTRIB_CV_TYPE, uint16_t)[r] = (uint16_t)(rnd() % NTYPES);
+        ATTRIB_COL(cv, ATTRIB_CV_VALUE, double)[r] = (double)(rnd() % 50000) / 100.0;
     }
 }
 
@@ -162,14 +162,14 @@ static void run_case(const attrib_rules *r, const attrib_table *ev, const attrib
 
     size_t nexplained = 0, nattr = 0, nxrows = 0;
     for (size_t i = 0; i < cv->n; i++) {
-        const uint64_t cid = ATTRIB_COL(cv, CV_CONVERSION_ID, uint64_t)[i];
-        const uint64_t id = ATTRIB_COL(cv, CV_IDENTITY, uint64_t)[i];
-        const uint32_t adv = ATTRIB_COL(cv, CV_ADVERTISER_ID, uint32_t)[i];
+        const uint64_t cid = ATTRIB_COL(cv, ATTRIB_CV_CONVERSION_ID, uint64_t)[i];
+        const uint64_t id = ATTRIB_COL(cv, ATTRIB_CV_IDENTITY, uint64_t)[i];
+        const uint32_t adv = ATTRIB_COL(cv, ATTRIB_CV_ADVERTISER_ID, uint32_t)[i];
         int first = 1; /* explain each (identity, advertiser, conversion) once */
         for (size_t j = 0; j < i && first; j++)
-            first = !(ATTRIB_COL(cv, CV_CONVERSION_ID, uint64_t)[j] == cid &&
-                      ATTRIB_COL(cv, CV_IDENTITY, uint64_t)[j] == id &&
-                      ATTRIB_COL(cv, CV_ADVERTISER_ID, uint32_t)[j] == adv);
+            first = !(ATTRIB_COL(cv, ATTRIB_CV_CONVERSION_ID, uint64_t)[j] == cid &&
+                      ATTRIB_COL(cv, ATTRIB_CV_IDENTITY, uint64_t)[j] == id &&
+                      ATTRIB_COL(cv, ATTRIB_CV_ADVERTISER_ID, uint32_t)[j] == adv);
         if (!first)
             continue;
         const attrib_explain_in in = {.rules = r, .from = from, .to = to, .ntypes = NTYPES,
@@ -183,33 +183,33 @@ static void run_case(const attrib_rules *r, const attrib_table *ev, const attrib
         /* The whole run's rows of this conversion. */
         size_t ncr = 0, nun = 0;
         for (size_t j = 0; j < cr.n; j++) {
-            if (ATTRIB_COL(&cr, CR_CONVERSION_ID, uint64_t)[j] != cid ||
-                ATTRIB_COL(&cr, CR_IDENTITY, uint64_t)[j] != id ||
-                ATTRIB_COL(&cr, CR_ADVERTISER_ID, uint32_t)[j] != adv)
+            if (ATTRIB_COL(&cr, ATTRIB_CR_CONVERSION_ID, uint64_t)[j] != cid ||
+                ATTRIB_COL(&cr, ATTRIB_CR_IDENTITY, uint64_t)[j] != id ||
+                ATTRIB_COL(&cr, ATTRIB_CR_ADVERTISER_ID, uint32_t)[j] != adv)
                 continue;
             ncr++;
-            const uint64_t eid = ATTRIB_COL(&cr, CR_EVENT_ID, uint64_t)[j];
+            const uint64_t eid = ATTRIB_COL(&cr, ATTRIB_CR_EVENT_ID, uint64_t)[j];
             const attrib_xtouch *t = NULL;
             for (size_t k = 0; k < x->ntouches; k++)
                 if (x->touch[k].event_id == eid && x->touch[k].status == ATTRIB_XS_CREDITED)
                     t = &x->touch[k];
             CHECK(t != NULL, "conv %" PRIu64 ": credited event %" PRIu64 " not credited", cid, eid);
             if (t) {
-                CHECK(t->credit == ATTRIB_COL(&cr, CR_CREDIT, double)[j] &&
-                          t->credited_value == ATTRIB_COL(&cr, CR_CREDITED_VALUE, double)[j] &&
-                          t->position == ATTRIB_COL(&cr, CR_POSITION, uint32_t)[j] &&
-                          t->rule_version == ATTRIB_COL(&cr, CR_RULE_VERSION, uint32_t)[j] &&
-                          x->counts.path_length == ATTRIB_COL(&cr, CR_PATH_LENGTH, uint32_t)[j],
+                CHECK(t->credit == ATTRIB_COL(&cr, ATTRIB_CR_CREDIT, double)[j] &&
+                          t->credited_value == ATTRIB_COL(&cr, ATTRIB_CR_CREDITED_VALUE, double)[j] &&
+                          t->position == ATTRIB_COL(&cr, ATTRIB_CR_POSITION, uint32_t)[j] &&
+                          t->rule_version == ATTRIB_COL(&cr, ATTRIB_CR_RULE_VERSION, uint32_t)[j] &&
+                          x->counts.path_length == ATTRIB_COL(&cr, ATTRIB_CR_PATH_LENGTH, uint32_t)[j],
                       "conv %" PRIu64 ": event %" PRIu64 " differs from /credits", cid, eid);
             }
         }
         for (size_t j = 0; j < un.n; j++)
-            if (ATTRIB_COL(&un, UN_CONVERSION_ID, uint64_t)[j] == cid &&
-                ATTRIB_COL(&un, UN_IDENTITY, uint64_t)[j] == id &&
-                ATTRIB_COL(&un, UN_ADVERTISER_ID, uint32_t)[j] == adv) {
+            if (ATTRIB_COL(&un, ATTRIB_UN_CONVERSION_ID, uint64_t)[j] == cid &&
+                ATTRIB_COL(&un, ATTRIB_UN_IDENTITY, uint64_t)[j] == id &&
+                ATTRIB_COL(&un, ATTRIB_UN_ADVERTISER_ID, uint32_t)[j] == adv) {
                 nun++;
                 CHECK(x->in_period &&
-                          (int)ATTRIB_COL(&un, UN_REASON, uint8_t)[j] + 1 == x->outcome,
+                          (int)ATTRIB_COL(&un, ATTRIB_UN_REASON, uint8_t)[j] + 1 == x->outcome,
                       "conv %" PRIu64 ": reason differs", cid);
             }
         if (!x->in_period) {
@@ -225,9 +225,9 @@ static void run_case(const attrib_rules *r, const attrib_table *ev, const attrib
         /* run --explain's row for it. */
         size_t found = 0;
         for (size_t j = 0; j < xc.n; j++) {
-            if (ATTRIB_COL(&xc, XC_CONVERSION_ID, uint64_t)[j] != cid ||
-                ATTRIB_COL(&xc, XC_IDENTITY, uint64_t)[j] != id ||
-                ATTRIB_COL(&xc, XC_ADVERTISER_ID, uint32_t)[j] != adv)
+            if (ATTRIB_COL(&xc, ATTRIB_XC_CONVERSION_ID, uint64_t)[j] != cid ||
+                ATTRIB_COL(&xc, ATTRIB_XC_IDENTITY, uint64_t)[j] != id ||
+                ATTRIB_COL(&xc, ATTRIB_XC_ADVERTISER_ID, uint32_t)[j] != adv)
                 continue;
             found++;
             const attrib_xcounts *k = &x->counts;
@@ -236,11 +236,11 @@ static void run_case(const attrib_rules *r, const attrib_table *ev, const attrib
                                      k->beaten_by_engagement, k->after_conversion,
                                      k->duplicate_touches, k->duplicate_conversions};
             for (size_t f = 0; f < sizeof want / sizeof want[0]; f++)
-                CHECK(ATTRIB_COL(&xc, XC_TOUCHES + f, uint32_t)[j] == want[f],
+                CHECK(ATTRIB_COL(&xc, ATTRIB_XC_TOUCHES + f, uint32_t)[j] == want[f],
                       "conv %" PRIu64 ": /explain/conversion column %s = %u, explanation %u", cid,
-                      attrib_schema_explain_conversion.cols[XC_TOUCHES + f].name,
-                      (unsigned)ATTRIB_COL(&xc, XC_TOUCHES + f, uint32_t)[j], (unsigned)want[f]);
-            CHECK(ATTRIB_COL(&xc, XC_OUTCOME, uint8_t)[j] == x->outcome, "outcome");
+                      attrib_schema_explain_conversion.cols[ATTRIB_XC_TOUCHES + f].name,
+                      (unsigned)ATTRIB_COL(&xc, ATTRIB_XC_TOUCHES + f, uint32_t)[j], (unsigned)want[f]);
+            CHECK(ATTRIB_COL(&xc, ATTRIB_XC_OUTCOME, uint8_t)[j] == x->outcome, "outcome");
         }
         CHECK(found == (size_t)x->in_period, "conv %" PRIu64 ": %zu counts rows", cid, found);
         nxrows += found;

@@ -50,22 +50,22 @@ static void push_event(attrib_table *t, uint64_t eid, uint64_t id, int64_t ts, u
                        int kind)
 {
     const size_t r = attrib_table_push(t);
-    ATTRIB_COL(t, EV_EVENT_ID, uint64_t)[r] = eid;
-    ATTRIB_COL(t, EV_IDENTITY, uint64_t)[r] = id;
-    ATTRIB_COL(t, EV_TS, int64_t)[r] = ts;
-    ATTRIB_COL(t, EV_CAMPAIGN_ID, uint32_t)[r] = camp;
-    ATTRIB_COL(t, EV_KIND, uint8_t)[r] = (uint8_t)kind;
+    ATTRIB_COL(t, ATTRIB_EV_EVENT_ID, uint64_t)[r] = eid;
+    ATTRIB_COL(t, ATTRIB_EV_IDENTITY, uint64_t)[r] = id;
+    ATTRIB_COL(t, ATTRIB_EV_TS, int64_t)[r] = ts;
+    ATTRIB_COL(t, ATTRIB_EV_CAMPAIGN_ID, uint32_t)[r] = camp;
+    ATTRIB_COL(t, ATTRIB_EV_KIND, uint8_t)[r] = (uint8_t)kind;
 }
 
 static void push_conv(attrib_table *t, uint64_t cid, uint64_t id, uint32_t adv, double value)
 {
     const size_t r = attrib_table_push(t);
-    ATTRIB_COL(t, CV_CONVERSION_ID, uint64_t)[r] = cid;
-    ATTRIB_COL(t, CV_IDENTITY, uint64_t)[r] = id;
-    ATTRIB_COL(t, CV_TS, int64_t)[r] = T;
-    ATTRIB_COL(t, CV_ADVERTISER_ID, uint32_t)[r] = adv;
-    ATTRIB_COL(t, CV_TYPE, uint16_t)[r] = 0;
-    ATTRIB_COL(t, CV_VALUE, double)[r] = value;
+    ATTRIB_COL(t, ATTRIB_CV_CONVERSION_ID, uint64_t)[r] = cid;
+    ATTRIB_COL(t, ATTRIB_CV_IDENTITY, uint64_t)[r] = id;
+    ATTRIB_COL(t, ATTRIB_CV_TS, int64_t)[r] = T;
+    ATTRIB_COL(t, ATTRIB_CV_ADVERTISER_ID, uint32_t)[r] = adv;
+    ATTRIB_COL(t, ATTRIB_CV_TYPE, uint16_t)[r] = 0;
+    ATTRIB_COL(t, ATTRIB_CV_VALUE, double)[r] = value;
 }
 
 /* Identity 100's touches for advertiser 1 (campaigns 1, 2), spread over the file among
@@ -127,9 +127,9 @@ static void make_tables(attrib_table *ev, attrib_table *cv, attrib_table *cat)
     static const char *const names[] = {"Alpha", "Beta", "Gamma"};
     for (uint32_t c = 1; c <= 3; c++) {
         const size_t r = attrib_table_push(cat);
-        ATTRIB_COL(cat, CA_CAMPAIGN_ID, uint32_t)[r] = c;
-        ATTRIB_COL(cat, CA_ADVERTISER_ID, uint32_t)[r] = c < 3 ? 1 : 2;
-        attrib_table_set_str(cat, CA_NAME, r, names[c - 1], strlen(names[c - 1]));
+        ATTRIB_COL(cat, ATTRIB_CA_CAMPAIGN_ID, uint32_t)[r] = c;
+        ATTRIB_COL(cat, ATTRIB_CA_ADVERTISER_ID, uint32_t)[r] = c < 3 ? 1 : 2;
+        attrib_table_set_str(cat, ATTRIB_CA_NAME, r, names[c - 1], strlen(names[c - 1]));
     }
 }
 
@@ -331,10 +331,10 @@ static void test_gather(void)
     attrib_table_init(&t, &attrib_schema_campaigns, 4 + (size_t)par.rank); /* widths differ */
     for (int k = 0; k <= par.rank; k++) {
         const size_t r = attrib_table_push(&t);
-        ATTRIB_COL(&t, CA_CAMPAIGN_ID, uint32_t)[r] = (uint32_t)(100 * par.rank + k);
+        ATTRIB_COL(&t, ATTRIB_CA_CAMPAIGN_ID, uint32_t)[r] = (uint32_t)(100 * par.rank + k);
         char name[32];
         snprintf(name, sizeof name, "r%dk%d", par.rank, k);
-        attrib_table_set_str(&t, CA_NAME, r, name, strlen(name));
+        attrib_table_set_str(&t, ATTRIB_CA_NAME, r, name, strlen(name));
     }
     CHECK(attrib_par_gather_rows(&par, &t) == 0);
     if (par.rank == 0) {
@@ -345,9 +345,9 @@ static void test_gather(void)
                 char name[32];
                 snprintf(name, sizeof name, "r%dk%d", r, k);
                 CHECK(i < t.n &&
-                      ATTRIB_COL(&t, CA_CAMPAIGN_ID, uint32_t)[i] == (uint32_t)(100 * r + k) &&
-                      attrib_table_strlen(&t, CA_NAME, i) == strlen(name) &&
-                      memcmp(attrib_table_str(&t, CA_NAME, i), name, strlen(name)) == 0);
+                      ATTRIB_COL(&t, ATTRIB_CA_CAMPAIGN_ID, uint32_t)[i] == (uint32_t)(100 * r + k) &&
+                      attrib_table_strlen(&t, ATTRIB_CA_NAME, i) == strlen(name) &&
+                      memcmp(attrib_table_str(&t, ATTRIB_CA_NAME, i), name, strlen(name)) == 0);
             }
     } else {
         CHECK(t.n == 0);

@@ -113,12 +113,12 @@ int main(void)
     /* statistics of the events */
     const int64_t from = p.from_ms, to = from + 31 * ATTRIB_DAY_MS, t0 = from - 30 * ATTRIB_DAY_MS;
     uint64_t kinds[3] = {0};
-    const uint64_t *eid = ATTRIB_COL(&ev, EV_EVENT_ID, uint64_t);
-    const uint64_t *eidn = ATTRIB_COL(&ev, EV_IDENTITY, uint64_t);
-    const int64_t *ets = ATTRIB_COL(&ev, EV_TS, int64_t);
-    const uint32_t *ecam = ATTRIB_COL(&ev, EV_CAMPAIGN_ID, uint32_t);
-    const uint8_t *ekind = ATTRIB_COL(&ev, EV_KIND, uint8_t);
-    const double *ecost = ATTRIB_COL(&ev, EV_COST, double);
+    const uint64_t *eid = ATTRIB_COL(&ev, ATTRIB_EV_EVENT_ID, uint64_t);
+    const uint64_t *eidn = ATTRIB_COL(&ev, ATTRIB_EV_IDENTITY, uint64_t);
+    const int64_t *ets = ATTRIB_COL(&ev, ATTRIB_EV_TS, int64_t);
+    const uint32_t *ecam = ATTRIB_COL(&ev, ATTRIB_EV_CAMPAIGN_ID, uint32_t);
+    const uint8_t *ekind = ATTRIB_COL(&ev, ATTRIB_EV_KIND, uint8_t);
+    const double *ecost = ATTRIB_COL(&ev, ATTRIB_EV_COST, double);
     key3 *k = malloc(ev.n * sizeof *k);
     for (size_t i = 0; i < ev.n; i++) {
         CHECK(ekind[i] < 3);
@@ -169,11 +169,11 @@ int main(void)
 
     /* conversions: types, values, period, and how far they are from touches of their
      * advertiser (per identity, by a scan over that identity's touches). */
-    const uint64_t *cidn = ATTRIB_COL(&cv, CV_IDENTITY, uint64_t);
-    const int64_t *cts = ATTRIB_COL(&cv, CV_TS, int64_t);
-    const uint32_t *cadv = ATTRIB_COL(&cv, CV_ADVERTISER_ID, uint32_t);
-    const uint16_t *ctype = ATTRIB_COL(&cv, CV_TYPE, uint16_t);
-    const double *cval = ATTRIB_COL(&cv, CV_VALUE, double);
+    const uint64_t *cidn = ATTRIB_COL(&cv, ATTRIB_CV_IDENTITY, uint64_t);
+    const int64_t *cts = ATTRIB_COL(&cv, ATTRIB_CV_TS, int64_t);
+    const uint32_t *cadv = ATTRIB_COL(&cv, ATTRIB_CV_ADVERTISER_ID, uint32_t);
+    const uint16_t *ctype = ATTRIB_COL(&cv, ATTRIB_CV_TYPE, uint16_t);
+    const double *cval = ATTRIB_COL(&cv, ATTRIB_CV_VALUE, double);
     uint64_t types[3] = {0}, in_period = 0, near = 0, far = 0, untouched = 0, before = 0;
     /* events are in identity order: index each identity's run of rows by its hash */
     key3 *runs = malloc((ev.n + 1) * sizeof *runs);
@@ -235,9 +235,9 @@ int main(void)
     attrib_table ca;
     attrib_gen_campaigns(g, &ca);
     CHECK(ca.n == 50);
-    CHECK(ATTRIB_COL(&ca, CA_ADVERTISER_ID, uint32_t)[13] == 4);
-    CHECK(attrib_table_strlen(&ca, CA_NAME, 13) == strlen("Campaign 14 (adv 4)") &&
-          memcmp(attrib_table_str(&ca, CA_NAME, 13), "Campaign 14 (adv 4)", 19) == 0);
+    CHECK(ATTRIB_COL(&ca, ATTRIB_CA_ADVERTISER_ID, uint32_t)[13] == 4);
+    CHECK(attrib_table_strlen(&ca, ATTRIB_CA_NAME, 13) == strlen("Campaign 14 (adv 4)") &&
+          memcmp(attrib_table_str(&ca, ATTRIB_CA_NAME, 13), "Campaign 14 (adv 4)", 19) == 0);
     attrib_table_free(&ca);
 
     /* tiny and degenerate sizes stay exact */
@@ -259,7 +259,7 @@ int main(void)
         gen_range(g3, ATTRIB_GEN_CONVERSIONS, 0, q.identities, 3, &c);
         CHECK(e.n == q.events && c.n == q.conversions);
         for (size_t i = 0; i < e.n; i++)
-            CHECK(ATTRIB_COL(&e, EV_CAMPAIGN_ID, uint32_t)[i] <= 2);
+            CHECK(ATTRIB_COL(&e, ATTRIB_EV_CAMPAIGN_ID, uint32_t)[i] <= 2);
         attrib_table_free(&e);
         attrib_table_free(&c);
         attrib_gen_free(g3);

@@ -353,23 +353,23 @@ int main(int argc, char **argv)
     CHECK(attrib_h5_table_rows(f, &extra, &rows) == ATTRIB_EINPUT);
     CHECK(contains(attrib_err_msg(), path) && contains(attrib_err_msg(), "/campaigns/budget"));
     attrib_schema wrong = attrib_schema_events;
-    wrong.cols[EV_TS].type = ATTRIB_T_F64;
+    wrong.cols[ATTRIB_EV_TS].type = ATTRIB_T_F64;
     CHECK(attrib_h5_table_rows(f, &wrong, &rows) == ATTRIB_EINPUT);
     CHECK(contains(attrib_err_msg(),
                    "/events/ts: expected 64-bit float, found 64-bit signed integer"));
     wrong = attrib_schema_events;
-    wrong.cols[EV_EVENT_ID].type = ATTRIB_T_I64;
+    wrong.cols[ATTRIB_EV_EVENT_ID].type = ATTRIB_T_I64;
     CHECK(attrib_h5_table_rows(f, &wrong, &rows) == ATTRIB_EINPUT);
     CHECK(contains(attrib_err_msg(),
                    "expected 64-bit signed integer, found 64-bit unsigned integer"));
     wrong = attrib_schema_campaigns;
-    wrong.cols[CA_NAME].type = ATTRIB_T_U32;
+    wrong.cols[ATTRIB_CA_NAME].type = ATTRIB_T_U32;
     attrib_table t;
     CHECK(attrib_h5_read_table(f, &wrong, 0, 1, &t) == ATTRIB_EINPUT);
     CHECK(contains(attrib_err_msg(), "found fixed-length string"));
     static const char *const other_kinds[] = {"impression", "click", NULL};
     wrong = attrib_schema_events;
-    wrong.cols[EV_KIND].enum_names = other_kinds;
+    wrong.cols[ATTRIB_EV_KIND].enum_names = other_kinds;
     CHECK(attrib_h5_table_rows(f, &wrong, &rows) == ATTRIB_EINPUT);
     CHECK(contains(attrib_err_msg(), "unknown enum name"));
     attrib_schema missing = attrib_schema_credits;

@@ -33,11 +33,11 @@ static uint64_t rng(uint64_t *s)
 static void make_row(attrib_table *t, size_t r, uint64_t g)
 {
     uint64_t s = g * 7919 + 1;
-    ATTRIB_COL(t, CA_CAMPAIGN_ID, uint32_t)[r] = (uint32_t)(rng(&s) % 50); /* many ties */
-    ATTRIB_COL(t, CA_ADVERTISER_ID, uint32_t)[r] = (uint32_t)g;          /* unique tiebreak */
+    ATTRIB_COL(t, ATTRIB_CA_CAMPAIGN_ID, uint32_t)[r] = (uint32_t)(rng(&s) % 50); /* many ties */
+    ATTRIB_COL(t, ATTRIB_CA_ADVERTISER_ID, uint32_t)[r] = (uint32_t)g;          /* unique tiebreak */
     char name[32];
     int n = snprintf(name, sizeof name, "row-%llu", (unsigned long long)g);
-    attrib_table_set_str(t, CA_NAME, r, name, (size_t)n);
+    attrib_table_set_str(t, ATTRIB_CA_NAME, r, name, (size_t)n);
 }
 
 int main(int argc, char **argv)
@@ -65,22 +65,22 @@ int main(int argc, char **argv)
         expect += g % (uint64_t)size == (uint64_t)rank;
     CHECK(t.n == expect);
     for (size_t r = 0; r < t.n; r++) {
-        uint64_t g = ATTRIB_COL(&t, CA_ADVERTISER_ID, uint32_t)[r];
+        uint64_t g = ATTRIB_COL(&t, ATTRIB_CA_ADVERTISER_ID, uint32_t)[r];
         CHECK(g % (uint64_t)size == (uint64_t)rank);
         char name[32];
         snprintf(name, sizeof name, "row-%llu", (unsigned long long)g);
-        CHECK(strcmp(attrib_table_str(&t, CA_NAME, r), name) == 0);
+        CHECK(strcmp(attrib_table_str(&t, ATTRIB_CA_NAME, r), name) == 0);
     }
     CHECK(attrib_par_sum_u64(&p, t.n) == N);
 
     /* Sample sort by (campaign_id, advertiser_id): rank r's rows must be exactly the
      * r-th slice of the globally sorted sequence, which we check by gathering keys. */
-    int keys[2] = {CA_CAMPAIGN_ID, CA_ADVERTISER_ID};
+    int keys[2] = {ATTRIB_CA_CAMPAIGN_ID, ATTRIB_CA_ADVERTISER_ID};
     CHECK(attrib_par_sort(&p, &t, keys, 2) == 0);
     uint64_t *mine = malloc((t.n + 1) * sizeof *mine);
     for (size_t r = 0; r < t.n; r++)
-        mine[r] = ((uint64_t)ATTRIB_COL(&t, CA_CAMPAIGN_ID, uint32_t)[r] << 32) |
-                  ATTRIB_COL(&t, CA_ADVERTISER_ID, uint32_t)[r];
+        mine[r] = ((uint64_t)ATTRIB_COL(&t, ATTRIB_CA_CAMPAIGN_ID, uint32_t)[r] << 32) |
+                  ATTRIB_COL(&t, ATTRIB_CA_ADVERTISER_ID, uint32_t)[r];
     int n = (int)t.n, *counts = malloc((size_t)size * sizeof *counts), *displs = malloc((size_t)size * sizeof *displs);
     MPI_Allgather(&n, 1, MPI_INT, counts, 1, MPI_INT, p.comm);
     int tot = 0;
@@ -133,16 +133,16 @@ int main(int argc, char **argv)
      * reduced bits must equal a sequential sum done on rank 0 alone. */
     attrib_acc acc;
     attrib_acc_init(&acc, 3);
-    attrib_fx seq[3 * ACC_C_N];
+    attrib_fx seq[3 * ATTRIB_ACC_C_N];
     memset(seq, 0, sizeof seq);
     attrib_sparse seqd;
-    attrib_sparse_init(&seqd, ACC_D_N);
+    attrib_sparse_init(&seqd, ATTRIB_ACC_D_N);
     for (uint64_t g = 0; g < N; g++) {
         uint64_t s = g + 99;
         double credit = (double)(rng(&s) % 1000000) / 1e6 + 1e-9;
-        size_t f = (size_t)(g % 3) * ACC_C_N + ACC_C_CONVERSIONS;
+        size_t f = (size_t)(g % 3) * ATTRIB_ACC_C_N + ATTRIB_ACC_C_CONVERSIONS;
         attrib_fx v = attrib_fx_from_double(credit, ATTRIB_FX_CREDIT_SHIFT);
-        attrib_fx dv[ACC_D_N] = {v, attrib_fx_from_double(credit * 3.7, ATTRIB_FX_MONEY_SHIFT)};
+        attrib_fx dv[ATTRIB_ACC_D_N] = {v, attrib_fx_from_double(credit * 3.7, ATTRIB_FX_MONEY_SHIFT)};
         seq[f] += v;
         attrib_sparse_add(&seqd, g % 17, dv);
         if (g % (uint64_t)size == (uint64_t)rank) {
@@ -159,7 +159,7 @@ int main(int argc, char **argv)
         CHECK(memcmp(acc.camp, seq, sizeof seq) == 0);
         CHECK(acc.daily.n == seqd.n && seqd.n == 17);
         CHECK(acc.daily.n == seqd.n && memcmp(acc.daily.key, seqd.key, seqd.n * sizeof *seqd.key) == 0 &&
-              memcmp(acc.daily.val, seqd.val, seqd.n * ACC_D_N * sizeof *seqd.val) == 0);
+              memcmp(acc.daily.val, seqd.val, seqd.n * ATTRIB_ACC_D_N * sizeof *seqd.val) == 0);
     }
     attrib_sparse_free(&seqd);
     attrib_acc_free(&acc);

@@ -207,27 +207,27 @@ static int write_results(const char *path, const credit_row *cr, size_t ncr, con
         attrib_table_init(&t[i], s[i], 8);
     for (size_t i = 0; i < ncr; i++) {
         const size_t r = attrib_table_push(&t[0]);
-        ATTRIB_COL(&t[0], CR_CONVERSION_ID, uint64_t)[r] = cr[i].conv;
-        ATTRIB_COL(&t[0], CR_ADVERTISER_ID, uint32_t)[r] = cr[i].adv;
-        ATTRIB_COL(&t[0], CR_CAMPAIGN_ID, uint32_t)[r] = cr[i].camp;
-        ATTRIB_COL(&t[0], CR_CREDIT, double)[r] = cr[i].credit;
-        ATTRIB_COL(&t[0], CR_CREDITED_VALUE, double)[r] = cr[i].cvalue;
+        ATTRIB_COL(&t[0], ATTRIB_CR_CONVERSION_ID, uint64_t)[r] = cr[i].conv;
+        ATTRIB_COL(&t[0], ATTRIB_CR_ADVERTISER_ID, uint32_t)[r] = cr[i].adv;
+        ATTRIB_COL(&t[0], ATTRIB_CR_CAMPAIGN_ID, uint32_t)[r] = cr[i].camp;
+        ATTRIB_COL(&t[0], ATTRIB_CR_CREDIT, double)[r] = cr[i].credit;
+        ATTRIB_COL(&t[0], ATTRIB_CR_CREDITED_VALUE, double)[r] = cr[i].cvalue;
         size_t k = 0;
-        while (k < t[2].n && ATTRIB_COL(&t[2], RC_CAMPAIGN_ID, uint32_t)[k] != cr[i].camp)
+        while (k < t[2].n && ATTRIB_COL(&t[2], ATTRIB_RC_CAMPAIGN_ID, uint32_t)[k] != cr[i].camp)
             k++;
         if (k == t[2].n) {
             k = attrib_table_push(&t[2]);
-            ATTRIB_COL(&t[2], RC_CAMPAIGN_ID, uint32_t)[k] = cr[i].camp;
-            ATTRIB_COL(&t[2], RC_ADVERTISER_ID, uint32_t)[k] = cr[i].adv;
+            ATTRIB_COL(&t[2], ATTRIB_RC_CAMPAIGN_ID, uint32_t)[k] = cr[i].camp;
+            ATTRIB_COL(&t[2], ATTRIB_RC_ADVERTISER_ID, uint32_t)[k] = cr[i].adv;
         }
-        ATTRIB_COL(&t[2], RC_CONVERSIONS, double)[k] += cr[i].credit;
-        ATTRIB_COL(&t[2], RC_VALUE, double)[k] += cr[i].cvalue;
+        ATTRIB_COL(&t[2], ATTRIB_RC_CONVERSIONS, double)[k] += cr[i].credit;
+        ATTRIB_COL(&t[2], ATTRIB_RC_VALUE, double)[k] += cr[i].cvalue;
     }
     for (size_t i = 0; i < nun; i++) {
         const size_t r = attrib_table_push(&t[1]);
-        ATTRIB_COL(&t[1], UN_CONVERSION_ID, uint64_t)[r] = un[i].conv;
-        ATTRIB_COL(&t[1], UN_ADVERTISER_ID, uint32_t)[r] = un[i].adv;
-        ATTRIB_COL(&t[1], UN_REASON, uint8_t)[r] = (uint8_t)un[i].reason;
+        ATTRIB_COL(&t[1], ATTRIB_UN_CONVERSION_ID, uint64_t)[r] = un[i].conv;
+        ATTRIB_COL(&t[1], ATTRIB_UN_ADVERTISER_ID, uint32_t)[r] = un[i].adv;
+        ATTRIB_COL(&t[1], ATTRIB_UN_REASON, uint8_t)[r] = (uint8_t)un[i].reason;
     }
     attrib_h5file *f = NULL;
     int rc = attrib_h5_create(MPI_COMM_SELF, path, &f);

@@ -31,7 +31,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "attrib/cmd.h"
+#include "cmd.h"
 #include "attrib/err.h"
 #include "attrib/h5io.h"
 #include "attrib/hash.h"
@@ -145,16 +145,16 @@ static void daily_table(const conv *c, int touch_day, attrib_table *t, const att
     attrib_table_init(t, s, 10);
     for (size_t i = 0; i < n; i++) {
         size_t r;
-        if (t->n && ATTRIB_COL(t, RD_CAMPAIGN_ID, uint32_t)[t->n - 1] == k[i].camp &&
-            strncmp(attrib_table_str(t, RD_DAY, t->n - 1), k[i].day, 10) == 0) {
+        if (t->n && ATTRIB_COL(t, ATTRIB_RD_CAMPAIGN_ID, uint32_t)[t->n - 1] == k[i].camp &&
+            strncmp(attrib_table_str(t, ATTRIB_RD_DAY, t->n - 1), k[i].day, 10) == 0) {
             r = t->n - 1;
         } else {
             r = attrib_table_push(t);
-            ATTRIB_COL(t, RD_CAMPAIGN_ID, uint32_t)[r] = k[i].camp;
-            attrib_table_set_str(t, RD_DAY, r, k[i].day, 10);
+            ATTRIB_COL(t, ATTRIB_RD_CAMPAIGN_ID, uint32_t)[r] = k[i].camp;
+            attrib_table_set_str(t, ATTRIB_RD_DAY, r, k[i].day, 10);
         }
-        ATTRIB_COL(t, RD_CONVERSIONS, double)[r] += k[i].conv;
-        ATTRIB_COL(t, RD_VALUE, double)[r] += k[i].value;
+        ATTRIB_COL(t, ATTRIB_RD_CONVERSIONS, double)[r] += k[i].conv;
+        ATTRIB_COL(t, ATTRIB_RD_VALUE, double)[r] += k[i].value;
     }
     free(k);
 }
@@ -173,77 +173,77 @@ static int write_results(const char *path, const conv *c, int camp_tweak)
     uint32_t lcg = 7;
     for (int j = 0; j < NCAMP; j++) {
         uint32_t id = CAMP0 + (uint32_t)j;
-        ATTRIB_COL(&rc, RC_CAMPAIGN_ID, uint32_t)[j] = id;
-        ATTRIB_COL(&rc, RC_ADVERTISER_ID, uint32_t)[j] = adv_of_campaign(id);
+        ATTRIB_COL(&rc, ATTRIB_RC_CAMPAIGN_ID, uint32_t)[j] = id;
+        ATTRIB_COL(&rc, ATTRIB_RC_ADVERTISER_ID, uint32_t)[j] = adv_of_campaign(id);
         lcg = lcg * 1103515245u + 12345u;
-        ATTRIB_COL(&rc, RC_IMPRESSIONS, uint64_t)[j] = 1000 + lcg % 5000;
-        ATTRIB_COL(&rc, RC_ENGAGEMENTS, uint64_t)[j] = 50 + lcg % 300;
-        ATTRIB_COL(&rc, RC_NURTURES, uint64_t)[j] = lcg % 40;
-        ATTRIB_COL(&rc, RC_REACH, uint64_t)[j] = 400 + lcg % 2000;
-        ATTRIB_COL(&rc, RC_COST, double)[j] = j % 2 ? 0.0 : 100.0 + (double)(lcg % 900);
-        ATTRIB_COL(&ca, CA_CAMPAIGN_ID, uint32_t)[j] = id;
-        ATTRIB_COL(&ca, CA_ADVERTISER_ID, uint32_t)[j] = adv_of_campaign(id);
+        ATTRIB_COL(&rc, ATTRIB_RC_IMPRESSIONS, uint64_t)[j] = 1000 + lcg % 5000;
+        ATTRIB_COL(&rc, ATTRIB_RC_ENGAGEMENTS, uint64_t)[j] = 50 + lcg % 300;
+        ATTRIB_COL(&rc, ATTRIB_RC_NURTURES, uint64_t)[j] = lcg % 40;
+        ATTRIB_COL(&rc, ATTRIB_RC_REACH, uint64_t)[j] = 400 + lcg % 2000;
+        ATTRIB_COL(&rc, ATTRIB_RC_COST, double)[j] = j % 2 ? 0.0 : 100.0 + (double)(lcg % 900);
+        ATTRIB_COL(&ca, ATTRIB_CA_CAMPAIGN_ID, uint32_t)[j] = id;
+        ATTRIB_COL(&ca, ATTRIB_CA_ADVERTISER_ID, uint32_t)[j] = adv_of_campaign(id);
         char name[64];
         if (j == 7)
             snprintf(name, sizeof name, "Q4 \"Brand\", <EU> & more");
         else
             snprintf(name, sizeof name, "Campaign %u", id);
-        attrib_table_set_str(&ca, CA_NAME, (size_t)j, name, strlen(name));
+        attrib_table_set_str(&ca, ATTRIB_CA_NAME, (size_t)j, name, strlen(name));
     }
-    uint64_t adv[NADV + 1][RA_NCOLS];
+    uint64_t adv[NADV + 1][ATTRIB_RA_NCOLS];
     memset(adv, 0, sizeof adv);
     for (int i = 0; i < NCONV; i++) {
         const conv *x = &c[i];
-        adv[x->adv][RA_CONVERSIONS]++;
+        adv[x->adv][ATTRIB_RA_CONVERSIONS]++;
         if (x->reason >= 0) {
             size_t r = attrib_table_push(&un);
-            ATTRIB_COL(&un, UN_CONVERSION_ID, uint64_t)[r] = x->id;
-            ATTRIB_COL(&un, UN_ADVERTISER_ID, uint32_t)[r] = x->adv;
-            ATTRIB_COL(&un, UN_IDENTITY, uint64_t)[r] = x->id * 7919;
-            ATTRIB_COL(&un, UN_CONV_TS, int64_t)[r] = x->ts;
-            ATTRIB_COL(&un, UN_VALUE, double)[r] = x->value;
-            ATTRIB_COL(&un, UN_REASON, uint8_t)[r] = (uint8_t)x->reason;
-            adv[x->adv][RA_UNATTR_NO_TOUCH + x->reason]++;
+            ATTRIB_COL(&un, ATTRIB_UN_CONVERSION_ID, uint64_t)[r] = x->id;
+            ATTRIB_COL(&un, ATTRIB_UN_ADVERTISER_ID, uint32_t)[r] = x->adv;
+            ATTRIB_COL(&un, ATTRIB_UN_IDENTITY, uint64_t)[r] = x->id * 7919;
+            ATTRIB_COL(&un, ATTRIB_UN_CONV_TS, int64_t)[r] = x->ts;
+            ATTRIB_COL(&un, ATTRIB_UN_VALUE, double)[r] = x->value;
+            ATTRIB_COL(&un, ATTRIB_UN_REASON, uint8_t)[r] = (uint8_t)x->reason;
+            adv[x->adv][ATTRIB_RA_UNATTR_NO_TOUCH + x->reason]++;
             continue;
         }
-        adv[x->adv][RA_ATTRIBUTED]++;
+        adv[x->adv][ATTRIB_RA_ATTRIBUTED]++;
         for (int j = 0; j < x->k; j++) {
             size_t r = attrib_table_push(&cr);
-            ATTRIB_COL(&cr, CR_CONVERSION_ID, uint64_t)[r] = x->id;
-            ATTRIB_COL(&cr, CR_ADVERTISER_ID, uint32_t)[r] = x->adv;
-            ATTRIB_COL(&cr, CR_IDENTITY, uint64_t)[r] = x->id * 7919;
-            ATTRIB_COL(&cr, CR_CONV_TS, int64_t)[r] = x->ts;
-            ATTRIB_COL(&cr, CR_VALUE, double)[r] = x->value;
-            ATTRIB_COL(&cr, CR_EVENT_ID, uint64_t)[r] = x->id * 10 + (uint64_t)j;
-            ATTRIB_COL(&cr, CR_CAMPAIGN_ID, uint32_t)[r] = x->camp[j];
-            ATTRIB_COL(&cr, CR_KIND, uint8_t)[r] = (uint8_t)(j % ATTRIB_NKINDS);
-            ATTRIB_COL(&cr, CR_TOUCH_TS, int64_t)[r] = x->tts[j];
-            ATTRIB_COL(&cr, CR_POSITION, uint32_t)[r] = (uint32_t)j + 1;
-            ATTRIB_COL(&cr, CR_PATH_LENGTH, uint32_t)[r] = (uint32_t)x->k;
-            ATTRIB_COL(&cr, CR_CREDIT, double)[r] = x->credit[j];
-            ATTRIB_COL(&cr, CR_CREDITED_VALUE, double)[r] = x->credit[j] * x->value;
-            ATTRIB_COL(&cr, CR_RULE_VERSION, uint32_t)[r] = 1;
+            ATTRIB_COL(&cr, ATTRIB_CR_CONVERSION_ID, uint64_t)[r] = x->id;
+            ATTRIB_COL(&cr, ATTRIB_CR_ADVERTISER_ID, uint32_t)[r] = x->adv;
+            ATTRIB_COL(&cr, ATTRIB_CR_IDENTITY, uint64_t)[r] = x->id * 7919;
+            ATTRIB_COL(&cr, ATTRIB_CR_CONV_TS, int64_t)[r] = x->ts;
+            ATTRIB_COL(&cr, ATTRIB_CR_VALUE, double)[r] = x->value;
+            ATTRIB_COL(&cr, ATTRIB_CR_EVENT_ID, uint64_t)[r] = x->id * 10 + (uint64_t)j;
+            ATTRIB_COL(&cr, ATTRIB_CR_CAMPAIGN_ID, uint32_t)[r] = x->camp[j];
+            ATTRIB_COL(&cr, ATTRIB_CR_KIND, uint8_t)[r] = (uint8_t)(j % ATTRIB_NKINDS);
+            ATTRIB_COL(&cr, ATTRIB_CR_TOUCH_TS, int64_t)[r] = x->tts[j];
+            ATTRIB_COL(&cr, ATTRIB_CR_POSITION, uint32_t)[r] = (uint32_t)j + 1;
+            ATTRIB_COL(&cr, ATTRIB_CR_PATH_LENGTH, uint32_t)[r] = (uint32_t)x->k;
+            ATTRIB_COL(&cr, ATTRIB_CR_CREDIT, double)[r] = x->credit[j];
+            ATTRIB_COL(&cr, ATTRIB_CR_CREDITED_VALUE, double)[r] = x->credit[j] * x->value;
+            ATTRIB_COL(&cr, ATTRIB_CR_RULE_VERSION, uint32_t)[r] = 1;
             size_t ci = x->camp[j] - CAMP0;
-            ATTRIB_COL(&rc, RC_CONVERSIONS, double)[ci] += x->credit[j];
-            ATTRIB_COL(&rc, RC_VALUE, double)[ci] += x->credit[j] * x->value;
-            ATTRIB_COL(&rc, RC_CREDITED_TOUCHES, uint64_t)[ci]++;
+            ATTRIB_COL(&rc, ATTRIB_RC_CONVERSIONS, double)[ci] += x->credit[j];
+            ATTRIB_COL(&rc, ATTRIB_RC_VALUE, double)[ci] += x->credit[j] * x->value;
+            ATTRIB_COL(&rc, ATTRIB_RC_CREDITED_TOUCHES, uint64_t)[ci]++;
             ttc[ci] += x->credit[j] * (double)(x->ts - x->tts[j]) / 1000.0;
         }
     }
     if (camp_tweak) {
-        ATTRIB_COL(&rc, RC_CONVERSIONS, double)[42] += 3;
-        ATTRIB_COL(&rc, RC_VALUE, double)[42] += 300;
+        ATTRIB_COL(&rc, ATTRIB_RC_CONVERSIONS, double)[42] += 3;
+        ATTRIB_COL(&rc, ATTRIB_RC_VALUE, double)[42] += 300;
     }
     for (int j = 0; j < NCAMP; j++) {
-        double cv = ATTRIB_COL(&rc, RC_CONVERSIONS, double)[j];
-        double cost = ATTRIB_COL(&rc, RC_COST, double)[j];
-        ATTRIB_COL(&rc, RC_MEAN_TTC_S, double)[j] = cv > 0 ? ttc[j] / cv : NAN;
-        ATTRIB_COL(&rc, RC_ROAS, double)[j] = cost > 0 ? ATTRIB_COL(&rc, RC_VALUE, double)[j] / cost : NAN;
+        double cv = ATTRIB_COL(&rc, ATTRIB_RC_CONVERSIONS, double)[j];
+        double cost = ATTRIB_COL(&rc, ATTRIB_RC_COST, double)[j];
+        ATTRIB_COL(&rc, ATTRIB_RC_MEAN_TTC_S, double)[j] = cv > 0 ? ttc[j] / cv : NAN;
+        ATTRIB_COL(&rc, ATTRIB_RC_ROAS, double)[j] = cost > 0 ? ATTRIB_COL(&rc, ATTRIB_RC_VALUE, double)[j] / cost : NAN;
     }
     for (uint32_t a = 1; a <= NADV; a++) {
         size_t r = attrib_table_push(&ra);
-        ATTRIB_COL(&ra, RA_ADVERTISER_ID, uint32_t)[r] = a;
-        for (int k = RA_CONVERSIONS; k < RA_NCOLS; k++)
+        ATTRIB_COL(&ra, ATTRIB_RA_ADVERTISER_ID, uint32_t)[r] = a;
+        for (int k = ATTRIB_RA_CONVERSIONS; k < ATTRIB_RA_NCOLS; k++)
             ATTRIB_COL(&ra, k, uint64_t)[r] = adv[a][k];
     }
     daily_table(c, 0, &rd, &attrib_schema_report_daily);
@@ -445,10 +445,10 @@ typedef struct tiny_meta {
 static void push_daily(attrib_table *t, uint32_t camp, const char *day, double conv, double value)
 {
     size_t r = attrib_table_push(t);
-    ATTRIB_COL(t, RD_CAMPAIGN_ID, uint32_t)[r] = camp;
-    attrib_table_set_str(t, RD_DAY, r, day, strlen(day));
-    ATTRIB_COL(t, RD_CONVERSIONS, double)[r] = conv;
-    ATTRIB_COL(t, RD_VALUE, double)[r] = value;
+    ATTRIB_COL(t, ATTRIB_RD_CAMPAIGN_ID, uint32_t)[r] = camp;
+    attrib_table_set_str(t, ATTRIB_RD_DAY, r, day, strlen(day));
+    ATTRIB_COL(t, ATTRIB_RD_CONVERSIONS, double)[r] = conv;
+    ATTRIB_COL(t, ATTRIB_RD_VALUE, double)[r] = value;
 }
 
 static int write_tiny(const char *path, const tiny_meta *m)
@@ -468,20 +468,20 @@ static int write_tiny(const char *path, const tiny_meta *m)
         {2, 2002, 10, 2, 2, C2_TS, 1800000, 0.5}};
     for (size_t i = 0; i < 3; i++) {
         size_t r = attrib_table_push(&cr);
-        ATTRIB_COL(&cr, CR_CONVERSION_ID, uint64_t)[r] = crow[i].conv;
-        ATTRIB_COL(&cr, CR_ADVERTISER_ID, uint32_t)[r] = 1;
-        ATTRIB_COL(&cr, CR_IDENTITY, uint64_t)[r] = 111 * crow[i].conv;
-        ATTRIB_COL(&cr, CR_CONV_TS, int64_t)[r] = crow[i].ts;
-        ATTRIB_COL(&cr, CR_VALUE, double)[r] = 20;
-        ATTRIB_COL(&cr, CR_EVENT_ID, uint64_t)[r] = crow[i].event;
-        ATTRIB_COL(&cr, CR_CAMPAIGN_ID, uint32_t)[r] = crow[i].camp;
-        ATTRIB_COL(&cr, CR_KIND, uint8_t)[r] = ATTRIB_KIND_ENGAGEMENT;
-        ATTRIB_COL(&cr, CR_TOUCH_TS, int64_t)[r] = crow[i].ts - crow[i].before;
-        ATTRIB_COL(&cr, CR_POSITION, uint32_t)[r] = crow[i].pos;
-        ATTRIB_COL(&cr, CR_PATH_LENGTH, uint32_t)[r] = crow[i].len;
-        ATTRIB_COL(&cr, CR_CREDIT, double)[r] = crow[i].credit;
-        ATTRIB_COL(&cr, CR_CREDITED_VALUE, double)[r] = 20 * crow[i].credit;
-        ATTRIB_COL(&cr, CR_RULE_VERSION, uint32_t)[r] = 1;
+        ATTRIB_COL(&cr, ATTRIB_CR_CONVERSION_ID, uint64_t)[r] = crow[i].conv;
+        ATTRIB_COL(&cr, ATTRIB_CR_ADVERTISER_ID, uint32_t)[r] = 1;
+        ATTRIB_COL(&cr, ATTRIB_CR_IDENTITY, uint64_t)[r] = 111 * crow[i].conv;
+        ATTRIB_COL(&cr, ATTRIB_CR_CONV_TS, int64_t)[r] = crow[i].ts;
+        ATTRIB_COL(&cr, ATTRIB_CR_VALUE, double)[r] = 20;
+        ATTRIB_COL(&cr, ATTRIB_CR_EVENT_ID, uint64_t)[r] = crow[i].event;
+        ATTRIB_COL(&cr, ATTRIB_CR_CAMPAIGN_ID, uint32_t)[r] = crow[i].camp;
+        ATTRIB_COL(&cr, ATTRIB_CR_KIND, uint8_t)[r] = ATTRIB_KIND_ENGAGEMENT;
+        ATTRIB_COL(&cr, ATTRIB_CR_TOUCH_TS, int64_t)[r] = crow[i].ts - crow[i].before;
+        ATTRIB_COL(&cr, ATTRIB_CR_POSITION, uint32_t)[r] = crow[i].pos;
+        ATTRIB_COL(&cr, ATTRIB_CR_PATH_LENGTH, uint32_t)[r] = crow[i].len;
+        ATTRIB_COL(&cr, ATTRIB_CR_CREDIT, double)[r] = crow[i].credit;
+        ATTRIB_COL(&cr, ATTRIB_CR_CREDITED_VALUE, double)[r] = 20 * crow[i].credit;
+        ATTRIB_COL(&cr, ATTRIB_CR_RULE_VERSION, uint32_t)[r] = 1;
     }
     /* /unattributed */
     static const struct { uint64_t conv; uint32_t adv; uint8_t reason; } urow[] = {
@@ -489,12 +489,12 @@ static int write_tiny(const char *path, const tiny_meta *m)
         {5, 2, ATTRIB_REASON_RULE_EXCLUDED}};
     for (size_t i = 0; i < 3; i++) {
         size_t r = attrib_table_push(&un);
-        ATTRIB_COL(&un, UN_CONVERSION_ID, uint64_t)[r] = urow[i].conv;
-        ATTRIB_COL(&un, UN_ADVERTISER_ID, uint32_t)[r] = urow[i].adv;
-        ATTRIB_COL(&un, UN_IDENTITY, uint64_t)[r] = 999;
-        ATTRIB_COL(&un, UN_CONV_TS, int64_t)[r] = T0 + 86400000;
-        ATTRIB_COL(&un, UN_VALUE, double)[r] = 5;
-        ATTRIB_COL(&un, UN_REASON, uint8_t)[r] = urow[i].reason;
+        ATTRIB_COL(&un, ATTRIB_UN_CONVERSION_ID, uint64_t)[r] = urow[i].conv;
+        ATTRIB_COL(&un, ATTRIB_UN_ADVERTISER_ID, uint32_t)[r] = urow[i].adv;
+        ATTRIB_COL(&un, ATTRIB_UN_IDENTITY, uint64_t)[r] = 999;
+        ATTRIB_COL(&un, ATTRIB_UN_CONV_TS, int64_t)[r] = T0 + 86400000;
+        ATTRIB_COL(&un, ATTRIB_UN_VALUE, double)[r] = 5;
+        ATTRIB_COL(&un, ATTRIB_UN_REASON, uint8_t)[r] = urow[i].reason;
     }
     /* report/campaign */
     static const struct { uint32_t id, adv; uint64_t imp, eng, nur, reach, touches; double cost, conv, value, ttc, roas; } crep[] = {
@@ -503,18 +503,18 @@ static int write_tiny(const char *path, const tiny_meta *m)
         {12, 2, 0, 5, 2, 5, 0, 10, 0, 0, NAN, 0}};
     for (size_t i = 0; i < 3; i++) {
         size_t r = attrib_table_push(&rc);
-        ATTRIB_COL(&rc, RC_CAMPAIGN_ID, uint32_t)[r] = crep[i].id;
-        ATTRIB_COL(&rc, RC_ADVERTISER_ID, uint32_t)[r] = crep[i].adv;
-        ATTRIB_COL(&rc, RC_IMPRESSIONS, uint64_t)[r] = crep[i].imp;
-        ATTRIB_COL(&rc, RC_ENGAGEMENTS, uint64_t)[r] = crep[i].eng;
-        ATTRIB_COL(&rc, RC_NURTURES, uint64_t)[r] = crep[i].nur;
-        ATTRIB_COL(&rc, RC_REACH, uint64_t)[r] = crep[i].reach;
-        ATTRIB_COL(&rc, RC_COST, double)[r] = crep[i].cost;
-        ATTRIB_COL(&rc, RC_CONVERSIONS, double)[r] = crep[i].conv;
-        ATTRIB_COL(&rc, RC_VALUE, double)[r] = crep[i].value;
-        ATTRIB_COL(&rc, RC_CREDITED_TOUCHES, uint64_t)[r] = crep[i].touches;
-        ATTRIB_COL(&rc, RC_MEAN_TTC_S, double)[r] = crep[i].ttc;
-        ATTRIB_COL(&rc, RC_ROAS, double)[r] = crep[i].roas;
+        ATTRIB_COL(&rc, ATTRIB_RC_CAMPAIGN_ID, uint32_t)[r] = crep[i].id;
+        ATTRIB_COL(&rc, ATTRIB_RC_ADVERTISER_ID, uint32_t)[r] = crep[i].adv;
+        ATTRIB_COL(&rc, ATTRIB_RC_IMPRESSIONS, uint64_t)[r] = crep[i].imp;
+        ATTRIB_COL(&rc, ATTRIB_RC_ENGAGEMENTS, uint64_t)[r] = crep[i].eng;
+        ATTRIB_COL(&rc, ATTRIB_RC_NURTURES, uint64_t)[r] = crep[i].nur;
+        ATTRIB_COL(&rc, ATTRIB_RC_REACH, uint64_t)[r] = crep[i].reach;
+        ATTRIB_COL(&rc, ATTRIB_RC_COST, double)[r] = crep[i].cost;
+        ATTRIB_COL(&rc, ATTRIB_RC_CONVERSIONS, double)[r] = crep[i].conv;
+        ATTRIB_COL(&rc, ATTRIB_RC_VALUE, double)[r] = crep[i].value;
+        ATTRIB_COL(&rc, ATTRIB_RC_CREDITED_TOUCHES, uint64_t)[r] = crep[i].touches;
+        ATTRIB_COL(&rc, ATTRIB_RC_MEAN_TTC_S, double)[r] = crep[i].ttc;
+        ATTRIB_COL(&rc, ATTRIB_RC_ROAS, double)[r] = crep[i].roas;
     }
     push_daily(&rd, 10, "2026-10-01", 1.0, 20);
     push_daily(&rd, 10, "2026-10-02", 0.5, 10);
@@ -523,12 +523,12 @@ static int write_tiny(const char *path, const tiny_meta *m)
     push_daily(&rdt, 10, "2026-10-02", 0.5, 10);
     push_daily(&rdt, 11, "2026-10-02", 0.5, 10);
     /* report/advertiser: id, conversions, attributed, 3 reasons, 4 duplicate counts */
-    static const uint64_t arep[2][RA_NCOLS] = {{1, 4, 2, 1, 0, 1, 3, 1, 0, 0},
+    static const uint64_t arep[2][ATTRIB_RA_NCOLS] = {{1, 4, 2, 1, 0, 1, 3, 1, 0, 0},
                                                {2, 1, 0, 0, 1, 0, 0, 0, 2, 1}};
     for (size_t i = 0; i < 2; i++) {
         size_t r = attrib_table_push(&ra);
-        ATTRIB_COL(&ra, RA_ADVERTISER_ID, uint32_t)[r] = (uint32_t)arep[i][0];
-        for (int k = RA_CONVERSIONS; k < RA_NCOLS; k++)
+        ATTRIB_COL(&ra, ATTRIB_RA_ADVERTISER_ID, uint32_t)[r] = (uint32_t)arep[i][0];
+        for (int k = ATTRIB_RA_CONVERSIONS; k < ATTRIB_RA_NCOLS; k++)
             ATTRIB_COL(&ra, k, uint64_t)[r] = arep[i][k];
     }
     /* /campaigns, not sorted (the reader sorts it); campaign 11 has no row */
@@ -536,9 +536,9 @@ static int write_tiny(const char *path, const tiny_meta *m)
         {12, 2, "Q4 <EU>"}, {10, 1, "Spring sale"}};
     for (size_t i = 0; i < 2; i++) {
         size_t r = attrib_table_push(&ca);
-        ATTRIB_COL(&ca, CA_CAMPAIGN_ID, uint32_t)[r] = cat[i].id;
-        ATTRIB_COL(&ca, CA_ADVERTISER_ID, uint32_t)[r] = cat[i].adv;
-        attrib_table_set_str(&ca, CA_NAME, r, cat[i].name, strlen(cat[i].name));
+        ATTRIB_COL(&ca, ATTRIB_CA_CAMPAIGN_ID, uint32_t)[r] = cat[i].id;
+        ATTRIB_COL(&ca, ATTRIB_CA_ADVERTISER_ID, uint32_t)[r] = cat[i].adv;
+        attrib_table_set_str(&ca, ATTRIB_CA_NAME, r, cat[i].name, strlen(cat[i].name));
     }
 
     attrib_h5file *f = NULL;

@@ -189,8 +189,8 @@ static void test_inheritance(void)
     const uint32_t ids[][2] = {{10, 1}, {11, 1}, {20, 2}, {21, 1}};
     for (size_t i = 0; i < 4; i++) {
         size_t row = attrib_table_push(&cat);
-        ATTRIB_COL(&cat, CA_CAMPAIGN_ID, uint32_t)[row] = ids[i][0];
-        ATTRIB_COL(&cat, CA_ADVERTISER_ID, uint32_t)[row] = ids[i][1];
+        ATTRIB_COL(&cat, ATTRIB_CA_CAMPAIGN_ID, uint32_t)[row] = ids[i][0];
+        ATTRIB_COL(&cat, ATTRIB_CA_ADVERTISER_ID, uint32_t)[row] = ids[i][1];
     }
     char *types[] = {"lead", "purchase", "signup"};
     char *warn = (char *)"unset";
@@ -241,8 +241,8 @@ static attrib_table catalog(const uint32_t (*ids)[2], size_t n)
     attrib_table_init(&cat, &attrib_schema_campaigns, 8);
     for (size_t i = 0; i < n; i++) {
         size_t row = attrib_table_push(&cat);
-        ATTRIB_COL(&cat, CA_CAMPAIGN_ID, uint32_t)[row] = ids[i][0];
-        ATTRIB_COL(&cat, CA_ADVERTISER_ID, uint32_t)[row] = ids[i][1];
+        ATTRIB_COL(&cat, ATTRIB_CA_CAMPAIGN_ID, uint32_t)[row] = ids[i][0];
+        ATTRIB_COL(&cat, ATTRIB_CA_ADVERTISER_ID, uint32_t)[row] = ids[i][1];
     }
     return cat;
 }

@@ -1,6 +1,6 @@
-/* attrib — the command framework (cmd layer only): the table of commands, one option
- * parser for every command, the common options, value parsers with one wording of their
- * errors, and one way of reporting a failure.
+/* attrib — the command framework (private to src/cmd and the tests of commands): the
+ * table of commands, one option parser for every command, the common options, value
+ * parsers with one wording of their errors, and one way of reporting a failure.
  *
  * Options: `--name=value`, `--name value`, `-x value` and `-xvalue` are accepted for
  * every option that takes a value; `--` ends the options. The common options have the

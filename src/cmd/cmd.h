@@ -1,4 +1,4 @@
-/* attrib — the subcommands (cmd layer; private to src/cmd and its tests). Each takes
+/* attrib — the subcommands (private to src/cmd and the tests of commands). Each takes
  * (ctx, argc, argv) with argv[0] the subcommand name and returns the process exit code
  * (0 ok, 1 negative answer, 2 usage or bad input, 3 internal or MPI failure). main()
  * answers --help from the command table before anything starts, and initialises MPI only
@@ -6,7 +6,7 @@
 #ifndef ATTRIB_CMD_H
 #define ATTRIB_CMD_H
 
-#include "attrib/cli.h"
+#include "cli.h"
 
 int attrib_cmd_import(const attrib_cmd_ctx *ctx, int argc, char **argv);
 int attrib_cmd_run(const attrib_cmd_ctx *ctx, int argc, char **argv);
