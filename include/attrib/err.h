@@ -47,6 +47,12 @@ int attrib_err_path(int err, const char *path, const char *what, const char *cau
  * failure on OUT.tmp is reported as one on OUT, the path the user gave). */
 void attrib_err_replace(const char *from, const char *to);
 
+/* Local. The command this process runs ("run"; set once by main), for the few messages
+ * printed below the command layer (an abort that ends the job): "attrib: CMD: …".
+ * attrib_err_command() gives "" before it is set. */
+void attrib_err_set_command(const char *name);
+const char *attrib_err_command(void);
+
 /* Local. The last detail recorded (empty string when none). Owned by the library. */
 const char *attrib_err_msg(void);
 

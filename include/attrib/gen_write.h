@@ -40,6 +40,7 @@ typedef struct attrib_gen_spec {
     int level;              /* zstd level of the HDF5 output, 0 = uncompressed */
     int iso;                /* CSV timestamps as ISO 8601 instead of integer ms */
     const char *h5_tmp;     /* write an HDF5 input file here, or NULL */
+    const char *h5_name;    /* the name messages give it (the final path), or NULL */
     const char *csv_dir;    /* write CSV files (parts in this directory), or NULL */
     const char *csv_tmp[3]; /* the events, conversions and campaigns CSV files */
 } attrib_gen_spec;

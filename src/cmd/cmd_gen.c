@@ -206,6 +206,7 @@ static int outputs_begin(attrib_par *p, gen_args *o, attrib_output *out[3], char
     if (o->output) {
         ATTRIB_TRY(attrib_output_begin(p, o->output, NULL, &out[0]));
         o->spec.h5_tmp = attrib_output_tmp(out[0]);
+        o->spec.h5_name = attrib_output_path(out[0]);
         return 0;
     }
     for (int k = 0; k < 3; k++)

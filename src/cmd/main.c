@@ -129,6 +129,7 @@ int main(int argc, char **argv)
     signal(SIGXFSZ, SIG_IGN);
     attrib_malloc_tune();
     attrib_cmd_ctx ctx = {.name = cmd->name, .par = NULL};
+    attrib_err_set_command(cmd->name);
     if (!(cmd->flags & ATTRIB_CMD_MPI)) {
         int rc = cmd->run(&ctx, argc - 1, argv + 1);
         fflush(stdout);

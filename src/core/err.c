@@ -97,6 +97,15 @@ void attrib_err_replace(const char *from, const char *to)
     memcpy(g_msg, out, o + 1);
 }
 
+static char g_command[32];
+
+void attrib_err_set_command(const char *name)
+{
+    snprintf(g_command, sizeof g_command, "%s", name ? name : "");
+}
+
+const char *attrib_err_command(void) { return g_command; }
+
 const char *attrib_err_msg(void) { return g_msg; }
 
 void attrib_err_clear(void) { g_msg[0] = '\0'; }

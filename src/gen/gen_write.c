@@ -2,6 +2,7 @@
  * the pure generator (src/core/gen.c): identity i's rows are a function of (seed, i)
  * only, so any split of the identities among ranks gives the same tables. */
 #include "attrib/gen_write.h"
+#include "attrib/par_coll.h"
 
 #include <errno.h>
 #include <math.h>
@@ -131,13 +132,15 @@ static int write_h5(attrib_par *p, attrib_gen *g, const attrib_gen_plan *pl,
         return rc;
     attrib_h5file *f = NULL;
     ATTRIB_TRY(attrib_h5_create(p->comm, o->h5_tmp, &f));
+    if (o->h5_name)
+        attrib_h5_set_name(f, o->h5_name);
 
     describe(g, o, desc, sizeof desc);
     attrib_hash_describe(&attrib_gen_params_of(g)->key, hashdesc);
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     int64_t now = (int64_t)ts.tv_sec * 1000;
-    MPI_Bcast(&now, 1, MPI_INT64_T, 0, p->comm);
+    ATTRIB_TRY(attrib_par_bcast_bytes(p, &now, sizeof now, 0));
     attrib_time_format_iso(now, now_s);
     ATTRIB_TRY_GOTO(rc, attrib_h5_set_attr_i64(f, "schema_version", ATTRIB_SCHEMA_VERSION), fail);
     ATTRIB_TRY_GOTO(rc, attrib_h5_set_attr_str(f, "identity_hash", hashdesc), fail);

@@ -29,7 +29,7 @@ int attrib_file_crc32(const attrib_par *p, const char *path, uint32_t *crc, uint
     int fd = open(path, O_RDONLY);
     struct stat st;
     if (fd < 0 || fstat(fd, &st) != 0) {
-        err = attrib_err_set(ATTRIB_EIO, "cannot read '%s': %s", path, strerror(errno));
+        err = attrib_err_read(path, errno);
     } else {
         fsize = (uint64_t)st.st_size;
         lo = fsize * (uint64_t)p->rank / (uint64_t)p->size;
@@ -40,8 +40,8 @@ int attrib_file_crc32(const attrib_par *p, const char *path, uint32_t *crc, uint
             size_t want = (size_t)(hi - off < bufsz ? hi - off : bufsz);
             ssize_t got = pread(fd, buf, want, (off_t)off);
             if (got <= 0) {
-                err = attrib_err_set(ATTRIB_EIO, "cannot read '%s': %s", path,
-                                     got < 0 ? strerror(errno) : "unexpected end of file");
+                err = got < 0 ? attrib_err_read(path, errno)
+                              : attrib_err_path(ATTRIB_EIO, path, "cannot read", "unexpected end of file");
                 break;
             }
             part = attrib_crc32_update((uint32_t)part, buf, (size_t)got);

@@ -183,11 +183,11 @@ int attrib_h5_open(MPI_Comm comm, const char *path, attrib_h5file **out)
      * failed open, but the user's remedy differs. */
     struct stat st;
     if (stat(path, &st) != 0)
-        return attrib_err_set(ATTRIB_EIO, "%s: cannot open: %s", path, strerror(errno));
+        return attrib_err_open(path, errno);
     if (S_ISDIR(st.st_mode))
-        return attrib_err_set(ATTRIB_EIO, "%s: cannot open: is a directory", path);
+        return attrib_err_open(path, EISDIR);
     if (access(path, R_OK) != 0)
-        return attrib_err_set(ATTRIB_EIO, "%s: cannot open: %s", path, strerror(errno));
+        return attrib_err_open(path, errno);
     attrib_h5file *f = file_new(comm, path);
     hid_t fapl = mpio_fapl(comm);
     if (fapl >= 0)
@@ -220,7 +220,7 @@ static int reserve_space(attrib_h5file *f)
     if (fd >= 0)
         close(fd);
     if (e != 0)
-        return attrib_err_set(ATTRIB_EIO, "%s: cannot write the file: %s", f->name, strerror(e));
+        return attrib_err_write(f->name, e);
     return 0;
 }
 
@@ -242,10 +242,12 @@ static void check_before_close(attrib_h5file *f)
         int size = 1;
         MPI_Comm_size(f->comm, &size);
         const char *m = attrib_err_msg();
+        const char *cmd = attrib_err_command(), *sep = *cmd ? ": " : "";
         if (size > 1 && strncmp(m, "rank ", 5) != 0)
-            fprintf(stderr, "attrib: rank %d: %s\n", f->rank, *m ? m : "cannot write the file");
+            fprintf(stderr, "attrib: %s%srank %d: %s\n", cmd, sep, f->rank,
+                    *m ? m : "cannot write the file");
         else
-            fprintf(stderr, "attrib: %s\n", *m ? m : "cannot write the file");
+            fprintf(stderr, "attrib: %s%s%s\n", cmd, sep, *m ? m : "cannot write the file");
     }
     if (f->rank == 0)
         unlink(f->path);

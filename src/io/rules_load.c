@@ -455,8 +455,7 @@ int attrib_rules_load(const char *path, attrib_rules **out)
     *out = NULL;
     FILE *f = fopen(path, "rb");
     if (!f)
-        return attrib_err_set(ATTRIB_EIO, "cannot open rules file '%s': %s", path,
-                              strerror(errno));
+        return attrib_err_open(path, errno);
     size_t cap = 4096, n = 0;
     char *buf = attrib_xmalloc(cap);
     for (;;) {
@@ -479,7 +478,7 @@ int attrib_rules_load(const char *path, attrib_rules **out)
     fclose(f);
     if (err) {
         free(buf);
-        return attrib_err_set(ATTRIB_EIO, "cannot read rules file '%s'", path);
+        return attrib_err_read(path, err ? EIO : 0);
     }
     buf[n] = '\0';
     if (memchr(buf, '\0', n)) {

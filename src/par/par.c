@@ -64,7 +64,8 @@ int attrib_par_agree(const attrib_par *p, int rc)
 void attrib_par_die(const attrib_par *p, const char *fmt, ...)
 {
     va_list ap;
-    fprintf(stderr, "attrib: rank %d: fatal: ", p->rank);
+    const char *cmd = attrib_err_command();
+    fprintf(stderr, "attrib: %s%srank %d: fatal: ", cmd, *cmd ? ": " : "", p->rank);
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
     va_end(ap);

@@ -73,7 +73,7 @@ done
 rc=0; "$ATTRIB" check >/dev/null 2>"$work/err" || rc=$?
 [ "$rc" -eq 2 ] && grep -q "no rules file" "$work/err" || fail "check without -c: exit $rc"
 rc=0; "$ATTRIB" check -c /nonexistent/rules.cfg 2>"$work/err" || rc=$?
-[ "$rc" -eq 2 ] && grep -qF "attrib: check: cannot open rules file '/nonexistent/rules.cfg'" "$work/err" \
+[ "$rc" -eq 2 ] && grep -qF "attrib: check: /nonexistent/rules.cfg: cannot open: No such file or directory" "$work/err" \
     || fail "missing file: exit $rc"
 rc=0; "$ATTRIB" check --bogus 2>/dev/null || rc=$?
 [ "$rc" -eq 2 ] || fail "unknown option: exit $rc"

@@ -82,8 +82,8 @@ for n in 1 3; do
     timeout 60 $MPI -n $n "$ATTRIB" run -q -c "$RULES" -i in.h5 -o full/out.h5 >o.txt 2>e.txt || rc=$?
     ms=$((($(date +%s%N) - t0) / 1000000))
     [ "$rc" = 2 ] || fail "full disk, $n ranks: exit $rc after $ms ms: $(cat e.txt)"
-    # (The io layer ends the job itself here, so the line may lack "run: ".)
-    grep -q "^attrib: .*full/out.h5: .*\(No space left on device\|write failed\)" e.txt ||
+    # (The io layer ends the job itself here; the line still names the command.)
+    grep -q "^attrib: run: .*full/out.h5: .*\(No space left on device\|write failed\)" e.txt ||
         fail "full disk msg: $(cat e.txt)"
     ! grep -q "out.h5.tmp" e.txt || fail "full disk msg names the .tmp: $(cat e.txt)"
     [ -z "$(ls -A full)" ] || fail "full disk: left $(ls full)"
@@ -92,7 +92,8 @@ done
 # Import and gen on a full disk too.
 rc=0
 timeout 60 "$ATTRIB" gen --events 200000 --conversions 20000 -q -o full/g.h5 2>e.txt || rc=$?
-[ "$rc" = 2 ] && grep -q "full/g.h5" e.txt || fail "gen on a full disk: exit $rc: $(cat e.txt)"
+[ "$rc" = 2 ] && grep -q "^attrib: gen: .*full/g.h5: " e.txt || fail "gen on a full disk: exit $rc: $(cat e.txt)"
+! grep -q "g.h5.tmp" e.txt || fail "gen on a full disk: the message names the .tmp: $(cat e.txt)"
 [ -z "$(ls -A full)" ] || fail "gen, full disk: left $(ls full)"
 # After the faults, the disk freed: the same run succeeds and matches.
 umount full
