@@ -80,9 +80,6 @@ extern const char *const attrib_csv_kind_names[]; /* "campaigns", "events", "con
 enum { ATTRIB_CSV_ID, ATTRIB_CSV_IDENTITY, ATTRIB_CSV_TS, ATTRIB_CSV_REF, ATTRIB_CSV_STR,
        ATTRIB_CSV_AMOUNT, ATTRIB_CSV_NSLOTS };
 
-/* Column name of a slot of a kind, or NULL when the kind has no such slot. */
-const char *attrib_csv_slot_name(attrib_csv_kind kind, int slot);
-
 /* Where each slot is in the records of one file. */
 typedef struct attrib_csv_header {
     int kind;

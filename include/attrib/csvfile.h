@@ -42,7 +42,5 @@ int attrib_csvfile_window(attrib_csvfile *f, size_t consumed, const char **p, si
 /* Local. Decompressed file offset of the first byte of the current window. */
 uint64_t attrib_csvfile_offset(const attrib_csvfile *f);
 
-/* Local. Decompressed bytes read so far. */
-uint64_t attrib_csvfile_bytes(const attrib_csvfile *f);
 
 #endif

@@ -15,7 +15,6 @@
 #include "attrib/acc.h"
 #include "attrib/records.h"
 #include "attrib/rules.h"
-#include "attrib/sort.h" /* transitional: users include it themselves */
 #include "attrib/table.h"
 
 typedef struct attrib_engine_cfg {

@@ -117,9 +117,6 @@ const char *attrib_rules_camp_origin(const attrib_rules *r, size_t camp_index, i
 /* The same as attrib_rules_print() as one JSON object (attrib check --json). */
 void attrib_rules_print_json(const attrib_rules *r, FILE *out);
 
-/* The name given at load ("rules.cfg"), used in messages. Owned by r. */
-const char *attrib_rules_name(const attrib_rules *r);
-
 /* ---- Building rules: the loader's side of the contract, also used by unpack and
  * tests. core, no libconfig. Local. ----
  *

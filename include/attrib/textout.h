@@ -22,7 +22,6 @@ void attrib_grid_rowv(attrib_grid *g, ...);
 void attrib_grid_rule(attrib_grid *g);
 /* Print with columns separated by two spaces, each line prefixed by `indent`. */
 void attrib_grid_print(const attrib_grid *g, FILE *out, const char *indent);
-size_t attrib_grid_rows(const attrib_grid *g);
 void attrib_grid_free(attrib_grid *g); /* NULL ok */
 
 /* ---- Scalars ---- */
@@ -37,22 +36,5 @@ void attrib_csv_put_str(FILE *out, const char *s, size_t len);
 void attrib_csv_put_num(FILE *out, double v);
 /* HTML text with &, <, >, " escaped. */
 void attrib_html_str(FILE *out, const char *s, size_t len);
-
-/* ---- Output files ----
- * Superseded by attrib_output (include/attrib/output.h), the one atomic output helper,
- * which checks the destination before any work; no command uses these any more. Kept
- * so that code written against this header still builds. */
-typedef struct attrib_outfile {
-    FILE *fp;        /* where to write */
-    char *path;      /* final path, NULL for stdout */
-    char *tmp;       /* PATH.tmp while writing */
-} attrib_outfile;
-
-/* Open `path` for writing as PATH.tmp, or stdout when path is NULL or "-". 0 or
- * ATTRIB_EIO. */
-int attrib_outfile_open(attrib_outfile *o, const char *path);
-/* Finish: when ok, flush, close and rename PATH.tmp to PATH (ATTRIB_EIO on a write
- * error); otherwise remove PATH.tmp. Returns 0 or ATTRIB_EIO. */
-int attrib_outfile_close(attrib_outfile *o, int ok);
 
 #endif

@@ -247,13 +247,6 @@ static const char *const slot_names[3][ATTRIB_CSV_NSLOTS] = {
                                 "value"},
 };
 
-const char *attrib_csv_slot_name(attrib_csv_kind kind, int slot)
-{
-    if ((int)kind < 0 || kind > ATTRIB_CSV_CONVERSIONS || slot < 0 || slot >= ATTRIB_CSV_NSLOTS)
-        return NULL;
-    return slot_names[kind][slot];
-}
-
 int attrib_csv_header_parse(attrib_csv_header *h, attrib_csv_kind kind, const attrib_csv_rec *r,
                             const char **missing, int *dup)
 {

@@ -16,6 +16,7 @@
 #include "attrib/engine.h"
 #include "attrib/err.h"
 #include "attrib/explain.h"
+#include "attrib/sort.h"
 
 const char *const attrib_xstatus_names[] = {
     "credited", "zero_share", "beaten_by_engagement", "outside_window", "kind_off",

@@ -188,11 +188,6 @@ void attrib_rules_free(attrib_rules *r)
     free(r);
 }
 
-const char *attrib_rules_name(const attrib_rules *r)
-{
-    return r->name;
-}
-
 /* ---------------------------------------------------------------- building */
 
 static void context(char *buf, size_t n, enum attrib_rules_level level, uint32_t id)

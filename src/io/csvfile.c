@@ -241,4 +241,3 @@ int attrib_csvfile_window(attrib_csvfile *f, size_t consumed, const char **p, si
 
 uint64_t attrib_csvfile_offset(const attrib_csvfile *f) { return f->winoff; }
 
-uint64_t attrib_csvfile_bytes(const attrib_csvfile *f) { return f->total; }

@@ -56,7 +56,6 @@ void attrib_grid_rowv(attrib_grid *g, ...)
 
 void attrib_grid_rule(attrib_grid *g) { grid_push(g, NULL, 1); }
 
-size_t attrib_grid_rows(const attrib_grid *g) { return g->nrows - 1; }
 
 /* Display width: UTF-8 continuation bytes take no column. */
 static size_t width(const char *s)
@@ -186,52 +185,4 @@ void attrib_html_str(FILE *out, const char *s, size_t len)
         default: fputc(s[i], out);
         }
     }
-}
-
-int attrib_outfile_open(attrib_outfile *o, const char *path)
-{
-    memset(o, 0, sizeof *o);
-    if (!path || strcmp(path, "-") == 0) {
-        o->fp = stdout;
-        return 0;
-    }
-    size_t n = strlen(path);
-    o->path = attrib_xstrdup(path);
-    o->tmp = attrib_xmalloc(n + 5);
-    memcpy(o->tmp, path, n);
-    memcpy(o->tmp + n, ".tmp", 5);
-    o->fp = fopen(o->tmp, "wb");
-    if (!o->fp) {
-        int rc = attrib_err_set(ATTRIB_EIO, "cannot create '%s'", o->tmp);
-        free(o->path);
-        free(o->tmp);
-        memset(o, 0, sizeof *o);
-        return rc;
-    }
-    return 0;
-}
-
-int attrib_outfile_close(attrib_outfile *o, int ok)
-{
-    int rc = 0;
-    if (!o->fp)
-        return 0;
-    if (!o->path) {
-        if (fflush(stdout) != 0 || ferror(stdout))
-            rc = ok ? attrib_err_set(ATTRIB_EIO, "cannot write to standard output") : 0;
-        o->fp = NULL;
-        return rc;
-    }
-    int bad = ferror(o->fp);
-    bad |= fclose(o->fp) != 0;
-    if (ok && bad)
-        rc = attrib_err_set(ATTRIB_EIO, "cannot write '%s'", o->tmp);
-    if (ok && !rc && rename(o->tmp, o->path) != 0)
-        rc = attrib_err_set(ATTRIB_EIO, "cannot rename '%s' to '%s'", o->tmp, o->path);
-    if (!ok || rc)
-        remove(o->tmp);
-    free(o->path);
-    free(o->tmp);
-    memset(o, 0, sizeof *o);
-    return rc;
 }

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "attrib/engine.h"
+#include "attrib/sort.h"
 #include "attrib/err.h"
 #include "attrib/par.h"
 

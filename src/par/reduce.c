@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "attrib/engine.h"
+#include "attrib/acc.h"
 #include "attrib/err.h"
 #include "attrib/par.h"
 
