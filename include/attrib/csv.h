@@ -152,7 +152,7 @@ typedef struct attrib_csv_parse_opts {
 int attrib_csv_parse_row(const attrib_csv_header *h, const attrib_csv_rec *r,
                          const attrib_csv_parse_opts *o, attrib_csv_values *v);
 
-/* Local. Strict field parsers used by the row parsers (exposed for tests): decimal
+/* Local. Strict field parsers of the row parsers, shared by every CSV reader: decimal
  * unsigned integers without sign or spaces, and finite non-negative decimals
  * ("12", "0.25", "1e3"; no sign but an optional '+', no hex, inf or nan), exact to
  * the nearest double. Return 0 or -1. */

@@ -12,6 +12,7 @@
 
 #include "attrib/err.h"
 #include "attrib/h5io.h"
+#include "h5_private.h"
 
 /* CRC-32 (zlib's polynomial and conventions) by libdeflate, which folds with carry-less
  * multiplication where the CPU has it: about 2× zlib's table-driven crc32 on this

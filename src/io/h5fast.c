@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "attrib/h5io.h"
+#include "h5_private.h"
 
 #if defined(__SSE2__)
 #include <emmintrin.h>

@@ -6,6 +6,7 @@
  * the user, one bad input file.
  */
 #include "attrib/h5io.h"
+#include "h5_private.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -12,6 +12,7 @@
 #include <zlib.h>
 
 #include "attrib/h5io.h"
+#include "io/h5_private.h"
 
 /* libhdf5's function (not in its public headers, but exported). */
 extern uint32_t H5_checksum_fletcher32(const void *data, size_t len);
