@@ -79,7 +79,8 @@ int attrib_fit_paths(const attrib_pathtab *t, int order, attrib_fit_result *r);
 /* Local. Free the arrays of *r and zero it; NULL ok. */
 void attrib_fit_result_free(attrib_fit_result *r);
 
-/* ---- The absorbing chain itself (used by attrib_fit_paths; the entry point for callers that count transitions themselves) ---- */
+/* ---- The absorbing chain itself (used by attrib_fit_paths; the entry point for
+ * callers that count transitions themselves) ---- */
 
 /* A chain of n transient states, 0 being start, given by integer counts: the distinct
  * transitions from[i] -> to[i] (i < ntrans, to[i] != 0, sorted by (from, to), no
