@@ -67,6 +67,20 @@ static void single_node_mpi_defaults(void)
  * user chose no orte_tmpdir_base gets a private one, removed after MPI_Finalize. */
 static char session_base[4096];
 
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st, (void)flag, (void)ftw;
+    (void)remove(path);
+    return 0;
+}
+
+static void remove_session_dir(void)
+{
+    if (session_base[0])
+        (void)nftw(session_base, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    session_base[0] = '\0';
+}
+
 static void private_session_dir(void)
 {
     if (!is_singleton() || getenv("OMPI_MCA_orte_tmpdir_base"))
@@ -81,19 +95,7 @@ static void private_session_dir(void)
         return;
     }
     setenv("OMPI_MCA_orte_tmpdir_base", session_base, 1);
-}
-
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st, (void)flag, (void)ftw;
-    (void)remove(path);
-    return 0;
-}
-
-static void remove_session_dir(void)
-{
-    if (session_base[0])
-        (void)nftw(session_base, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    atexit(remove_session_dir); /* also when the job ends through exit() on an abort */
 }
 
 int main(int argc, char **argv)
