@@ -17,7 +17,8 @@
 #   4. a broken drop: import FAILED 2:0 with attrib's message in the status, every later
 #      step CANCELLED without starting, no input.h5 or results.h5.
 #   5. after every job the node is still idle (a job "COMPLETED" with no output, or a
-#      drained node, is a failure: PLATFORM.md's cgroup pitfall), then Slurm stops.
+#      drained node, is a failure: with the cgroup plugins and no cgroup.conf every step fails,
+#      the node drains and the job still reads COMPLETED 0:0), then Slurm stops.
 # Bounded: ATTRIB_SLURM_TEST_TIMEOUT seconds (default 240) for the whole test; the
 # daemons are stopped by pid on any exit. KEEP=1 keeps the temp dir.
 # Exit 0 pass, 1 fail, 77 skipped (not root, or Slurm/munge not installed).
