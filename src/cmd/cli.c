@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "attrib/csv.h"
 #include "attrib/err.h"
 #include "attrib/rules.h"
 #include "attrib/timeparse.h"
@@ -139,18 +140,12 @@ int attrib_args_next(attrib_args *a, const attrib_opt *opts)
 
 int attrib_args_u64(const attrib_args *a, uint64_t max, uint64_t *out)
 {
-    const char *s = a->val;
+    /* The same strict decimal as every id in a CSV row (no sign, no spaces, no overflow). */
+    const char *s = a->val ? a->val : "";
     uint64_t v = 0;
-    int ok = s && *s;
-    for (const char *p = s; ok && *p; p++) {
-        if (*p < '0' || *p > '9' || v > (UINT64_MAX - (uint64_t)(*p - '0')) / 10)
-            ok = 0;
-        else
-            v = v * 10 + (uint64_t)(*p - '0');
-    }
-    if (!ok || v > max)
+    if (attrib_csv_parse_u64(s, strlen(s), &v) != 0 || v > max)
         return attrib_err_set(ATTRIB_EUSAGE, "%s: '%s' is not an integer from 0 to %llu", a->opt,
-                              s ? s : "", (unsigned long long)max);
+                              s, (unsigned long long)max);
     *out = v;
     return 0;
 }
