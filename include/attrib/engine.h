@@ -20,6 +20,13 @@
 typedef struct attrib_engine_cfg {
     const attrib_rules *rules; /* bound */
     int64_t from, to;          /* period [from, to); INT64_MIN / INT64_MAX when open */
+    /* NULL, or a table (attrib_schema_labels) to which one row is appended per touch
+     * (after dedup, on a catalog campaign) with ts in the period: the conversions of the
+     * period it was a candidate of (before engagement priority), eligible for (after
+     * it), the credit rows it got and their sums (added in the order the conversions
+     * are matched: ts, then conversion id), and c.ts - t.ts of the earliest conversion
+     * it was a candidate of (-1: none). docs/formats.md, /labels. */
+    attrib_table *labels;
 } attrib_engine_cfg;
 
 /* Run the engine on this rank's rows. `events` and `conversions` are consumed: they are

@@ -47,6 +47,7 @@ typedef struct attrib_run_opts {
     const char *model_name; /* as the user named it, recorded in the results; NULL */
     int level;          /* zstd level of the output, 0..22 (0: no compression) */
     int explain;        /* also write /explain/conversion */
+    int labels;         /* also write /labels (one row per touch of the period) */
     uint64_t memory_per_rank; /* bytes per rank, 0 = no budget */
 } attrib_run_opts;
 
@@ -77,6 +78,7 @@ typedef struct attrib_run_figures {
     double wave_read_s;            /* this rank: seconds reading the input in it */
     /* match, after the last wave */
     uint64_t ncredits, nunattributed;
+    uint64_t nlabels;              /* rows of /labels (0 without labels) */
     /* seconds per phase (this rank's clock; exchange and match over every wave) */
     double seconds[ATTRIB_RUN_NPHASES];
     /* write */
@@ -115,8 +117,8 @@ int attrib_run_match(attrib_run *r, int w);
 /* Collective. The report tables: exact sums on rank 0. */
 int attrib_run_reduce(attrib_run *r);
 
-/* Collective. /credits and /unattributed in their global order, rank r holding the r-th
- * range (/explain/conversion is sorted as it is written). */
+/* Collective. /credits, /unattributed and /labels in their global order, rank r holding
+ * the r-th range (/explain/conversion is sorted as it is written). */
 int attrib_run_sort(attrib_run *r);
 
 /* Collective (identical arguments). Create `path` and write every table and the root
@@ -140,7 +142,9 @@ void attrib_run_free(attrib_run *r);
  * other columns, packed records and slots: 80 bytes per row of a round), and per wave
  * the records it receives (40 bytes per row) plus a tenth for the partition buffers and
  * the engine's scratch. Output rows (credits) come on top: they are what the run is
- * for. Under a budget, rounds shrink to a quarter of the room the identities leave. */
+ * for. With labels, each event row also holds its label row (88 bytes) and, for the
+ * sort, a second copy of it, for the whole run. Under a budget, rounds shrink to a
+ * quarter of the room the identities (and labels) leave. */
 
 /* Local. Before reading: can `nranks` ranks hold the identities of `nrows` input rows
  * (events + conversions) under `budget` bytes each (0: no budget), with room for the
@@ -149,6 +153,10 @@ void attrib_run_free(attrib_run *r);
  * … these data need at least K ranks at this budget" (K ranks pass this check), or
  * "… is below the M MiB a rank needs before any data". */
 int attrib_run_check_budget(uint64_t budget, uint64_t nrows, int nranks, uint64_t *round_rows);
+/* Local. The same given the bytes all ranks together hold for the whole run (`held`:
+ * 8 per row for the identities, plus ATTRIB_RUN_LABEL_BYTES per event with labels). */
+int attrib_run_check_budget_held(uint64_t budget, uint64_t held, int nranks, uint64_t *round_rows);
+#define ATTRIB_RUN_LABEL_BYTES 176 /* a label row (88 bytes) and its copy in the sort */
 
 typedef struct attrib_run_waves {
     int n;             /* number of waves (1 without a budget) */

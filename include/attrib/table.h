@@ -111,6 +111,11 @@ enum {
     ATTRIB_RA_UNATTR_OUTSIDE_WINDOW, ATTRIB_RA_DUP_TOUCHES, ATTRIB_RA_DUP_TOUCHES_INEXACT, ATTRIB_RA_DUP_CONVERSIONS,
     ATTRIB_RA_DUP_CONVERSIONS_INEXACT, ATTRIB_RA_NCOLS
 };
+enum {
+    ATTRIB_LB_EVENT_ID, ATTRIB_LB_IDENTITY, ATTRIB_LB_CAMPAIGN_ID, ATTRIB_LB_ADVERTISER_ID, ATTRIB_LB_KIND, ATTRIB_LB_TS,
+    ATTRIB_LB_COST, ATTRIB_LB_CANDIDATE_OF, ATTRIB_LB_ELIGIBLE_OF, ATTRIB_LB_CREDITED_OF, ATTRIB_LB_CREDIT,
+    ATTRIB_LB_CREDITED_VALUE, ATTRIB_LB_MS_TO_NEXT, ATTRIB_LB_NCOLS
+};
 
 extern const attrib_schema attrib_schema_events;        /* "events" */
 extern const attrib_schema attrib_schema_conversions;   /* "conversions" */
@@ -121,6 +126,7 @@ extern const attrib_schema attrib_schema_report_campaign;   /* "report/campaign"
 extern const attrib_schema attrib_schema_report_daily;      /* "report/daily" */
 extern const attrib_schema attrib_schema_report_daily_touch;/* "report/daily_touch" */
 extern const attrib_schema attrib_schema_report_advertiser; /* "report/advertiser" */
+extern const attrib_schema attrib_schema_labels;            /* "labels" (run --labels) */
 
 /* All schemas above, NULL-terminated; and lookup by table name with or without '/'. */
 extern const attrib_schema *const attrib_schemas[];

@@ -11,7 +11,8 @@
 
 const char attrib_usage_run[] =
     "usage: attrib run -c RULES -i IN.h5 -o OUT.h5 [--from DATE] [--to DATE] [--model M]\n"
-    "                  [--plan] [--explain] [--level N] [--memory-per-rank SIZE] [-q]\n"
+    "                  [--plan] [--explain] [--labels] [--level N] [--memory-per-rank SIZE]\n"
+    "                  [-q]\n"
     "\n"
     "Attribute every conversion of IN.h5 (written by `attrib import` or `attrib gen`) to\n"
     "the touches that led to it, under the rules of RULES (see `attrib check`), and write\n"
@@ -30,26 +31,34 @@ const char attrib_usage_run[] =
     "      --explain      also write /explain/conversion: per conversion, its outcome and the\n"
     "                     counts of candidates and of excluded touches by reason (see\n"
     "                     `attrib explain --help` and docs/explain.md)\n"
+    "      --labels       also write /labels: one row per touch of the period, zero-credit\n"
+    "                     touches included, with the conversions it was a candidate of,\n"
+    "                     eligible for and credited by, its credit and credited value, and\n"
+    "                     the time to its next conversion (for models that learn;\n"
+    "                     docs/formats.md)\n"
     "      --level N      zstd level of the output (default 1: with shuffle it compresses\n"
     "                     these columns as well as 3, faster; 0 = uncompressed)\n"
     "      --memory-per-rank SIZE\n"
     "                     memory budget of each rank (e.g. 2G): partitions are exchanged and\n"
     "                     matched in waves that fit it; when even one rank's share of the\n"
     "                     input does not fit, stop before reading and name the rank count\n"
-    "                     needed. Output rows (credits) come on top of the budget.\n"
+    "                     needed. Output rows (credits) come on top of the budget; label\n"
+    "                     rows (--labels) are counted in it.\n"
     "  -q, --quiet        no progress lines\n"
     "\n"
     "Run under `mpirun -n N attrib run …` or `srun attrib run …` for N processes. The\n"
     "output tables are identical, bit for bit, for any N and any input row order.\n"
     "Tables written: /credits, /unattributed, /report/campaign, /report/daily,\n"
-    "/report/daily_touch, /report/advertiser (docs/formats.md).\n";
+    "/report/daily_touch, /report/advertiser, and with the options above\n"
+    "/explain/conversion and /labels (docs/formats.md).\n";
 
-enum { OPT_PLAN = ATTRIB_OPT_ID_USER, OPT_EXPLAIN, OPT_LEVEL, OPT_MEMORY };
+enum { OPT_PLAN = ATTRIB_OPT_ID_USER, OPT_EXPLAIN, OPT_LABELS, OPT_LEVEL, OPT_MEMORY };
 
 static const attrib_opt options[] = {
     ATTRIB_OPT_RULES, ATTRIB_OPT_INPUT, ATTRIB_OPT_OUTPUT, ATTRIB_OPT_FROM, ATTRIB_OPT_TO,
     ATTRIB_OPT_MODEL, ATTRIB_OPT_QUIET,
-    {"plan", 0, 0, OPT_PLAN}, {"explain", 0, 0, OPT_EXPLAIN}, {"level", 0, 1, OPT_LEVEL},
+    {"plan", 0, 0, OPT_PLAN}, {"explain", 0, 0, OPT_EXPLAIN}, {"labels", 0, 0, OPT_LABELS},
+    {"level", 0, 1, OPT_LEVEL},
     {"memory-per-rank", 0, 1, OPT_MEMORY}, ATTRIB_OPT_END};
 
 typedef struct run_cli {
@@ -87,6 +96,7 @@ static int parse_args(int argc, char **argv, run_cli *c)
         case ATTRIB_OPT_ID_QUIET: c->quiet = 1; break;
         case OPT_PLAN: c->plan_only = 1; break;
         case OPT_EXPLAIN: o->explain = 1; break;
+        case OPT_LABELS: o->labels = 1; break;
         case OPT_LEVEL:
             ATTRIB_TRY(attrib_args_u64(&a, 22, &level));
             o->level = (int)level;
@@ -174,8 +184,11 @@ int attrib_cmd_run(const attrib_cmd_ctx *ctx, int argc, char **argv)
         ATTRIB_TRY_GOTO(rc, attrib_run_match(r, w), done);
     }
     const uint64_t nout = fig->ncredits + fig->nunattributed;
-    snprintf(extra, sizeof extra, "%llu credits, %llu unattributed",
-             (unsigned long long)fig->ncredits, (unsigned long long)fig->nunattributed);
+    int ne = snprintf(extra, sizeof extra, "%llu credits, %llu unattributed",
+                      (unsigned long long)fig->ncredits, (unsigned long long)fig->nunattributed);
+    if (c.run.labels)
+        snprintf(extra + ne, sizeof extra - (size_t)ne, ", %llu labels",
+                 (unsigned long long)fig->nlabels);
     /* The line gives the matching time of every wave, not the time since the last line. */
     p->t_phase = attrib_par_wtime() - fig->seconds[ATTRIB_RUN_MATCH];
     attrib_progress_end(p, "match", nout, 0, extra);
@@ -183,13 +196,13 @@ int attrib_cmd_run(const attrib_cmd_ctx *ctx, int argc, char **argv)
     ATTRIB_TRY_GOTO(rc, attrib_run_reduce(r), done);
     attrib_progress_end(p, "reduce", 0, 0, NULL);
     ATTRIB_TRY_GOTO(rc, attrib_run_sort(r), done);
-    attrib_progress_end(p, "sort", nout, 0, NULL);
+    attrib_progress_end(p, "sort", nout + fig->nlabels, 0, NULL);
     rc = attrib_run_write(r, attrib_output_tmp(out), attrib_output_path(out));
     rc = attrib_output_finish(p, out, rc); /* rename OUT.tmp to OUT, or remove it */
     out = NULL;
     if (rc)
         goto done;
-    attrib_progress_end(p, "write", nout, 0, NULL);
+    attrib_progress_end(p, "write", nout + fig->nlabels, 0, NULL);
     if (p->rank == 0 && p->progress)
         fprintf(stderr, "attrib: run done in %.3f s on %d rank%s, peak RSS %.0f MiB per rank (max): %s\n",
                 attrib_par_wtime() - fig->t_start, p->size, p->size == 1 ? "" : "s",

@@ -75,6 +75,14 @@ typedef struct ltouch {
     uint8_t kind;
 } ltouch;
 
+/* What a touch of the identity being processed earned (run --labels), indexed like the
+ * touches once they are in match order. */
+typedef struct llabel {
+    uint32_t cand, elig, cred; /* candidate_of, eligible_of, credited_of */
+    int64_t next_ms;           /* c.ts - t.ts of its earliest candidate conversion, -1 */
+    double credit, cvalue;     /* sums, in the order the conversions are matched */
+} llabel;
+
 /* A conversion of the identity being processed. */
 typedef struct lconv {
     uint64_t cid;
@@ -223,6 +231,9 @@ struct attrib_engine {
     size_t ncamp, nadv;
     attrib_acc *acc;
     attrib_table *credits, *unattr;
+    attrib_table *labels; /* NULL unless labels are asked for */
+    llabel *lab;
+    size_t labcap;
 
     /* per campaign index */
     uint32_t *camp_id, *camp_advid;
@@ -400,7 +411,7 @@ static void emit_unattributed(engine *e, uint64_t identity, const lconv *c, int 
 /* Attribute conversion c given its candidates e->cand[0..n) (indices into t, in
  * (ts, event_id) order, after engagement priority). */
 static void attribute(engine *e, uint64_t identity, const lconv *c, const ltouch *t, size_t n,
-                      const attrib_adv_rule *ar)
+                      const attrib_adv_rule *ar, llabel *lab)
 {
     for (size_t i = 0; i < n; i++)
         e->age[i] = (uint64_t)c->ts - (uint64_t)e->seg_ts[e->cand[i]];
@@ -414,6 +425,12 @@ static void attribute(engine *e, uint64_t identity, const lconv *c, const ltouch
             continue;
         const ltouch *tt = &t[e->cand[i]];
         const double cvalue = credit * c->value;
+        if (lab) {
+            llabel *l = &lab[e->cand[i]];
+            l->cred++;
+            l->credit += credit;
+            l->cvalue += cvalue;
+        }
         if (cr->n == cr->cap)
             attrib_table_reserve(cr, cr->n + 1);
         const size_t r = cr->n++;
@@ -447,9 +464,9 @@ static void attribute(engine *e, uint64_t identity, const lconv *c, const ltouch
 }
 
 /* Match one (identity, advertiser) group: touches t[0..nt) and conversions c[0..nc),
- * both in time order. */
+ * both in time order; lab[0..nt) (NULL without labels) gathers what each touch earns. */
 static void match_group(engine *e, uint64_t identity, ltouch *t, size_t nt, const lconv *c,
-                        size_t nc)
+                        size_t nc, llabel *lab)
 {
     const uint32_t advid = c[0].advid;
     const int64_t advidx = attrib_rules_adv_index(e->rules, advid);
@@ -507,6 +524,13 @@ static void match_group(engine *e, uint64_t identity, ltouch *t, size_t nt, cons
                         break;
                     }
             } else {
+                if (lab)
+                    for (size_t i = 0; i < n; i++) {
+                        llabel *l = &lab[cand[i]];
+                        l->cand++;
+                        if (l->next_ms < 0) /* conversions come in time order */
+                            l->next_ms = (int64_t)(cts - (uint64_t)sts[cand[i]]);
+                    }
                 const attrib_adv_rule *ar =
                     advidx >= 0 ? attrib_rules_adv_at(e->rules, (size_t)advidx, cv->ts)
                                 : attrib_rules_adv_default_at(e->rules, advid, cv->ts);
@@ -519,7 +543,10 @@ static void match_group(engine *e, uint64_t identity, ltouch *t, size_t nt, cons
                     }
                     n = m;
                 }
-                attribute(e, identity, cv, t, n, ar);
+                if (lab)
+                    for (size_t i = 0; i < n; i++)
+                        lab[cand[i]].elig++;
+                attribute(e, identity, cv, t, n, ar, lab);
             }
         }
         if (advidx >= 0) {
@@ -645,6 +672,31 @@ static void sort_touch_match(engine *e, ltouch *t, size_t n)
     }
 }
 
+/* The label row of touch k (run --labels), when its ts is in the period; l NULL: it
+ * earned nothing. */
+static void emit_label(engine *e, uint64_t identity, const ltouch *k, const llabel *l)
+{
+    if (k->ts < e->from || k->ts >= e->to)
+        return;
+    attrib_table *lb = e->labels;
+    if (lb->n == lb->cap)
+        attrib_table_reserve(lb, lb->n + 1);
+    const size_t r = lb->n++;
+    ATTRIB_COL(lb, ATTRIB_LB_EVENT_ID, uint64_t)[r] = k->eid;
+    ATTRIB_COL(lb, ATTRIB_LB_IDENTITY, uint64_t)[r] = identity;
+    ATTRIB_COL(lb, ATTRIB_LB_CAMPAIGN_ID, uint32_t)[r] = e->camp_id[k->camp];
+    ATTRIB_COL(lb, ATTRIB_LB_ADVERTISER_ID, uint32_t)[r] = k->advid;
+    ATTRIB_COL(lb, ATTRIB_LB_KIND, uint8_t)[r] = k->kind;
+    ATTRIB_COL(lb, ATTRIB_LB_TS, int64_t)[r] = k->ts;
+    ATTRIB_COL(lb, ATTRIB_LB_COST, double)[r] = k->cost;
+    ATTRIB_COL(lb, ATTRIB_LB_CANDIDATE_OF, uint32_t)[r] = l ? l->cand : 0;
+    ATTRIB_COL(lb, ATTRIB_LB_ELIGIBLE_OF, uint32_t)[r] = l ? l->elig : 0;
+    ATTRIB_COL(lb, ATTRIB_LB_CREDITED_OF, uint32_t)[r] = l ? l->cred : 0;
+    ATTRIB_COL(lb, ATTRIB_LB_CREDIT, double)[r] = l ? l->credit : 0.0;
+    ATTRIB_COL(lb, ATTRIB_LB_CREDITED_VALUE, double)[r] = l ? l->cvalue : 0.0;
+    ATTRIB_COL(lb, ATTRIB_LB_MS_TO_NEXT, int64_t)[r] = l ? l->next_ms : -1;
+}
+
 /* Every row of one identity: ev[0..ne), cv[0..nc). */
 static void process_identity(engine *e, const attrib_ev_rec *ev, size_t ne,
                              const attrib_cv_rec *cv, size_t nc, uint64_t identity)
@@ -696,8 +748,12 @@ static void process_identity(engine *e, const attrib_ev_rec *ev, size_t ne,
         }
     }
     nt = m;
-    if (nc == 0)
+    if (nc == 0) {
+        if (e->labels)
+            for (size_t i = 0; i < nt; i++)
+                emit_label(e, identity, &t[i], NULL);
         return;
+    }
 
     /* Conversions: gather, dedup. */
     grow_convs(e, nc);
@@ -730,8 +786,9 @@ static void process_identity(engine *e, const attrib_ev_rec *ev, size_t ne,
     nc = m;
 
     /* Only touches of an advertiser the identity converted with can be candidates:
-     * drop the others before sorting (c is in (advertiser, …) order here). */
-    {
+     * drop the others before sorting (c is in (advertiser, …) order here). With labels
+     * they are kept: every touch of the period gets a label row. */
+    if (!e->labels) {
         uint32_t a0 = c[0].advid, nadv = 1;
         for (size_t i = 1; i < nc; i++)
             nadv += c[i].advid != c[i - 1].advid;
@@ -774,6 +831,17 @@ static void process_identity(engine *e, const attrib_ev_rec *ev, size_t ne,
     sort_touch_match(e, t, nt);
     if (nc > 1)
         sort_c_match(c, nc, e->ctmp);
+    llabel *lab = NULL;
+    if (e->labels) {
+        if (nt > e->labcap) {
+            free(e->lab);
+            e->labcap = nt + nt / 4;
+            e->lab = attrib_xmalloc(e->labcap * sizeof *e->lab);
+        }
+        lab = e->lab;
+        for (size_t i = 0; i < nt; i++)
+            lab[i] = (llabel){0, 0, 0, -1, 0.0, 0.0};
+    }
     size_t ti = 0;
     for (size_t ci = 0; ci < nc;) {
         const uint32_t a = c[ci].advid;
@@ -787,10 +855,14 @@ static void process_identity(engine *e, const attrib_ev_rec *ev, size_t ne,
             te++;
         /* fuzz/sanitize helper: t is NULL when the identity has no touches (UBSan:
          * "applying zero offset to null pointer"); match_group gets NULL, 0 then. */
-        match_group(e, identity, nt ? t + ti : t, te - ti, c + ci, ce - ci);
+        match_group(e, identity, nt ? t + ti : t, te - ti, c + ci, ce - ci,
+                    lab ? lab + ti : NULL);
         ti = te;
         ci = ce;
     }
+    if (lab)
+        for (size_t i = 0; i < nt; i++)
+            emit_label(e, identity, &t[i], &lab[i]);
 }
 
 static void engine_free(engine *e)
@@ -825,6 +897,7 @@ static void engine_free(engine *e)
     free(e->ridx2);
     free(e->hkey);
     free(e->hstamp);
+    free(e->lab);
 }
 
 int attrib_engine_open(const attrib_engine_cfg *cfg, attrib_table *credits, attrib_table *unattr,
@@ -850,6 +923,8 @@ int attrib_engine_open(const attrib_engine_cfg *cfg, attrib_table *credits, attr
     e->acc = acc;
     e->credits = credits;
     e->unattr = unattr;
+    e->labels = cfg->labels;
+    assert(!e->labels || e->labels->schema == &attrib_schema_labels);
     e->last_camp_idx = INT64_MIN;
     const size_t nc1 = ncamp ? ncamp : 1;
     e->camp_id = attrib_xmalloc(nc1 * sizeof *e->camp_id);

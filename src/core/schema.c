@@ -71,11 +71,21 @@ const attrib_schema attrib_schema_report_advertiser = {
      {"duplicate_touches_inexact", U64, NULL}, {"duplicate_conversions", U64, NULL},
      {"duplicate_conversions_inexact", U64, NULL}}};
 
+/* One row per touch of the period (run --labels): what it earned, for models that learn. */
+const attrib_schema attrib_schema_labels = {
+    "labels", ATTRIB_LB_NCOLS,
+    {{"event_id", U64, NULL}, {"identity", U64, NULL}, {"campaign_id", U32, NULL},
+     {"advertiser_id", U32, NULL}, {"kind", U8, attrib_kind_names}, {"ts", I64, NULL},
+     {"cost", F64, NULL}, {"candidate_of", U32, NULL}, {"eligible_of", U32, NULL},
+     {"credited_of", U32, NULL}, {"credit", F64, NULL}, {"credited_value", F64, NULL},
+     {"ms_to_next_conversion", I64, NULL}}};
+
 const attrib_schema *const attrib_schemas[] = {
     &attrib_schema_events, &attrib_schema_conversions, &attrib_schema_campaigns,
     &attrib_schema_credits, &attrib_schema_unattributed, &attrib_schema_report_campaign,
     &attrib_schema_report_daily, &attrib_schema_report_daily_touch,
-    &attrib_schema_report_advertiser, &attrib_schema_explain_conversion, NULL};
+    &attrib_schema_report_advertiser, &attrib_schema_labels, &attrib_schema_explain_conversion,
+    NULL};
 
 const attrib_schema *attrib_schema_find(const char *name)
 {

@@ -31,6 +31,7 @@ void attrib_run_create(const attrib_par *p, const attrib_run_opts *o, attrib_run
     attrib_table_init(&r->credits, &attrib_schema_credits, 1);
     attrib_table_init(&r->unattr, &attrib_schema_unattributed, 1);
     attrib_table_init(&r->xconv, &attrib_schema_explain_conversion, 1);
+    attrib_table_init(&r->labels, &attrib_schema_labels, 1);
     attrib_table_init(&r->rep[0], &attrib_schema_report_campaign, 1);
     attrib_table_init(&r->rep[1], &attrib_schema_report_daily, 10);
     attrib_table_init(&r->rep[2], &attrib_schema_report_daily_touch, 10);
@@ -60,6 +61,7 @@ void attrib_run_free(attrib_run *r)
     attrib_table_free(&r->credits);
     attrib_table_free(&r->unattr);
     attrib_table_free(&r->xconv);
+    attrib_table_free(&r->labels);
     for (size_t i = 0; i < 4; i++)
         attrib_table_free(&r->rep[i]);
     free(r->identity_hash);
@@ -96,8 +98,20 @@ int attrib_run_plan(attrib_run *r)
     /* The waves: every rank computes the same table from the plan and the largest slab. */
     const uint64_t slab = (r->ri.e1 - r->ri.e0) + (r->ri.c1 - r->ri.c0);
     const uint64_t slab_max = r->o.memory_per_rank ? attrib_par_max_u64(p, slab) : 0;
-    attrib_run_plan_waves(r->o.memory_per_rank, &r->plan, p->size, slab_max, r->ri.round_rows,
-                          &r->waves);
+    /* With labels, a rank also holds a label row per event of its partitions (and the
+     * sort's copy): that part of the budget is not the waves'. */
+    uint64_t budget = r->o.memory_per_rank;
+    if (budget && r->o.labels) {
+        uint64_t *evrows = attrib_xcalloc((size_t)p->size, sizeof *evrows), mx = 0;
+        for (uint32_t q = 0; q < r->plan.npart; q++)
+            evrows[r->plan.owner[q]] += r->ri.ev_hist[q];
+        for (int k = 0; k < p->size; k++)
+            mx = evrows[k] > mx ? evrows[k] : mx;
+        free(evrows);
+        const uint64_t lb = mx * ATTRIB_RUN_LABEL_BYTES;
+        budget = budget > lb ? budget - lb : 1;
+    }
+    attrib_run_plan_waves(budget, &r->plan, p->size, slab_max, r->ri.round_rows, &r->waves);
     r->fig.nwaves = r->waves.n;
     r->fig.round_rows = r->ri.round_rows;
     r->fig.wave_room = r->waves.room;
@@ -130,7 +144,8 @@ int attrib_run_match(attrib_run *r, int w)
     if (!r->eng) { /* the first wave */
         attrib_acc_init(&r->acc, attrib_rules_ncampaigns(r->rules));
         r->acc_init = 1;
-        r->cfg = (attrib_engine_cfg){.rules = r->rules, .from = r->o.from, .to = r->o.to};
+        r->cfg = (attrib_engine_cfg){.rules = r->rules, .from = r->o.from, .to = r->o.to,
+                                     .labels = r->o.labels ? &r->labels : NULL};
         ATTRIB_TRY(attrib_par_agree(p, attrib_engine_open(&r->cfg, &r->credits, &r->unattr,
                                                           &r->acc, &r->eng)));
     }
@@ -152,6 +167,7 @@ int attrib_run_match(attrib_run *r, int w)
     run_input_free(&r->ri);
     r->fig.ncredits = attrib_par_sum_u64(p, r->credits.n);
     r->fig.nunattributed = attrib_par_sum_u64(p, r->unattr.n);
+    r->fig.nlabels = r->o.labels ? attrib_par_sum_u64(p, r->labels.n) : 0;
     return 0;
 }
 
@@ -184,9 +200,12 @@ int attrib_run_sort(attrib_run *r)
     const attrib_par *p = r->p;
     const double t = attrib_par_wtime();
     run_test_crash(p, "sort");
+    static const int lkeys[] = {ATTRIB_LB_EVENT_ID, ATTRIB_LB_IDENTITY};
     int rc = attrib_par_sort(p, &r->credits, ckeys, 4);
     if (!rc)
         rc = attrib_par_sort(p, &r->unattr, ukeys, 3);
+    if (!rc && r->o.labels)
+        rc = attrib_par_sort(p, &r->labels, lkeys, 2);
     ATTRIB_TRY(attrib_par_agree(p, rc));
     r->fig.seconds[ATTRIB_RUN_SORT] = attrib_par_wtime() - t;
     return 0;

@@ -53,7 +53,7 @@ struct attrib_run {
     attrib_acc acc;
     int acc_init;
     /* results */
-    attrib_table credits, unattr, xconv;
+    attrib_table credits, unattr, xconv, labels;
     attrib_table rep[4];       /* report/campaign, daily, daily_touch, advertiser */
 };
 

@@ -151,8 +151,9 @@ int attrib_run_read(attrib_run *r)
         attrib_err_clear();
     }
     uint64_t round_rows = 0;
-    ATTRIB_TRY(attrib_run_check_budget(r->o.memory_per_rank, r->in->nevents + r->in->nconversions,
-                                       p->size, &round_rows));
+    const uint64_t held = (r->in->nevents + r->in->nconversions) * 8 +
+                          (r->o.labels ? r->in->nevents * ATTRIB_RUN_LABEL_BYTES : 0);
+    ATTRIB_TRY(attrib_run_check_budget_held(r->o.memory_per_rank, held, p->size, &round_rows));
     run_test_crash(p, "read");
     ATTRIB_TRY(run_read_identities(p, r->in->f, r->o.input, r->in->ntypes, r->in->nevents,
                                    r->in->nconversions, round_rows, &r->ri));

@@ -104,6 +104,8 @@ int attrib_run_write(attrib_run *r, const char *path, const char *name)
         rc = write_distributed(p, out, &r->unattr, level);
     if (!rc && r->o.explain)
         rc = attrib_explain_write(p, out, &r->xconv, level);
+    if (!rc && r->o.labels)
+        rc = write_distributed(p, out, &r->labels, level);
     for (size_t i = 0; i < 4 && !rc; i++) {
         uint64_t total;
         rc = share_shape(p, &r->rep[i], &total);

@@ -17,12 +17,17 @@
 
 int attrib_run_check_budget(uint64_t budget, uint64_t nrows, int nranks, uint64_t *round_rows)
 {
+    return attrib_run_check_budget_held(budget, nrows * RUN_ID_BYTES, nranks, round_rows);
+}
+
+int attrib_run_check_budget_held(uint64_t budget, uint64_t held, int nranks, uint64_t *round_rows)
+{
     *round_rows = 0;
     if (!budget)
         return 0;
-    /* The identities of a slab and the smallest rounds must fit, with room to spare (a
-     * quarter of the identities) for the waves. */
-    const uint64_t total = nrows * RUN_ID_BYTES, P = (uint64_t)nranks;
+    /* What is held all run (the identities of a slab; label rows) and the smallest
+     * rounds must fit, with room to spare (a quarter of what is held) for the waves. */
+    const uint64_t total = held, P = (uint64_t)nranks;
     const uint64_t slab = (total + P - 1) / P, floor = RUN_MIN_ROUND_ROWS * RUN_ROUND_ROW_BYTES;
     const uint64_t room = budget > RUN_BASE_BYTES ? budget - RUN_BASE_BYTES : 0;
     if (room > floor && slab + slab / 4 <= room - floor) {
@@ -35,8 +40,8 @@ int attrib_run_check_budget(uint64_t budget, uint64_t nrows, int nranks, uint64_
         uint64_t need = (total + total / 4 + (room - floor) - 1) / (room - floor);
         return attrib_err_set(ATTRIB_EUSAGE,
                               "--memory-per-rank %.0f MiB is too small for %d rank%s: each "
-                              "rank holds the identities of its share of the input (%.0f MiB) "
-                              "plus working space; these data need at least %llu ranks at this "
+                              "rank holds the identities of its share of the input (and "
+                              "with --labels its label rows: %.0f MiB) plus working space; these data need at least %llu ranks at this "
                               "budget",
                               (double)budget / 1048576.0, nranks, nranks == 1 ? "" : "s",
                               (double)slab / 1048576.0, (unsigned long long)need);

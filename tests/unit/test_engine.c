@@ -53,6 +53,8 @@ typedef struct tcase {
     attrib_acc acc;
     attrib_table rc, rd, rdt, ra;
     int have_tables;
+    int labels;      /* tc_run asks for /labels rows, into lb */
+    attrib_table lb;
 } tcase;
 
 static attrib_rules *rules_make(const char *text)
@@ -87,6 +89,7 @@ static void tc_init(tcase *c)
     attrib_table_init(&c->cv, &attrib_schema_conversions, 1);
     attrib_table_init(&c->credits, &attrib_schema_credits, 1);
     attrib_table_init(&c->unattr, &attrib_schema_unattributed, 1);
+    attrib_table_init(&c->lb, &attrib_schema_labels, 1);
 }
 
 static void tc_free(tcase *c)
@@ -95,6 +98,7 @@ static void tc_free(tcase *c)
     attrib_table_free(&c->cv);
     attrib_table_free(&c->credits);
     attrib_table_free(&c->unattr);
+    attrib_table_free(&c->lb);
     if (c->rules)
         attrib_acc_free(&c->acc);
     if (c->have_tables) {
@@ -134,7 +138,7 @@ static int tc_run(tcase *c, const char *rules_text, int64_t from, int64_t to)
 {
     c->rules = rules_make(rules_text);
     attrib_acc_init(&c->acc, attrib_rules_ncampaigns(c->rules));
-    attrib_engine_cfg cfg = {c->rules, from, to};
+    attrib_engine_cfg cfg = {c->rules, from, to, c->labels ? &c->lb : NULL};
     int rc = attrib_engine_run(&cfg, &c->ev, &c->cv, NTYPES, &c->credits, &c->unattr, &c->acc);
     if (rc == 0) {
         attrib_acc_to_tables(&c->acc, c->rules, &c->rc, &c->rd, &c->rdt, &c->ra);
@@ -961,12 +965,261 @@ static void reference_check(const tcase *c, const attrib_table *ev_in, const att
     free(t);
 }
 
+
+/* ---- labels (run --labels): one row per touch of the period, worked by hand ---- */
+
+/* The label row of (identity, event), or -1; several: -2. */
+static long label_row(const tcase *c, uint64_t ident, uint64_t eid)
+{
+    long found = -1;
+    for (size_t r = 0; r < c->lb.n; r++)
+        if (ATTRIB_COL(&c->lb, ATTRIB_LB_IDENTITY, uint64_t)[r] == ident &&
+            ATTRIB_COL(&c->lb, ATTRIB_LB_EVENT_ID, uint64_t)[r] == eid)
+            found = found == -1 ? (long)r : -2;
+    return found;
+}
+
+static void check_label(const tcase *c, uint64_t ident, uint64_t eid, uint32_t cand, uint32_t elig,
+                        uint32_t cred, double credit, double cvalue, int64_t next_ms)
+{
+    long r = label_row(c, ident, eid);
+    CHECK(r >= 0, "label of identity %llu event %llu: row %ld", (unsigned long long)ident,
+          (unsigned long long)eid, r);
+    if (r < 0)
+        return;
+    const attrib_table *t = &c->lb;
+    CHECK(ATTRIB_COL(t, ATTRIB_LB_CANDIDATE_OF, uint32_t)[r] == cand &&
+              ATTRIB_COL(t, ATTRIB_LB_ELIGIBLE_OF, uint32_t)[r] == elig &&
+              ATTRIB_COL(t, ATTRIB_LB_CREDITED_OF, uint32_t)[r] == cred &&
+              ATTRIB_COL(t, ATTRIB_LB_CREDIT, double)[r] == credit &&
+              ATTRIB_COL(t, ATTRIB_LB_CREDITED_VALUE, double)[r] == cvalue &&
+              ATTRIB_COL(t, ATTRIB_LB_MS_TO_NEXT, int64_t)[r] == next_ms,
+          "label of event %llu: cand %u elig %u cred %u credit %g value %g next %lld", (unsigned long long)eid,
+          ATTRIB_COL(t, ATTRIB_LB_CANDIDATE_OF, uint32_t)[r], ATTRIB_COL(t, ATTRIB_LB_ELIGIBLE_OF, uint32_t)[r],
+          ATTRIB_COL(t, ATTRIB_LB_CREDITED_OF, uint32_t)[r], ATTRIB_COL(t, ATTRIB_LB_CREDIT, double)[r],
+          ATTRIB_COL(t, ATTRIB_LB_CREDITED_VALUE, double)[r],
+          (long long)ATTRIB_COL(t, ATTRIB_LB_MS_TO_NEXT, int64_t)[r]);
+}
+
+static void test_labels(void)
+{
+    /* Period [T0, T0 + 10d); last_touch; lookbacks impression 1d, engagement 30d;
+     * engagement priority on (DEFAULTS_FMT). */
+    tcase c;
+    tc_init(&c);
+    c.labels = 1;
+    /* identity 1: e1 and e2 are candidates of both conversions; e2 wins c100, e3 c101 */
+    ev(&c, 1, 1, T0 + 1 * MS_H, 10, IMP, 1.0);
+    ev(&c, 2, 1, T0 + 2 * MS_H, 11, IMP, 0.5);
+    cv(&c, 100, 1, T0 + 3 * MS_H, 1, PURCHASE, 10.0);
+    ev(&c, 3, 1, T0 + 10 * MS_H, 12, IMP, 0.0);
+    cv(&c, 101, 1, T0 + 20 * MS_H, 1, PURCHASE, 20.0);
+    /* identity 2: e10 is beaten by the engagement e11. identity 5: e12, e13 are outside
+     * every window (c201 is 2-3 days after them; unattributed outside_window) */
+    ev(&c, 10, 2, T0 + MS_D, 10, IMP, 0.0);
+    ev(&c, 11, 2, T0 + MS_D + MS_H, 10, ENG, 0.0);
+    cv(&c, 200, 2, T0 + MS_D + 2 * MS_H, 1, PURCHASE, 5.0);
+    ev(&c, 12, 5, T0 + 3 * MS_D, 11, IMP, 0.0);
+    ev(&c, 13, 5, T0 + 4 * MS_D, 10, IMP, 0.0);
+    cv(&c, 201, 5, T0 + 6 * MS_D, 1, PURCHASE, 5.0);
+    /* identity 3: e20 is before the period, credited by c300 but not labelled; e21 is of
+     * an advertiser it never converted with; e22 is delivered twice (one row); e23 is
+     * after the period (no row); e99 is on a campaign outside the catalog (no row) */
+    ev(&c, 20, 3, T0 - MS_H, 20, ENG, 2.0);
+    cv(&c, 300, 3, T0 + MS_H, 2, PURCHASE, 7.0);
+    ev(&c, 21, 3, T0 + 2 * MS_H, 30, IMP, 0.0);
+    ev(&c, 22, 3, T0 + 5 * MS_H, 20, IMP, 0.25);
+    ev(&c, 22, 3, T0 + 5 * MS_H, 20, IMP, 0.25);
+    ev(&c, 23, 3, T0 + 11 * MS_D, 20, IMP, 0.0);
+    ev(&c, 99, 3, T0 + 2 * MS_H, 77, IMP, 0.0);
+    /* identity 4: touches only */
+    ev(&c, 30, 4, T0 + 5 * MS_D, 12, NUR, 0.0);
+    CHECK(tc_run(&c, defaults("last_touch", "0.4", "0.4", NULL), T0, T0 + 10 * MS_D) == 0, "%s",
+          attrib_err_msg());
+    CHECK(c.lb.n == 10, "labels: %zu rows, 10 expected", c.lb.n);
+    check_label(&c, 1, 1, 2, 2, 0, 0, 0, 2 * MS_H);
+    check_label(&c, 1, 2, 2, 2, 1, 1, 10, MS_H);
+    check_label(&c, 1, 3, 1, 1, 1, 1, 20, 10 * MS_H);
+    check_label(&c, 2, 10, 1, 0, 0, 0, 0, 2 * MS_H);
+    check_label(&c, 2, 11, 1, 1, 1, 1, 5, MS_H);
+    check_label(&c, 5, 12, 0, 0, 0, 0, 0, -1);
+    check_label(&c, 5, 13, 0, 0, 0, 0, 0, -1);
+    CHECK(reason_of(&c, 5, 201) == OUTSIDE, "c201 outside every window");
+    check_label(&c, 3, 21, 0, 0, 0, 0, 0, -1);
+    check_label(&c, 3, 22, 0, 0, 0, 0, 0, -1);
+    check_label(&c, 4, 30, 0, 0, 0, 0, 0, -1);
+    CHECK(label_row(&c, 3, 20) == -1 && label_row(&c, 3, 23) == -1 && label_row(&c, 3, 99) == -1,
+          "no label before or after the period, or off the catalog");
+    CHECK(credit_of(&c, 3, 300, 20) == 1, "the touch before the period is still credited");
+    long r = label_row(&c, 1, 2);
+    if (r >= 0)
+        CHECK(ATTRIB_COL(&c.lb, ATTRIB_LB_CAMPAIGN_ID, uint32_t)[r] == 11 &&
+                  ATTRIB_COL(&c.lb, ATTRIB_LB_ADVERTISER_ID, uint32_t)[r] == 1 &&
+                  ATTRIB_COL(&c.lb, ATTRIB_LB_KIND, uint8_t)[r] == IMP &&
+                  ATTRIB_COL(&c.lb, ATTRIB_LB_TS, int64_t)[r] == T0 + 2 * MS_H &&
+                  ATTRIB_COL(&c.lb, ATTRIB_LB_COST, double)[r] == 0.5,
+              "label columns of the touch");
+    tc_free(&c);
+
+    /* linear over three candidates, the middle one credited 0 under u-shaped weights
+     * first = last = 0.5 (no credit row, so credited_of 0 though eligible) */
+    tc_init(&c);
+    c.labels = 1;
+    ev(&c, 1, 1, T0 + 1 * MS_H, 10, IMP, 0.0);
+    ev(&c, 2, 1, T0 + 2 * MS_H, 11, IMP, 0.0);
+    ev(&c, 3, 1, T0 + 3 * MS_H, 12, IMP, 0.0);
+    cv(&c, 100, 1, T0 + 4 * MS_H, 1, PURCHASE, 8.0);
+    cv(&c, 101, 1, T0 + 5 * MS_H, 1, LEAD, 4.0);
+    CHECK(tc_run(&c, defaults("position_based", "0.5", "0.5", NULL), OPEN) == 0, "%s",
+          attrib_err_msg());
+    check_label(&c, 1, 1, 2, 2, 2, 1.0, 6.0, 3 * MS_H);
+    check_label(&c, 1, 2, 2, 2, 0, 0, 0, 2 * MS_H);
+    check_label(&c, 1, 3, 2, 2, 2, 1.0, 6.0, MS_H);
+    tc_free(&c);
+}
+
+/* Labels against the definition, literally: for every kept touch of the period, each
+ * kept conversion of the period with the same identity and advertiser it is a candidate
+ * of, the same after priority, and the credit rows naming it. */
+static void labels_reference_check(const tcase *c, const attrib_table *ev_in,
+                                   const attrib_table *cv_in, int64_t from, int64_t to)
+{
+    const attrib_rules *r = c->rules;
+    /* kept touches: the engine's dedup winner per (identity, event id) */
+    size_t ne = ev_in->n, nc = cv_in->n, expect_rows = 0;
+    uint8_t *keep = calloc(ne ? ne : 1, 1);
+    for (size_t pass = 0; pass < 2; pass++)
+    for (size_t i = 0; i < ne; i++) {
+        const uint64_t eid = ATTRIB_COL(ev_in, ATTRIB_EV_EVENT_ID, uint64_t)[i];
+        const uint64_t ident = ATTRIB_COL(ev_in, ATTRIB_EV_IDENTITY, uint64_t)[i];
+        const uint32_t camp = ATTRIB_COL(ev_in, ATTRIB_EV_CAMPAIGN_ID, uint32_t)[i];
+        const int64_t cix = attrib_rules_camp_index(r, camp);
+        if (cix < 0)
+            continue;
+        ref_touch x = {eid, ident, ATTRIB_COL(ev_in, ATTRIB_EV_TS, int64_t)[i], camp,
+                       ATTRIB_COL(ev_in, ATTRIB_EV_KIND, uint8_t)[i],
+                       ATTRIB_COL(ev_in, ATTRIB_EV_COST, double)[i], 1};
+        int kept = 1;
+        for (size_t j = 0; j < ne && kept; j++) {
+            if (j == i || ATTRIB_COL(ev_in, ATTRIB_EV_EVENT_ID, uint64_t)[j] != eid ||
+                ATTRIB_COL(ev_in, ATTRIB_EV_IDENTITY, uint64_t)[j] != ident ||
+                attrib_rules_camp_index(r, ATTRIB_COL(ev_in, ATTRIB_EV_CAMPAIGN_ID, uint32_t)[j]) < 0)
+                continue;
+            ref_touch y = {eid, ident, ATTRIB_COL(ev_in, ATTRIB_EV_TS, int64_t)[j],
+                           ATTRIB_COL(ev_in, ATTRIB_EV_CAMPAIGN_ID, uint32_t)[j],
+                           ATTRIB_COL(ev_in, ATTRIB_EV_KIND, uint8_t)[j],
+                           ATTRIB_COL(ev_in, ATTRIB_EV_COST, double)[j], 1};
+            if (ref_touch_better(&y, &x) || (!ref_touch_better(&x, &y) && j < i))
+                kept = 0;
+        }
+        if (pass == 0) { /* first pass: which rows dedup keeps */
+            keep[i] = (uint8_t)kept;
+            continue;
+        }
+        if (!kept || x.ts < from || x.ts >= to)
+            continue;
+        expect_rows++;
+        const uint32_t adv = attrib_rules_adv_id(r, attrib_rules_camp_adv(r, (size_t)cix));
+        uint32_t ncand = 0, nelig = 0;
+        int64_t next = -1;
+        for (size_t k = 0; k < nc; k++) { /* kept conversions of the period */
+            const uint64_t cid = ATTRIB_COL(cv_in, ATTRIB_CV_CONVERSION_ID, uint64_t)[k];
+            const int64_t cts = ATTRIB_COL(cv_in, ATTRIB_CV_TS, int64_t)[k];
+            const int type = ATTRIB_COL(cv_in, ATTRIB_CV_TYPE, uint16_t)[k];
+            const double value = ATTRIB_COL(cv_in, ATTRIB_CV_VALUE, double)[k];
+            if (ATTRIB_COL(cv_in, ATTRIB_CV_IDENTITY, uint64_t)[k] != ident ||
+                ATTRIB_COL(cv_in, ATTRIB_CV_ADVERTISER_ID, uint32_t)[k] != adv || cts < from ||
+                cts >= to)
+                continue;
+            int ckept = 1;
+            for (size_t q = 0; q < nc && ckept; q++) {
+                if (q == k || ATTRIB_COL(cv_in, ATTRIB_CV_CONVERSION_ID, uint64_t)[q] != cid ||
+                    ATTRIB_COL(cv_in, ATTRIB_CV_IDENTITY, uint64_t)[q] != ident ||
+                    ATTRIB_COL(cv_in, ATTRIB_CV_ADVERTISER_ID, uint32_t)[q] != adv)
+                    continue;
+                const int64_t ts2 = ATTRIB_COL(cv_in, ATTRIB_CV_TS, int64_t)[q];
+                const int type2 = ATTRIB_COL(cv_in, ATTRIB_CV_TYPE, uint16_t)[q];
+                const double v2 = ATTRIB_COL(cv_in, ATTRIB_CV_VALUE, double)[q];
+                if (ts2 != cts ? ts2 < cts : type2 != type ? type2 < type : v2 != value ? v2 < value : q < k)
+                    ckept = 0;
+            }
+            if (!ckept)
+                continue;
+            /* is x a candidate of (cid, cts)? */
+            const attrib_camp_rule *cr = attrib_rules_camp_at(r, (size_t)cix, cts);
+            const int64_t lb = cr->lookback_ms[x.kind];
+            if (lb == ATTRIB_LOOKBACK_OFF || (cr->type_allowed && !cr->type_allowed[type]) ||
+                cts < x.ts || cts - x.ts > lb)
+                continue;
+            ncand++;
+            if (next < 0 || cts - x.ts < next)
+                next = cts - x.ts;
+            /* after priority: x stays unless it is not an engagement and the conversion
+             * has an engagement candidate under a rule with priority */
+            int elig = 1;
+            const attrib_adv_rule *ar = attrib_rules_adv_at(r, (size_t)attrib_rules_adv_index(r, adv), cts);
+            if (ar->engagement_priority && x.kind != ENG)
+                for (size_t j = 0; j < ne && elig; j++) {
+                    const int64_t cj = attrib_rules_camp_index(r, ATTRIB_COL(ev_in, ATTRIB_EV_CAMPAIGN_ID, uint32_t)[j]);
+                    if (cj < 0 || !keep[j] || ATTRIB_COL(ev_in, ATTRIB_EV_IDENTITY, uint64_t)[j] != ident ||
+                        ATTRIB_COL(ev_in, ATTRIB_EV_KIND, uint8_t)[j] != ENG ||
+                        attrib_rules_adv_id(r, attrib_rules_camp_adv(r, (size_t)cj)) != adv)
+                        continue;
+                    const int64_t tj = ATTRIB_COL(ev_in, ATTRIB_EV_TS, int64_t)[j];
+                    const attrib_camp_rule *crj = attrib_rules_camp_at(r, (size_t)cj, cts);
+                    const int64_t lbj = crj->lookback_ms[ENG];
+                    if (lbj != ATTRIB_LOOKBACK_OFF && !(crj->type_allowed && !crj->type_allowed[type]) &&
+                        cts >= tj && cts - tj <= lbj)
+                        elig = 0;
+                }
+            nelig += (uint32_t)elig;
+        }
+        uint32_t ncred = 0;
+        double credit = 0, cvalue = 0;
+        for (size_t q = 0; q < c->credits.n; q++)
+            if (ATTRIB_COL(&c->credits, ATTRIB_CR_IDENTITY, uint64_t)[q] == ident &&
+                ATTRIB_COL(&c->credits, ATTRIB_CR_EVENT_ID, uint64_t)[q] == eid &&
+                ATTRIB_COL(&c->credits, ATTRIB_CR_ADVERTISER_ID, uint32_t)[q] == adv) {
+                ncred++;
+                credit += ATTRIB_COL(&c->credits, ATTRIB_CR_CREDIT, double)[q];
+                cvalue += ATTRIB_COL(&c->credits, ATTRIB_CR_CREDITED_VALUE, double)[q];
+            }
+        const long row = label_row(c, ident, eid);
+        CHECK(row >= 0, "reference: label of identity %llu event %llu missing (%ld)",
+              (unsigned long long)ident, (unsigned long long)eid, row);
+        if (row < 0)
+            continue;
+        const attrib_table *t = &c->lb;
+        CHECK(ATTRIB_COL(t, ATTRIB_LB_CANDIDATE_OF, uint32_t)[row] == ncand &&
+                  ATTRIB_COL(t, ATTRIB_LB_ELIGIBLE_OF, uint32_t)[row] == nelig &&
+                  ATTRIB_COL(t, ATTRIB_LB_CREDITED_OF, uint32_t)[row] == ncred &&
+                  ATTRIB_COL(t, ATTRIB_LB_MS_TO_NEXT, int64_t)[row] == next &&
+                  fabs(ATTRIB_COL(t, ATTRIB_LB_CREDIT, double)[row] - credit) <= 1e-12 &&
+                  fabs(ATTRIB_COL(t, ATTRIB_LB_CREDITED_VALUE, double)[row] - cvalue) <= 1e-9 &&
+                  ATTRIB_COL(t, ATTRIB_LB_TS, int64_t)[row] == x.ts &&
+                  ATTRIB_COL(t, ATTRIB_LB_CAMPAIGN_ID, uint32_t)[row] == camp &&
+                  ATTRIB_COL(t, ATTRIB_LB_ADVERTISER_ID, uint32_t)[row] == adv,
+              "reference: label of identity %llu event %llu: engine cand %u elig %u cred %u next %lld, "
+              "reference %u %u %u %lld",
+              (unsigned long long)ident, (unsigned long long)eid,
+              ATTRIB_COL(t, ATTRIB_LB_CANDIDATE_OF, uint32_t)[row],
+              ATTRIB_COL(t, ATTRIB_LB_ELIGIBLE_OF, uint32_t)[row],
+              ATTRIB_COL(t, ATTRIB_LB_CREDITED_OF, uint32_t)[row],
+              (long long)ATTRIB_COL(t, ATTRIB_LB_MS_TO_NEXT, int64_t)[row], ncand, nelig, ncred,
+              (long long)next);
+    }
+    CHECK(c->lb.n == expect_rows, "reference: %zu label rows expected, engine %zu", expect_rows,
+          c->lb.n);
+    free(keep);
+}
+
 static void test_random(void)
 {
     for (int round = 0; round < 4; round++) {
         tcase a, b;
         tc_init(&a);
         tc_init(&b);
+        a.labels = b.labels = 1;
         random_data(&a, 3 + (size_t)round * 7, 400 + (size_t)round * 300, 150 + (size_t)round * 100);
         attrib_table_append(&b.ev, &a.ev, 0, a.ev.n);
         attrib_table_append(&b.cv, &a.cv, 0, a.cv.n);
@@ -983,6 +1236,26 @@ static void test_random(void)
         CHECK(tc_run(&b, random_rules, from, to) == 0, "%s", attrib_err_msg());
         if (from == INT64_MIN)
             reference_check(&a, &ev_copy, &cv_copy);
+        labels_reference_check(&a, &ev_copy, &cv_copy, from, to);
+        CHECK(a.lb.n > 50, "random data gives labels");
+        { /* without labels: the same credits and reports */
+            tcase d;
+            tc_init(&d);
+            attrib_table_append(&d.ev, &ev_copy, 0, ev_copy.n);
+            attrib_table_append(&d.cv, &cv_copy, 0, cv_copy.n);
+            CHECK(tc_run(&d, random_rules, from, to) == 0, "%s", attrib_err_msg());
+            CHECK(d.lb.n == 0, "no labels unless asked");
+            attrib_table cr_a;
+            attrib_table_init(&cr_a, &attrib_schema_credits, 1);
+            attrib_table_append(&cr_a, &a.credits, 0, a.credits.n);
+            canonical(&cr_a);
+            canonical(&d.credits);
+            CHECK(tables_equal(&cr_a, &d.credits) && tables_equal(&a.rc, &d.rc) &&
+                      tables_equal(&a.ra, &d.ra),
+                  "round %d: labels change the credits or reports", round);
+            attrib_table_free(&cr_a);
+            tc_free(&d);
+        }
         CHECK(a.credits.n > 10 && a.unattr.n > 10, "random data exercises both outcomes");
         canonical(&a.credits);
         canonical(&b.credits);
@@ -991,6 +1264,9 @@ static void test_random(void)
         CHECK(tables_equal(&a.credits, &b.credits), "round %d: credits differ by input order",
               round);
         CHECK(tables_equal(&a.unattr, &b.unattr), "round %d: unattributed differ", round);
+        canonical(&a.lb);
+        canonical(&b.lb);
+        CHECK(tables_equal(&a.lb, &b.lb), "round %d: labels differ by input order", round);
         CHECK(memcmp(a.acc.camp, b.acc.camp, a.acc.ncampaigns * ATTRIB_ACC_C_N * sizeof(attrib_fx)) ==
                   0,
               "campaign sums differ");
@@ -1139,6 +1415,7 @@ int main(int argc, char **argv)
     test_models();
     test_period_reports();
     test_bad_input();
+    test_labels();
     test_random();
     if (failures) {
         printf("test_engine: %d failure(s)\n", failures);
