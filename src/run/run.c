@@ -146,6 +146,12 @@ int attrib_run_match(attrib_run *r, int w)
         r->acc_init = 1;
         r->cfg = (attrib_engine_cfg){.rules = r->rules, .from = r->o.from, .to = r->o.to,
                                      .labels = r->o.labels ? &r->labels : NULL};
+        if (r->o.labels) { /* at most a row per event of this rank's partitions: no regrowth */
+            uint64_t mine = 0;
+            for (uint32_t q = 0; q < r->plan.npart; q++)
+                mine += r->plan.owner[q] == p->rank ? r->ri.ev_hist[q] : 0;
+            attrib_table_reserve(&r->labels, (size_t)mine);
+        }
         ATTRIB_TRY(attrib_par_agree(p, attrib_engine_open(&r->cfg, &r->credits, &r->unattr,
                                                           &r->acc, &r->eng)));
     }

@@ -31,8 +31,10 @@ step "import (rejects) and run np=1"
 step "run np=2"
 "$MPIEXEC" --allow-run-as-root --oversubscribe -n 2 "$ATTRIB" run -q -c "$C/rules.cfg" \
     -i "$W/case.h5" -o "$W/out2.h5"
-step "run on generated data"
-"$ATTRIB" run -q -c "$ATTRIB_SRC/conf/example.rules.cfg" -i "$W/gen.h5" -o "$W/gen_out.h5"
+step "run on generated data (--labels --explain)"
+"$ATTRIB" run -q -c "$ATTRIB_SRC/conf/example.rules.cfg" -i "$W/gen.h5" --labels --explain -o "$W/gen_out.h5"
+"$ATTRIB" export "$W/gen_out.h5" labels -o "$W/labels.csv"
+[ -s "$W/labels.csv" ] || fail "export of labels empty"
 step export
 "$ATTRIB" export "$W/imp.h5" events -o "$W/events.csv"
 [ -s "$W/events.csv" ] || fail "export of events empty"
