@@ -21,6 +21,7 @@ KEYS = {
     'report_daily': ['campaign_id', 'day'],
     'report_daily_touch': ['campaign_id', 'day'],
     'report_advertiser': ['advertiser_id'],
+    'labels': ['event_id', 'identity'],
 }
 FLOATS = {'cost', 'conversions', 'value', 'mean_time_to_convert_s', 'roas', 'credit', 'credited_value'}
 

@@ -21,11 +21,14 @@ import { tmpdir, totalmem } from 'node:os';
 import { loadRules, resolveRules, parseTimestamp, MODELS, RulesError, T_MIN, T_MAX } from './rules.mjs';
 
 const ALL_TABLES = ['credits', 'unattributed', 'report/campaign', 'report/daily', 'report/daily_touch', 'report/advertiser'];
+// labels (run --labels) only when named in --tables: they need the candidate pairs of
+// every conversion, so they take the pair path.
+const KNOWN_TABLES = [...ALL_TABLES, 'labels'];
 
 function usage(msg) {
   if (msg) process.stderr.write(`peer: ${msg}\n`);
   process.stderr.write('usage: node peer.mjs --events E.csv --conversions C.csv --campaigns K.csv -c rules.cfg -o OUTDIR\n' +
-    '       [--period-from MS|DATE] [--period-to MS|DATE] [--model M] [--tables credits,report/campaign,…|all]\n' +
+    '       [--period-from MS|DATE] [--period-to MS|DATE] [--model M] [--tables credits,report/campaign,labels,…|all]\n' +
     '       [--repeat N] [--threads N] [--no-write] [--quiet]\n');
   process.exit(2);
 }
@@ -56,7 +59,7 @@ function parseArgs(argv) {
   if (!o.events.length || !o.conversions.length || !o.campaigns.length || !o.rules) usage('missing input');
   if (o.write && !o.out) usage('missing -o OUTDIR (or --no-write)');
   if (o.model && !MODELS.includes(o.model)) usage(`unknown model '${o.model}'`);
-  for (const t of o.tables) if (!ALL_TABLES.includes(t)) usage(`unknown table '${t}'`);
+  for (const t of o.tables) if (!KNOWN_TABLES.includes(t)) usage(`unknown table '${t}'`);
   for (const k of ['from', 'to']) {
     if (o[k] === undefined) continue;
     const v = parseTimestamp(o[k]);
@@ -322,6 +325,30 @@ async function main() {
          FROM z JOIN camp_rules r ON r.campaign_id = z.campaign_id AND z.conv_ts >= r.vfrom AND z.conv_ts < r.vto`,
       'INSERT INTO credits SELECT * FROM credits_lf'] : []),
 
+    // labels (docs/formats.md, /labels): every deduplicated catalog touch of the period;
+    // candidate_of and the earliest conversion from cand (before priority), eligible_of
+    // after priority, the credit sums from credits
+    ...(want.has('labels') ? [`CREATE OR REPLACE TEMP TABLE labels AS
+       WITH c AS (
+         SELECT identity, event_id, count(*) AS cand, min(conv_ts - touch_ts) AS next_ms FROM cand GROUP BY ALL
+       ), e AS (
+         SELECT identity, event_id, count(*) AS elig FROM (
+           SELECT x.identity, x.event_id FROM cand x
+           JOIN adv_rules a ON a.advertiser_id = x.advertiser_id AND x.conv_ts >= a.vfrom AND x.conv_ts < a.vto
+           QUALIFY NOT (a.prio AND x.kind <> 'engagement'
+                        AND bool_or(x.kind = 'engagement') OVER (PARTITION BY x.identity, x.advertiser_id, x.conversion_id)))
+         GROUP BY ALL
+       ), k AS (
+         SELECT identity, event_id, count(*) AS cred, sum(credit) AS credit, sum(credited_value) AS cvalue FROM credits GROUP BY ALL
+       )
+       SELECT t.event_id, t.identity, t.campaign_id, t.advertiser_id, t.kind, t.ts, t.cost,
+              coalesce(c.cand, 0)::UINTEGER AS candidate_of, coalesce(e.elig, 0)::UINTEGER AS eligible_of,
+              coalesce(k.cred, 0)::UINTEGER AS credited_of, coalesce(k.credit, 0.0) AS credit,
+              coalesce(k.cvalue, 0.0) AS credited_value, coalesce(c.next_ms, -1)::BIGINT AS ms_to_next_conversion
+       FROM td t LEFT JOIN c USING (identity, event_id) LEFT JOIN e USING (identity, event_id)
+         LEFT JOIN k USING (identity, event_id)
+       WHERE ${inPeriod('t.ts')}`] : []),
+
     // report/campaign (docs/conventions.md)
     `CREATE OR REPLACE TEMP TABLE r_touch AS
        SELECT campaign_id, count(*) FILTER (kind = 'impression') AS impressions,
@@ -403,7 +430,7 @@ async function main() {
   // PEER_PATH=rank|pairs forces one.
   let rankPath = false;
   const choosePath = async () => {
-    const mode = process.env.PEER_PATH || 'auto';
+    const mode = want.has('labels') ? 'pairs' : process.env.PEER_PATH || 'auto';
     if (!(models.has('last_touch') || models.has('first_touch')) || mode === 'pairs') return false;
     if (mode === 'rank') return true;
     const [e] = await rows(`SELECT coalesce(sum(t.n * c.m), 0)::DOUBLE AS pairs, (SELECT count(*) FROM td)::DOUBLE AS touches
@@ -458,6 +485,10 @@ async function main() {
         await copy(t, `SELECT campaign_id, day, ${fmtF('conversions')}, ${fmtF('value')} FROM ${t.replace('/', '_')} ORDER BY campaign_id, day`);
     if (want.has('report/advertiser'))
       await copy('report/advertiser', 'SELECT * FROM report_advertiser ORDER BY advertiser_id');
+    if (want.has('labels'))
+      await copy('labels', `SELECT event_id, identity, campaign_id, advertiser_id, kind, ts, ${fmtF('cost')}, candidate_of,
+          eligible_of, credited_of, ${fmtF('credit')}, ${fmtF('credited_value')}, ms_to_next_conversion
+        FROM labels ORDER BY event_id, identity`);
     writeS = now() - w0;
   }
   process.stdout.write(`load_s=${loadS.toFixed(4)}\nquery_s=${queryS.toFixed(4)}\n` +

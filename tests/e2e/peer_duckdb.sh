@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # attrib against an independent implementation of docs/models.md in SQL (the DuckDB peer,
-# bench/duckdb/peer.mjs): same exported CSV inputs, same rules, the tables must agree
+# bench/duckdb/peer.mjs): same exported CSV inputs, same rules, the tables (/labels
+# included, for the LABELS=1 cases) must agree
 # (integers and strings exactly, floats within 1e-9 relative, NaN = NaN).
 #
 # Environment (CTest): ATTRIB, ATTRIB_SRC, ATTRIB_BUILD, HDF5_PLUGIN_PATH, MPIEXEC.
@@ -79,8 +80,14 @@ check() { # name rules [attrib run options...]
     shift 2
     local d="$W/$name"
     mkdir -p "$d"
-    "${MPI[@]}" -n 2 "$ATTRIB" run -q -c "$rules" -i "$W/in.h5" -o "$d/out.h5" "$@"
-    for t in report/campaign credits unattributed report/daily report/daily_touch report/advertiser; do
+    local tables="report/campaign credits unattributed report/daily report/daily_touch report/advertiser"
+    local lopt=() ptab=()
+    if [ "${LABELS:-0}" = 1 ]; then # /labels too (the peer then takes its pair path)
+        lopt=(--labels); tables="$tables labels"
+        ptab=(--tables "credits,unattributed,report/campaign,report/daily,report/daily_touch,report/advertiser,labels")
+    fi
+    "${MPI[@]}" -n 2 "$ATTRIB" run -q -c "$rules" -i "$W/in.h5" -o "$d/out.h5" "${lopt[@]}" "$@"
+    for t in $tables; do
         "$ATTRIB" export "$d/out.h5" "$t" -o "$d/${t//\//_}.csv"
     done
     local popts=()
@@ -92,10 +99,14 @@ check() { # name rules [attrib run options...]
         esac
     done
     node "$PEER_DIR/peer.mjs" --quiet --events "$W/events.csv" --conversions "$W/conversions.csv" \
-        --campaigns "$W/campaigns.csv" -c "$rules" -o "$d/peer" "${popts[@]}" >"$d/peer.times"
+        --campaigns "$W/campaigns.csv" -c "$rules" -o "$d/peer" "${ptab[@]}" "${popts[@]}" >"$d/peer.times"
     echo "== $name ($(tr '\n' ' ' <"$d/peer.times"))"
     if ! "$PY" "$PEER_DIR/compare.py" --rtol "$RTOL" "$d" "$d/peer"; then
         echo "FAIL: $name: attrib and the DuckDB peer disagree"
+        fail=1
+    fi
+    if [ "${LABELS:-0}" = 1 ] && [ ! -s "$d/peer/labels.csv" ]; then
+        echo "FAIL: $name: the peer wrote no labels"
         fail=1
     fi
     # the comparison must have looked at real content
@@ -115,6 +126,11 @@ check example_linear_period "$ATTRIB_SRC/conf/example.rules.cfg" --model linear 
 check versions "$W/versions.rules.cfg"
 PEER_PATH=rank check versions_first_touch_rank "$W/versions.rules.cfg" --model first_touch --from 2026-10-03 --to 2026-10-28
 check versions_u_shaped "$W/versions.rules.cfg" --model u_shaped --from 2026-10-10
+# /labels (run --labels) against the peer's own SQL for them: rules as written, a period
+# with touches before it, and a last_touch-only run (the peer's per-conversion credits).
+LABELS=1 check labels_versions_period "$W/versions.rules.cfg" --from 2026-10-06 --to 2026-10-24
+LABELS=1 check labels_example_linear "$ATTRIB_SRC/conf/example.rules.cfg" --model linear
+LABELS=1 check labels_example_last_touch "$ATTRIB_SRC/conf/example.rules.cfg" --model last_touch --from 2026-10-04
 # Only last/first touch in force: the peer's pair path aggregates per conversion instead
 # of numbering candidates (bench/README.md); both models, with and without priority.
 PEER_PATH=pairs check example_last_touch_pairs "$ATTRIB_SRC/conf/example.rules.cfg" --model last_touch
