@@ -116,6 +116,14 @@ enum {
     ATTRIB_LB_COST, ATTRIB_LB_CANDIDATE_OF, ATTRIB_LB_ELIGIBLE_OF, ATTRIB_LB_CREDITED_OF, ATTRIB_LB_CREDIT,
     ATTRIB_LB_CREDITED_VALUE, ATTRIB_LB_MS_TO_NEXT, ATTRIB_LB_NCOLS
 };
+/* Data-driven models (docs/datadriven.md): journeys' paths, Markov, Shapley, --compare. */
+enum { ATTRIB_RP_ADVERTISER_ID, ATTRIB_RP_PATH, ATTRIB_RP_CONVERSIONS, ATTRIB_RP_VALUE, ATTRIB_RP_NULLS, ATTRIB_RP_NCOLS };
+enum { ATTRIB_RM_ADVERTISER_ID, ATTRIB_RM_CAMPAIGN_ID, ATTRIB_RM_REMOVAL_EFFECT, ATTRIB_RM_CONVERSIONS, ATTRIB_RM_VALUE, ATTRIB_RM_NCOLS };
+enum { ATTRIB_RS_ADVERTISER_ID, ATTRIB_RS_CAMPAIGN_ID, ATTRIB_RS_CONVERSIONS, ATTRIB_RS_VALUE, ATTRIB_RS_NCOLS };
+enum {
+    ATTRIB_RMO_ADVERTISER_ID, ATTRIB_RMO_CAMPAIGN_ID, ATTRIB_RMO_MODEL, ATTRIB_RMO_CONVERSIONS, ATTRIB_RMO_VALUE,
+    ATTRIB_RMO_CREDITED_TOUCHES, ATTRIB_RMO_NCOLS
+};
 
 extern const attrib_schema attrib_schema_events;        /* "events" */
 extern const attrib_schema attrib_schema_conversions;   /* "conversions" */
@@ -127,6 +135,10 @@ extern const attrib_schema attrib_schema_report_daily;      /* "report/daily" */
 extern const attrib_schema attrib_schema_report_daily_touch;/* "report/daily_touch" */
 extern const attrib_schema attrib_schema_report_advertiser; /* "report/advertiser" */
 extern const attrib_schema attrib_schema_labels;            /* "labels" (run --labels) */
+extern const attrib_schema attrib_schema_report_paths;      /* "report/paths" */
+extern const attrib_schema attrib_schema_report_markov;     /* "report/markov" */
+extern const attrib_schema attrib_schema_report_shapley;    /* "report/shapley" */
+extern const attrib_schema attrib_schema_report_models;     /* "report/models" (run --compare) */
 
 /* All schemas above, NULL-terminated; and lookup by table name with or without '/'. */
 extern const attrib_schema *const attrib_schemas[];

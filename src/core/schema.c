@@ -80,12 +80,35 @@ const attrib_schema attrib_schema_labels = {
      {"credited_of", U32, NULL}, {"credit", F64, NULL}, {"credited_value", F64, NULL},
      {"ms_to_next_conversion", I64, NULL}}};
 
+/* One row per (advertiser, path): ChannelAttribution's input shape (docs/datadriven.md). */
+const attrib_schema attrib_schema_report_paths = {
+    "report/paths", ATTRIB_RP_NCOLS,
+    {{"advertiser_id", U32, NULL}, {"path", STR, NULL}, {"conversions", U64, NULL},
+     {"value", F64, NULL}, {"nulls", U64, NULL}}};
+
+const attrib_schema attrib_schema_report_markov = {
+    "report/markov", ATTRIB_RM_NCOLS,
+    {{"advertiser_id", U32, NULL}, {"campaign_id", U32, NULL}, {"removal_effect", F64, NULL},
+     {"conversions", F64, NULL}, {"value", F64, NULL}}};
+
+const attrib_schema attrib_schema_report_shapley = {
+    "report/shapley", ATTRIB_RS_NCOLS,
+    {{"advertiser_id", U32, NULL}, {"campaign_id", U32, NULL}, {"conversions", F64, NULL},
+     {"value", F64, NULL}}};
+
+/* model: its name as in --model ("own": the rules as written). */
+const attrib_schema attrib_schema_report_models = {
+    "report/models", ATTRIB_RMO_NCOLS,
+    {{"advertiser_id", U32, NULL}, {"campaign_id", U32, NULL}, {"model", STR, NULL},
+     {"conversions", F64, NULL}, {"value", F64, NULL}, {"credited_touches", U64, NULL}}};
+
 const attrib_schema *const attrib_schemas[] = {
     &attrib_schema_events, &attrib_schema_conversions, &attrib_schema_campaigns,
     &attrib_schema_credits, &attrib_schema_unattributed, &attrib_schema_report_campaign,
     &attrib_schema_report_daily, &attrib_schema_report_daily_touch,
-    &attrib_schema_report_advertiser, &attrib_schema_labels, &attrib_schema_explain_conversion,
-    NULL};
+    &attrib_schema_report_advertiser, &attrib_schema_labels, &attrib_schema_report_paths,
+    &attrib_schema_report_markov, &attrib_schema_report_shapley, &attrib_schema_report_models,
+    &attrib_schema_explain_conversion, NULL};
 
 const attrib_schema *attrib_schema_find(const char *name)
 {
