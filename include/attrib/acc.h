@@ -43,14 +43,21 @@ enum {
     ATTRIB_ACC_A_DUP_CONVERSIONS_INEXACT, ATTRIB_ACC_A_N
 };
 
+/* --compare: per (compared model, campaign index) */
+enum { ATTRIB_ACC_M_CONVERSIONS, ATTRIB_ACC_M_VALUE, ATTRIB_ACC_M_CREDITED_TOUCHES, ATTRIB_ACC_M_N };
+
 typedef struct attrib_acc {
     size_t ncampaigns;
     attrib_fx *camp; /* ncampaigns * ATTRIB_ACC_C_N */
+    size_t ncmp;     /* compared models (0 without --compare) */
+    attrib_fx *cmp;  /* ncmp * ncampaigns * ATTRIB_ACC_M_N: credit, money, count */
     attrib_sparse daily, daily_touch, advertiser;
 } attrib_acc;
 
 void attrib_acc_init(attrib_acc *a, size_t ncampaigns);
 void attrib_acc_free(attrib_acc *a);
+/* Room for the sums of `ncmp` compared models (zero). */
+void attrib_acc_init_compare(attrib_acc *a, size_t ncmp);
 
 void attrib_sparse_init(attrib_sparse *s, size_t nvals);
 void attrib_sparse_free(attrib_sparse *s);

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "attrib/acc.h"
+#include "attrib/journeys.h"
 #include "attrib/records.h"
 #include "attrib/rules.h"
 #include "attrib/table.h"
@@ -27,6 +28,16 @@ typedef struct attrib_engine_cfg {
      * are matched: ts, then conversion id), and c.ts - t.ts of the earliest conversion
      * it was a candidate of (-1: none). docs/formats.md, /labels. */
     attrib_table *labels;
+    /* NULL, or a map to which every journey is added (journeys.h; docs/datadriven.md):
+     * the converting journey of each conversion of the period with candidates (before
+     * priority) and the non-converting journey of each (identity, advertiser) without a
+     * conversion of that advertiser. */
+    attrib_pathmap *paths;
+    /* --compare: models (enum attrib_model, or ATTRIB_MODEL_OWN for each advertiser's
+     * own) evaluated on every attributed conversion into acc->cmp (at most 31; the
+     * accumulator must have been initialised for as many, attrib_acc_init_compare). */
+    const int *compare;
+    size_t ncompare;
 } attrib_engine_cfg;
 
 /* Run the engine on this rank's rows. `events` and `conversions` are consumed: they are
@@ -67,6 +78,13 @@ typedef struct attrib_piece {
 } attrib_piece;
 void attrib_engine_feed_pieces(attrib_engine *e, const attrib_piece *ev, size_t nev_pieces,
                                const attrib_piece *cv, size_t ncv_pieces);
+/* Conversions whose advertiser's model is markov (or whose --compare slots hold it) wait,
+ * with their candidates, for the removal effects of the whole period: their number. */
+size_t attrib_engine_pending(const attrib_engine *e);
+/* Give them their credit rows (and label sums, --compare sums), with re[k] the removal
+ * effect of the campaign of catalog index k (0 for one on no path). After the last feed,
+ * before close. */
+void attrib_engine_finish_markov(attrib_engine *e, const double *re);
 /* Add the per-advertiser counters to the accumulator, finish its sparse maps, free. */
 void attrib_engine_close(attrib_engine *e);
 

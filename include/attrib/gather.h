@@ -17,5 +17,11 @@
  * they were), ATTRIB_EMPI when MPI fails. */
 int attrib_par_gather_rows(const attrib_par *p, attrib_table *t);
 
+/* Collective. Every rank's `len` bytes at `buf` to rank 0, concatenated in rank order
+ * into *all (malloc'd, *all_len bytes; NULL and 0 on the other ranks). Every rank returns
+ * the same code: 0, ATTRIB_EINPUT when the total exceeds 2^31 - 1 bytes, ATTRIB_EMPI. */
+int attrib_par_gather_bytes(const attrib_par *p, const void *buf, size_t len, void **all,
+                            size_t *all_len);
+
 
 #endif

@@ -26,8 +26,12 @@ enum attrib_model {
     ATTRIB_MODEL_U_SHAPED,
     ATTRIB_MODEL_J_CURVE,
     ATTRIB_MODEL_INVERSE_J,
+    ATTRIB_MODEL_MARKOV,  /* data-driven (docs/datadriven.md): removal effects of the period */
+    ATTRIB_MODEL_SHAPLEY, /* simplified Shapley: equal shares per distinct campaign */
     ATTRIB_NMODELS
 };
+/* In --compare lists only: each advertiser's model as its rules give it, before --model. */
+#define ATTRIB_MODEL_OWN ATTRIB_NMODELS
 /* "last_touch", … in enum order, NULL-terminated. */
 extern const char *const attrib_model_names[];
 /* Model by name, or -1. */
@@ -43,7 +47,16 @@ typedef struct attrib_adv_rule {
     int engagement_priority; /* 0 or 1 */
     int64_t half_life_ms;    /* > 0 */
     double first, last;      /* position_based weights */
+    /* As the rules give them, before --model: the model (and, after presets, the weights
+     * it uses), and the position_based weights as configured (for --compare). */
+    enum attrib_model own_model;
+    double own_first, own_last;
+    double cfg_first, cfg_last;
 } attrib_adv_rule;
+
+/* Local. The rule `a` with its model replaced by m (ATTRIB_MODEL_OWN: a's own model),
+ * other keys kept: position_based takes the configured weights, presets their own. */
+attrib_adv_rule attrib_rules_adv_with_model(const attrib_adv_rule *a, int m);
 
 /* Per-campaign keys, resolved (defaults ← advertiser version ← campaign version). */
 typedef struct attrib_camp_rule {

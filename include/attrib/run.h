@@ -11,7 +11,9 @@
  *             contract, pack rows into 40-byte records and send them to their owners
  *             (attrib_recx_exchange, include/attrib/recx.h)
  *   match     per wave: feed the engine partition by partition (credits, unattributed,
- *             report sums; with explain, the /explain/conversion rows)
+ *             report sums, journeys; with explain, the /explain/conversion rows)
+ *   fit       the journeys' paths to rank 0, the data-driven models fitted there, the
+ *             removal effects back to every rank for the markov credit
  *   reduce    exact report sums to rank 0
  *   sort      the global order of /credits and /unattributed, independent of the rank
  *             count (docs/formats.md)
@@ -19,7 +21,7 @@
  *             name: the command renames it, include/attrib/output.h)
  *
  * Usage: attrib_run_create; attrib_run_rules; attrib_run_read; attrib_run_plan; for w in
- * 0 .. nwaves-1: attrib_run_exchange(w), attrib_run_match(w); attrib_run_reduce;
+ * 0 .. nwaves-1: attrib_run_exchange(w), attrib_run_match(w); attrib_run_fit; attrib_run_reduce;
  * attrib_run_sort; attrib_run_write; attrib_run_free. The phase functions are collective
  * over the context given to attrib_run_create (every rank calls them in this order with
  * identical options) and return the same code on every rank: 0, or a negative attrib_err
@@ -48,13 +50,16 @@ typedef struct attrib_run_opts {
     int level;          /* zstd level of the output, 0..22 (0: no compression) */
     int explain;        /* also write /explain/conversion */
     int labels;         /* also write /labels (one row per touch of the period) */
+    const int *compare; /* --compare: models (ATTRIB_MODEL_OWN for the rules'), or NULL */
+    size_t ncompare;
+    const char *compare_arg; /* as the user gave it, recorded in the results; NULL */
     uint64_t memory_per_rank; /* bytes per rank, 0 = no budget */
 } attrib_run_opts;
 
 /* The phases that are timed (seconds_<name> in the results), in order. */
 enum {
-    ATTRIB_RUN_READ, ATTRIB_RUN_PLAN, ATTRIB_RUN_EXCHANGE, ATTRIB_RUN_MATCH, ATTRIB_RUN_REDUCE,
-    ATTRIB_RUN_SORT, ATTRIB_RUN_WRITE, ATTRIB_RUN_NPHASES
+    ATTRIB_RUN_READ, ATTRIB_RUN_PLAN, ATTRIB_RUN_EXCHANGE, ATTRIB_RUN_MATCH, ATTRIB_RUN_FIT,
+    ATTRIB_RUN_REDUCE, ATTRIB_RUN_SORT, ATTRIB_RUN_WRITE, ATTRIB_RUN_NPHASES
 };
 extern const char *const attrib_run_phase_names[]; /* "read", … "write", NULL */
 
@@ -79,6 +84,9 @@ typedef struct attrib_run_figures {
     /* match, after the last wave */
     uint64_t ncredits, nunattributed;
     uint64_t nlabels;              /* rows of /labels (0 without labels) */
+    /* fit */
+    uint64_t journeys, paths;      /* journeys counted, distinct (advertiser, path) */
+    uint64_t markov_pending;       /* conversions credited (or compared) by markov */
     /* seconds per phase (this rank's clock; exchange and match over every wave) */
     double seconds[ATTRIB_RUN_NPHASES];
     /* write */
@@ -113,6 +121,12 @@ int attrib_run_exchange(attrib_run *r, int w);
 /* Collective. Match wave w's partitions on their owner; after the last wave close the
  * input file and count the credits and unattributed rows. */
 int attrib_run_match(attrib_run *r, int w);
+
+/* Collective. The data-driven models: every rank's journeys to rank 0, which writes
+ * /report/paths and fits each advertiser (/report/markov, /report/shapley); the removal
+ * effects go back to every rank, which gives the conversions waiting for them (model
+ * markov, --compare) their credit. Then the engine closes. */
+int attrib_run_fit(attrib_run *r);
 
 /* Collective. The report tables: exact sums on rank 0. */
 int attrib_run_reduce(attrib_run *r);

@@ -11,6 +11,7 @@
 
 const char attrib_usage_run[] =
     "usage: attrib run -c RULES -i IN.h5 -o OUT.h5 [--from DATE] [--to DATE] [--model M]\n"
+    "                  [--compare all|M1,M2,...]\n"
     "                  [--plan] [--explain] [--labels] [--level N] [--memory-per-rank SIZE]\n"
     "                  [-q]\n"
     "\n"
@@ -25,8 +26,12 @@ const char attrib_usage_run[] =
     "                     or a timestamp: integer ms or ISO 8601)\n"
     "      --to DATE      … and ts < DATE. Touches before --from still count as candidates.\n"
     "      --model M      replace every advertiser's model by M (last_touch, first_touch,\n"
-    "                     linear, time_decay, position_based, u_shaped, j_curve, inverse_j),\n"
-    "                     keeping their other keys\n"
+    "                     linear, time_decay, position_based, u_shaped, j_curve, inverse_j,\n"
+    "                     markov, shapley), keeping their other keys\n"
+    "      --compare LIST also write /report/models: every campaign's conversions, value and\n"
+    "                     credited touches under each model of LIST (comma-separated model\n"
+    "                     names, `own` for each advertiser's rules as written; `all` = every\n"
+    "                     model and own), from the same read of the input\n"
     "      --plan         print the partition plan (rows per rank) and stop (a dry run)\n"
     "      --explain      also write /explain/conversion: per conversion, its outcome and the\n"
     "                     counts of candidates and of excluded touches by reason (see\n"
@@ -52,20 +57,58 @@ const char attrib_usage_run[] =
     "/report/daily_touch, /report/advertiser, and with the options above\n"
     "/explain/conversion and /labels (docs/formats.md).\n";
 
-enum { OPT_PLAN = ATTRIB_OPT_ID_USER, OPT_EXPLAIN, OPT_LABELS, OPT_LEVEL, OPT_MEMORY };
+enum { OPT_PLAN = ATTRIB_OPT_ID_USER, OPT_EXPLAIN, OPT_LABELS, OPT_LEVEL, OPT_MEMORY, OPT_COMPARE };
 
 static const attrib_opt options[] = {
     ATTRIB_OPT_RULES, ATTRIB_OPT_INPUT, ATTRIB_OPT_OUTPUT, ATTRIB_OPT_FROM, ATTRIB_OPT_TO,
     ATTRIB_OPT_MODEL, ATTRIB_OPT_QUIET,
     {"plan", 0, 0, OPT_PLAN}, {"explain", 0, 0, OPT_EXPLAIN}, {"labels", 0, 0, OPT_LABELS},
-    {"level", 0, 1, OPT_LEVEL},
+    {"level", 0, 1, OPT_LEVEL}, {"compare", 0, 1, OPT_COMPARE},
     {"memory-per-rank", 0, 1, OPT_MEMORY}, ATTRIB_OPT_END};
 
 typedef struct run_cli {
     attrib_run_opts run;
+    int compare[ATTRIB_NMODELS + 1];
     const char *output;
     int plan_only, quiet;
 } run_cli;
+
+/* --compare all | M1,M2,...: model names or `own`, each once. */
+static int parse_compare(const char *opt, const char *val, run_cli *c)
+{
+    attrib_run_opts *o = &c->run;
+    o->ncompare = 0;
+    o->compare = c->compare;
+    o->compare_arg = val;
+    if (strcmp(val, "all") == 0) {
+        for (int m = 0; m < ATTRIB_NMODELS; m++)
+            c->compare[o->ncompare++] = m;
+        c->compare[o->ncompare++] = ATTRIB_MODEL_OWN;
+        return 0;
+    }
+    for (const char *s = val;;) {
+        const char *e = strchr(s, ',');
+        const size_t n = e ? (size_t)(e - s) : strlen(s);
+        char name[32];
+        int m = -1;
+        if (n < sizeof name) {
+            memcpy(name, s, n);
+            name[n] = '\0';
+            m = strcmp(name, "own") == 0 ? ATTRIB_MODEL_OWN : attrib_model_parse(name);
+        }
+        if (m < 0)
+            return attrib_err_set(ATTRIB_EUSAGE, "%s: unknown model '%.*s' (a model name, own or all)",
+                                  opt, (int)(n < 64 ? n : 64), s);
+        for (size_t k = 0; k < o->ncompare; k++)
+            if (c->compare[k] == m)
+                return attrib_err_set(ATTRIB_EUSAGE, "%s: '%.*s' is listed twice", opt,
+                                      (int)(n < 64 ? n : 64), s);
+        c->compare[o->ncompare++] = m;
+        if (!e)
+            return 0;
+        s = e + 1;
+    }
+}
 
 /* 0, 1 for --help, or ATTRIB_EUSAGE with the message set. */
 static int parse_args(int argc, char **argv, run_cli *c)
@@ -97,6 +140,7 @@ static int parse_args(int argc, char **argv, run_cli *c)
         case OPT_PLAN: c->plan_only = 1; break;
         case OPT_EXPLAIN: o->explain = 1; break;
         case OPT_LABELS: o->labels = 1; break;
+        case OPT_COMPARE: ATTRIB_TRY(parse_compare(a.opt, a.val, c)); break;
         case OPT_LEVEL:
             ATTRIB_TRY(attrib_args_u64(&a, 22, &level));
             o->level = (int)level;
@@ -183,7 +227,7 @@ int attrib_cmd_run(const attrib_cmd_ctx *ctx, int argc, char **argv)
         attrib_progress_end(p, "exchange", fig->wave_rows, fig->wave_bytes, extra);
         ATTRIB_TRY_GOTO(rc, attrib_run_match(r, w), done);
     }
-    const uint64_t nout = fig->ncredits + fig->nunattributed;
+    uint64_t nout = fig->ncredits + fig->nunattributed;
     int ne = snprintf(extra, sizeof extra, "%llu credits, %llu unattributed",
                       (unsigned long long)fig->ncredits, (unsigned long long)fig->nunattributed);
     if (c.run.labels)
@@ -192,6 +236,13 @@ int attrib_cmd_run(const attrib_cmd_ctx *ctx, int argc, char **argv)
     /* The line gives the matching time of every wave, not the time since the last line. */
     p->t_phase = attrib_par_wtime() - fig->seconds[ATTRIB_RUN_MATCH];
     attrib_progress_end(p, "match", nout, 0, extra);
+
+    ATTRIB_TRY_GOTO(rc, attrib_run_fit(r), done);
+    snprintf(extra, sizeof extra, "%llu journeys, %llu distinct paths, %llu markov conversions",
+             (unsigned long long)fig->journeys, (unsigned long long)fig->paths,
+             (unsigned long long)fig->markov_pending);
+    attrib_progress_end(p, "fit", fig->journeys, 0, extra);
+    nout = fig->ncredits + fig->nunattributed;
 
     ATTRIB_TRY_GOTO(rc, attrib_run_reduce(r), done);
     attrib_progress_end(p, "reduce", 0, 0, NULL);

@@ -145,6 +145,17 @@ void attrib_acc_init(attrib_acc *a, size_t ncampaigns)
     attrib_sparse_init(&a->daily, ATTRIB_ACC_D_N);
     attrib_sparse_init(&a->daily_touch, ATTRIB_ACC_D_N);
     attrib_sparse_init(&a->advertiser, ATTRIB_ACC_A_N);
+    a->ncmp = 0;
+    a->cmp = NULL;
+}
+
+void attrib_acc_init_compare(attrib_acc *a, size_t ncmp)
+{
+    free(a->cmp);
+    a->ncmp = ncmp;
+    a->cmp = ncmp ? attrib_xcalloc(ncmp * (a->ncampaigns ? a->ncampaigns : 1) * ATTRIB_ACC_M_N,
+                                   sizeof *a->cmp)
+                  : NULL;
 }
 
 void attrib_acc_free(attrib_acc *a)
@@ -154,6 +165,9 @@ void attrib_acc_free(attrib_acc *a)
     free(a->camp);
     a->camp = NULL;
     a->ncampaigns = 0;
+    free(a->cmp);
+    a->cmp = NULL;
+    a->ncmp = 0;
     attrib_sparse_free(&a->daily);
     attrib_sparse_free(&a->daily_touch);
     attrib_sparse_free(&a->advertiser);

@@ -18,6 +18,7 @@
 
 #include "attrib/engine.h"
 #include "attrib/err.h"
+#include "attrib/journeys.h"
 #include "attrib/partition.h"
 
 /* ---- small stable sorts over local arrays, with inlined comparisons ---- */
@@ -144,23 +145,36 @@ static uint64_t day_key(size_t camp, int64_t ms)
 
 /* ---- models (docs/models.md): shares of n >= 1 candidates in (ts, event_id) order ---- */
 
-typedef void (*model_fn)(size_t n, const uint64_t *age, const attrib_adv_rule *r, double *share);
+/* What the data-driven models need beyond the ages: each candidate's campaign (catalog
+ * index), how many candidates share that campaign, the number of distinct campaigns, and
+ * the removal effect per campaign index (markov; NULL for the others). */
+typedef struct model_ctx {
+    const uint32_t *camp, *mult;
+    size_t ndistinct;
+    const double *re;
+} model_ctx;
 
-static void model_last(size_t n, const uint64_t *age, const attrib_adv_rule *r, double *share)
+typedef void (*model_fn)(size_t n, const uint64_t *age, const attrib_adv_rule *r,
+                         const model_ctx *x, double *share);
+
+static void model_last(size_t n, const uint64_t *age, const attrib_adv_rule *r,
+                       const model_ctx *x, double *share)
 {
     for (size_t i = 0; i < n; i++)
         share[i] = 0;
     share[n - 1] = 1;
 }
 
-static void model_first(size_t n, const uint64_t *age, const attrib_adv_rule *r, double *share)
+static void model_first(size_t n, const uint64_t *age, const attrib_adv_rule *r,
+                       const model_ctx *x, double *share)
 {
     for (size_t i = 0; i < n; i++)
         share[i] = 0;
     share[0] = 1;
 }
 
-static void model_linear(size_t n, const uint64_t *age, const attrib_adv_rule *r, double *share)
+static void model_linear(size_t n, const uint64_t *age, const attrib_adv_rule *r,
+                       const model_ctx *x, double *share)
 {
     const double s = 1.0 / (double)n;
     for (size_t i = 0; i < n; i++)
@@ -168,7 +182,7 @@ static void model_linear(size_t n, const uint64_t *age, const attrib_adv_rule *r
 }
 
 static void model_time_decay(size_t n, const uint64_t *age, const attrib_adv_rule *r,
-                             double *share)
+                             const model_ctx *x, double *share)
 {
     uint64_t min_age = age[0];
     for (size_t i = 1; i < n; i++)
@@ -186,7 +200,7 @@ static void model_time_decay(size_t n, const uint64_t *age, const attrib_adv_rul
 }
 
 static void model_position(size_t n, const uint64_t *age, const attrib_adv_rule *r,
-                           double *share)
+                           const model_ctx *x, double *share)
 {
     const double f = r->first, l = r->last;
     if (n == 1) {
@@ -210,6 +224,32 @@ static void model_position(size_t n, const uint64_t *age, const attrib_adv_rule 
     }
 }
 
+/* shapley (docs/datadriven.md): 1/|S| per distinct campaign, split equally among its
+ * candidates. */
+static void model_shapley(size_t n, const uint64_t *age, const attrib_adv_rule *r,
+                          const model_ctx *x, double *share)
+{
+    for (size_t i = 0; i < n; i++)
+        share[i] = 1.0 / ((double)x->ndistinct * (double)x->mult[i]);
+}
+
+/* markov: weight RE(campaign) / multiplicity, normalised; all weights 0: linear. */
+static void model_markov(size_t n, const uint64_t *age, const attrib_adv_rule *r,
+                         const model_ctx *x, double *share)
+{
+    double sum = 0;
+    for (size_t i = 0; i < n; i++) {
+        share[i] = x->re[x->camp[i]] / (double)x->mult[i];
+        sum += share[i];
+    }
+    if (!(sum > 0)) {
+        model_linear(n, age, r, x, share);
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        share[i] /= sum;
+}
+
 static const model_fn model_table[ATTRIB_NMODELS] = {
     [ATTRIB_MODEL_LAST_TOUCH] = model_last,
     [ATTRIB_MODEL_FIRST_TOUCH] = model_first,
@@ -219,7 +259,28 @@ static const model_fn model_table[ATTRIB_NMODELS] = {
     [ATTRIB_MODEL_U_SHAPED] = model_position,
     [ATTRIB_MODEL_J_CURVE] = model_position,
     [ATTRIB_MODEL_INVERSE_J] = model_position,
+    [ATTRIB_MODEL_SHAPLEY] = model_shapley,
+    [ATTRIB_MODEL_MARKOV] = model_markov,
 };
+
+/* A conversion whose markov credit waits for the removal effects of the whole period
+ * (attrib_engine_finish_markov), and its candidates after engagement priority. */
+#define PEND_CREDIT (UINT32_C(1) << 31) /* its credit rows are markov's; bits 0..30: the
+                                           --compare slots evaluated with markov */
+typedef struct pconv {
+    uint64_t cid, identity;
+    int64_t ts;
+    double value;
+    uint32_t advid, n, mask;
+    uint64_t first; /* its first pending touch */
+} pconv;
+typedef struct ptouch {
+    uint64_t eid;
+    int64_t ts;
+    uint32_t camp, ver;
+    uint32_t label; /* its /labels row, UINT32_MAX for none */
+    uint8_t kind;
+} ptouch;
 
 /* ---- engine state ---- */
 
@@ -233,7 +294,23 @@ struct attrib_engine {
     attrib_table *credits, *unattr;
     attrib_table *labels; /* NULL unless labels are asked for */
     llabel *lab;
-    size_t labcap;
+    uint32_t *lrow;       /* per touch of the identity: its label row, UINT32_MAX */
+    size_t labcap, lrowcap;
+    attrib_pathmap *paths; /* NULL unless journeys are counted */
+    uint32_t *pathbuf;
+    size_t pathcap;
+    const int *cmp;        /* --compare models (ATTRIB_MODEL_OWN: the rules'), ncmp */
+    size_t ncmp;
+    double *cshare;        /* candcap: shares under a compared model */
+    /* data-driven model inputs of the current candidates (candcap) */
+    uint32_t *mcamp, *mult;
+    uint32_t *camp_cnt;    /* per campaign index, valid where camp_cstamp = cnt_serial */
+    uint64_t *camp_cstamp, cnt_serial;
+    /* markov conversions waiting for the fit */
+    pconv *pc;
+    size_t npc, pccap;
+    ptouch *pt;
+    size_t npt, ptcap, pt_ident0;
 
     /* per campaign index */
     uint32_t *camp_id, *camp_advid;
@@ -352,6 +429,10 @@ static void grow_cand(engine *e, size_t n)
     e->seg_pid = attrib_xrealloc(e->seg_pid, c * sizeof *e->seg_pid);
     e->seg_kind = attrib_xrealloc(e->seg_kind, c * sizeof *e->seg_kind);
     e->share = attrib_xrealloc(e->share, c * sizeof *e->share);
+    e->cshare = attrib_xrealloc(e->cshare, c * sizeof *e->cshare);
+    e->mcamp = attrib_xrealloc(e->mcamp, c * sizeof *e->mcamp);
+    e->mult = attrib_xrealloc(e->mult, c * sizeof *e->mult);
+    e->pathbuf = attrib_xrealloc(e->pathbuf, c * sizeof *e->pathbuf);
     e->candcap = c;
 }
 
@@ -408,17 +489,131 @@ static void emit_unattributed(engine *e, uint64_t identity, const lconv *c, int 
     ATTRIB_COL(u, ATTRIB_UN_REASON, uint8_t)[r] = (uint8_t)reason;
 }
 
+/* One credit row, and its report sums. */
+static void emit_credit(engine *e, uint64_t identity, uint64_t cid, uint32_t advid, int64_t cts,
+                        double value, uint64_t eid, uint32_t camp, uint8_t kind, int64_t tts,
+                        uint32_t ver, size_t pos, size_t n, double credit, double cvalue)
+{
+    attrib_table *cr = e->credits;
+    if (cr->n == cr->cap)
+        attrib_table_reserve(cr, cr->n + 1);
+    const size_t r = cr->n++;
+    ATTRIB_COL(cr, ATTRIB_CR_CONVERSION_ID, uint64_t)[r] = cid;
+    ATTRIB_COL(cr, ATTRIB_CR_ADVERTISER_ID, uint32_t)[r] = advid;
+    ATTRIB_COL(cr, ATTRIB_CR_IDENTITY, uint64_t)[r] = identity;
+    ATTRIB_COL(cr, ATTRIB_CR_CONV_TS, int64_t)[r] = cts;
+    ATTRIB_COL(cr, ATTRIB_CR_VALUE, double)[r] = value;
+    ATTRIB_COL(cr, ATTRIB_CR_EVENT_ID, uint64_t)[r] = eid;
+    ATTRIB_COL(cr, ATTRIB_CR_CAMPAIGN_ID, uint32_t)[r] = e->camp_id[camp];
+    ATTRIB_COL(cr, ATTRIB_CR_KIND, uint8_t)[r] = kind;
+    ATTRIB_COL(cr, ATTRIB_CR_TOUCH_TS, int64_t)[r] = tts;
+    ATTRIB_COL(cr, ATTRIB_CR_POSITION, uint32_t)[r] = (uint32_t)pos;
+    ATTRIB_COL(cr, ATTRIB_CR_PATH_LENGTH, uint32_t)[r] = (uint32_t)n;
+    ATTRIB_COL(cr, ATTRIB_CR_CREDIT, double)[r] = credit;
+    ATTRIB_COL(cr, ATTRIB_CR_CREDITED_VALUE, double)[r] = cvalue;
+    ATTRIB_COL(cr, ATTRIB_CR_RULE_VERSION, uint32_t)[r] = ver;
+
+    const uint64_t age = (uint64_t)cts - (uint64_t)tts;
+    const attrib_fx fcredit = FX_CREDIT(credit);
+    const attrib_fx fvalue = FX_MONEY(cvalue);
+    attrib_fx *a = e->acc->camp + (size_t)camp * ATTRIB_ACC_C_N;
+    a[ATTRIB_ACC_C_CONVERSIONS] += fcredit;
+    a[ATTRIB_ACC_C_VALUE] += fvalue;
+    a[ATTRIB_ACC_C_CREDITED_TOUCHES] += 1;
+    a[ATTRIB_ACC_C_TTC] += FX_MONEY(credit * ((double)age / 1000.0));
+    attrib_fx dv[ATTRIB_ACC_D_N];
+    dv[ATTRIB_ACC_D_CONVERSIONS] = fcredit;
+    dv[ATTRIB_ACC_D_VALUE] = fvalue;
+    attrib_sparse_add(&e->acc->daily, day_key(camp, cts), dv);
+    attrib_sparse_add(&e->acc->daily_touch, day_key(camp, tts), dv);
+}
+
+/* The data-driven inputs of n candidates whose campaigns are camp[0..n): multiplicities
+ * (e->mult) and the number of distinct campaigns. */
+static size_t multiplicities(engine *e, const uint32_t *camp, size_t n)
+{
+    const uint64_t s = ++e->cnt_serial;
+    size_t nd = 0;
+    for (size_t i = 0; i < n; i++) {
+        const uint32_t k = camp[i];
+        if (e->camp_cstamp[k] != s) {
+            e->camp_cstamp[k] = s;
+            e->camp_cnt[k] = 0;
+            nd++;
+        }
+        e->camp_cnt[k]++;
+    }
+    for (size_t i = 0; i < n; i++)
+        e->mult[i] = e->camp_cnt[camp[i]];
+    return nd;
+}
+
+/* --compare: add the shares of a conversion's candidates under slot s's model. */
+static void cmp_add(engine *e, size_t s, const uint32_t *camp, size_t n, const double *share,
+                    double value)
+{
+    attrib_fx *base = e->acc->cmp + s * e->ncamp * ATTRIB_ACC_M_N;
+    for (size_t i = 0; i < n; i++) {
+        if (!(share[i] > 0))
+            continue;
+        attrib_fx *a = base + (size_t)camp[i] * ATTRIB_ACC_M_N;
+        a[ATTRIB_ACC_M_CONVERSIONS] += FX_CREDIT(share[i]);
+        a[ATTRIB_ACC_M_VALUE] += FX_MONEY(share[i] * value);
+        a[ATTRIB_ACC_M_CREDITED_TOUCHES] += 1;
+    }
+}
+
 /* Attribute conversion c given its candidates e->cand[0..n) (indices into t, in
- * (ts, event_id) order, after engagement priority). */
+ * (ts, event_id) order, after engagement priority): credit rows under its advertiser's
+ * model (markov waits for the fit), and the --compare sums. */
 static void attribute(engine *e, uint64_t identity, const lconv *c, const ltouch *t, size_t n,
                       const attrib_adv_rule *ar, llabel *lab)
 {
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         e->age[i] = (uint64_t)c->ts - (uint64_t)e->seg_ts[e->cand[i]];
-    model_table[ar->model](n, e->age, ar, e->share);
+        e->mcamp[i] = t[e->cand[i]].camp;
+    }
+    model_ctx x = {e->mcamp, e->mult, 0, NULL};
+    int need_mult = ar->model == ATTRIB_MODEL_SHAPLEY || ar->model == ATTRIB_MODEL_MARKOV;
+    for (size_t k = 0; k < e->ncmp; k++)
+        need_mult |= e->cmp[k] == ATTRIB_MODEL_SHAPLEY || e->cmp[k] == ATTRIB_MODEL_MARKOV ||
+                     e->cmp[k] == ATTRIB_MODEL_OWN;
+    if (need_mult)
+        x.ndistinct = multiplicities(e, e->mcamp, n);
 
-    attrib_table *cr = e->credits;
-    attrib_fx dv[ATTRIB_ACC_D_N];
+    uint32_t mask = ar->model == ATTRIB_MODEL_MARKOV ? PEND_CREDIT : 0;
+    for (size_t k = 0; k < e->ncmp; k++) {
+        const attrib_adv_rule m = attrib_rules_adv_with_model(ar, e->cmp[k]);
+        if (m.model == ATTRIB_MODEL_MARKOV) {
+            mask |= UINT32_C(1) << k;
+            continue;
+        }
+        model_table[m.model](n, e->age, &m, &x, e->cshare);
+        cmp_add(e, k, e->mcamp, n, e->cshare, c->value);
+    }
+    if (mask) { /* the removal effects come after every wave: keep the candidates */
+        if (e->npc == e->pccap) {
+            e->pccap = e->pccap ? e->pccap * 2 : 1024;
+            e->pc = attrib_xrealloc(e->pc, e->pccap * sizeof *e->pc);
+        }
+        if (e->npt + n > e->ptcap) {
+            while (e->npt + n > e->ptcap)
+                e->ptcap = e->ptcap ? e->ptcap * 2 : 4096;
+            e->pt = attrib_xrealloc(e->pt, e->ptcap * sizeof *e->pt);
+        }
+        e->pc[e->npc++] = (pconv){c->cid, identity, c->ts, c->value, c->advid, (uint32_t)n, mask,
+                                  e->npt};
+        for (size_t i = 0; i < n; i++) {
+            const ltouch *tt = &t[e->cand[i]];
+            e->pt[e->npt++] = (ptouch){tt->eid, tt->ts, tt->camp, e->pair_ver[tt->pid],
+                                       lab ? (uint32_t)((size_t)(t - e->t) + e->cand[i]) : UINT32_MAX,
+                                       tt->kind};
+        }
+    }
+    if (ar->model == ATTRIB_MODEL_MARKOV)
+        return;
+
+    model_table[ar->model](n, e->age, ar, &x, e->share);
     for (size_t i = 0; i < n; i++) {
         const double credit = e->share[i];
         if (!(credit > 0))
@@ -431,36 +626,38 @@ static void attribute(engine *e, uint64_t identity, const lconv *c, const ltouch
             l->credit += credit;
             l->cvalue += cvalue;
         }
-        if (cr->n == cr->cap)
-            attrib_table_reserve(cr, cr->n + 1);
-        const size_t r = cr->n++;
-        ATTRIB_COL(cr, ATTRIB_CR_CONVERSION_ID, uint64_t)[r] = c->cid;
-        ATTRIB_COL(cr, ATTRIB_CR_ADVERTISER_ID, uint32_t)[r] = c->advid;
-        ATTRIB_COL(cr, ATTRIB_CR_IDENTITY, uint64_t)[r] = identity;
-        ATTRIB_COL(cr, ATTRIB_CR_CONV_TS, int64_t)[r] = c->ts;
-        ATTRIB_COL(cr, ATTRIB_CR_VALUE, double)[r] = c->value;
-        ATTRIB_COL(cr, ATTRIB_CR_EVENT_ID, uint64_t)[r] = tt->eid;
-        ATTRIB_COL(cr, ATTRIB_CR_CAMPAIGN_ID, uint32_t)[r] = e->camp_id[tt->camp];
-        ATTRIB_COL(cr, ATTRIB_CR_KIND, uint8_t)[r] = tt->kind;
-        ATTRIB_COL(cr, ATTRIB_CR_TOUCH_TS, int64_t)[r] = tt->ts;
-        ATTRIB_COL(cr, ATTRIB_CR_POSITION, uint32_t)[r] = (uint32_t)(i + 1);
-        ATTRIB_COL(cr, ATTRIB_CR_PATH_LENGTH, uint32_t)[r] = (uint32_t)n;
-        ATTRIB_COL(cr, ATTRIB_CR_CREDIT, double)[r] = credit;
-        ATTRIB_COL(cr, ATTRIB_CR_CREDITED_VALUE, double)[r] = cvalue;
-        ATTRIB_COL(cr, ATTRIB_CR_RULE_VERSION, uint32_t)[r] = e->pair_ver[tt->pid];
-
-        const attrib_fx fcredit = FX_CREDIT(credit);
-        const attrib_fx fvalue = FX_MONEY(cvalue);
-        attrib_fx *a = e->acc->camp + (size_t)tt->camp * ATTRIB_ACC_C_N;
-        a[ATTRIB_ACC_C_CONVERSIONS] += fcredit;
-        a[ATTRIB_ACC_C_VALUE] += fvalue;
-        a[ATTRIB_ACC_C_CREDITED_TOUCHES] += 1;
-        a[ATTRIB_ACC_C_TTC] += FX_MONEY(credit * ((double)e->age[i] / 1000.0));
-        dv[ATTRIB_ACC_D_CONVERSIONS] = fcredit;
-        dv[ATTRIB_ACC_D_VALUE] = fvalue;
-        attrib_sparse_add(&e->acc->daily, day_key(tt->camp, c->ts), dv);
-        attrib_sparse_add(&e->acc->daily_touch, day_key(tt->camp, tt->ts), dv);
+        emit_credit(e, identity, c->cid, c->advid, c->ts, c->value, tt->eid, tt->camp, tt->kind,
+                    tt->ts, e->pair_ver[tt->pid], i + 1, n, credit, cvalue);
     }
+}
+
+/* The non-converting journey of an (identity, advertiser) group without conversions of
+ * that advertiser: t[0..nt) in (ts, event_id) order (docs/datadriven.md). */
+static void null_journey(engine *e, const ltouch *t, size_t nt)
+{
+    size_t star = nt;
+    for (size_t i = nt; i-- > 0;) {
+        if (t[i].ts < e->from || t[i].ts >= e->to)
+            continue;
+        const attrib_camp_rule *cr = attrib_rules_camp_at(e->rules, t[i].camp, t[i].ts);
+        const int64_t lb = cr->lookback_ms[t[i].kind];
+        if (lb != ATTRIB_LOOKBACK_OFF && lb >= 0) {
+            star = i;
+            break;
+        }
+    }
+    if (star == nt)
+        return;
+    const int64_t T = t[star].ts;
+    grow_cand(e, nt);
+    size_t k = 0;
+    for (size_t i = 0; i < nt && t[i].ts <= T; i++) {
+        const attrib_camp_rule *cr = attrib_rules_camp_at(e->rules, t[i].camp, T);
+        const int64_t lb = cr->lookback_ms[t[i].kind];
+        if (lb != ATTRIB_LOOKBACK_OFF && lb >= 0 && (uint64_t)T - (uint64_t)t[i].ts <= (uint64_t)lb)
+            e->pathbuf[k++] = e->camp_id[t[i].camp];
+    }
+    attrib_pathmap_add(e->paths, t[star].advid, e->pathbuf, k, 0, 0, 1);
 }
 
 /* Match one (identity, advertiser) group: touches t[0..nt) and conversions c[0..nc),
@@ -524,6 +721,11 @@ static void match_group(engine *e, uint64_t identity, ltouch *t, size_t nt, cons
                         break;
                     }
             } else {
+                if (e->paths) { /* the converting journey: candidates before priority */
+                    for (size_t i = 0; i < n; i++)
+                        e->pathbuf[i] = e->camp_id[t[cand[i]].camp];
+                    attrib_pathmap_add(e->paths, advid, e->pathbuf, n, 1, FX_MONEY(cv->value), 0);
+                }
                 if (lab)
                     for (size_t i = 0; i < n; i++) {
                         llabel *l = &lab[cand[i]];
@@ -674,10 +876,10 @@ static void sort_touch_match(engine *e, ltouch *t, size_t n)
 
 /* The label row of touch k (run --labels), when its ts is in the period; l NULL: it
  * earned nothing. */
-static void emit_label(engine *e, uint64_t identity, const ltouch *k, const llabel *l)
+static uint32_t emit_label(engine *e, uint64_t identity, const ltouch *k, const llabel *l)
 {
     if (k->ts < e->from || k->ts >= e->to)
-        return;
+        return UINT32_MAX;
     attrib_table *lb = e->labels;
     if (lb->n == lb->cap)
         attrib_table_reserve(lb, lb->n + 1);
@@ -695,6 +897,20 @@ static void emit_label(engine *e, uint64_t identity, const ltouch *k, const llab
     ATTRIB_COL(lb, ATTRIB_LB_CREDIT, double)[r] = l ? l->credit : 0.0;
     ATTRIB_COL(lb, ATTRIB_LB_CREDITED_VALUE, double)[r] = l ? l->cvalue : 0.0;
     ATTRIB_COL(lb, ATTRIB_LB_MS_TO_NEXT, int64_t)[r] = l ? l->next_ms : -1;
+    return (uint32_t)r;
+}
+
+/* The non-converting journeys of touches t[0..nt) in match order, each advertiser
+ * group of which has no conversion of the identity. */
+static void null_journeys(engine *e, const ltouch *t, size_t nt)
+{
+    for (size_t i = 0; i < nt;) {
+        size_t j = i + 1;
+        while (j < nt && t[j].advid == t[i].advid)
+            j++;
+        null_journey(e, t + i, j - i);
+        i = j;
+    }
 }
 
 /* Every row of one identity: ev[0..ne), cv[0..nc). */
@@ -752,6 +968,10 @@ static void process_identity(engine *e, const attrib_ev_rec *ev, size_t ne,
         if (e->labels)
             for (size_t i = 0; i < nt; i++)
                 emit_label(e, identity, &t[i], NULL);
+        if (e->paths && nt) {
+            sort_touch_match(e, t, nt);
+            null_journeys(e, t, nt);
+        }
         return;
     }
 
@@ -787,8 +1007,9 @@ static void process_identity(engine *e, const attrib_ev_rec *ev, size_t ne,
 
     /* Only touches of an advertiser the identity converted with can be candidates:
      * drop the others before sorting (c is in (advertiser, …) order here). With labels
-     * they are kept: every touch of the period gets a label row. */
-    if (!e->labels) {
+     * they are kept: every touch of the period gets a label row; and with journeys, for
+     * the non-converting ones. */
+    if (!e->labels && !e->paths) {
         uint32_t a0 = c[0].advid, nadv = 1;
         for (size_t i = 1; i < nc; i++)
             nadv += c[i].advid != c[i - 1].advid;
@@ -843,13 +1064,17 @@ static void process_identity(engine *e, const attrib_ev_rec *ev, size_t ne,
             lab[i] = (llabel){0, 0, 0, -1, 0.0, 0.0};
     }
     size_t ti = 0;
+    e->pt_ident0 = e->npt;
     for (size_t ci = 0; ci < nc;) {
         const uint32_t a = c[ci].advid;
         size_t ce = ci + 1;
         while (ce < nc && c[ce].advid == a)
             ce++;
+        size_t t0 = ti;
         while (ti < nt && t[ti].advid < a)
             ti++;
+        if (e->paths && ti > t0) /* advertisers the identity never converted with */
+            null_journeys(e, t + t0, ti - t0);
         size_t te = ti;
         while (te < nt && t[te].advid == a)
             te++;
@@ -860,9 +1085,18 @@ static void process_identity(engine *e, const attrib_ev_rec *ev, size_t ne,
         ti = te;
         ci = ce;
     }
-    if (lab)
+    if (e->paths && ti < nt)
+        null_journeys(e, t + ti, nt - ti);
+    if (lab) {
+        if (nt > e->lrowcap) {
+            e->lrowcap = nt + nt / 4;
+            e->lrow = attrib_xrealloc(e->lrow, e->lrowcap * sizeof *e->lrow);
+        }
         for (size_t i = 0; i < nt; i++)
-            emit_label(e, identity, &t[i], &lab[i]);
+            e->lrow[i] = emit_label(e, identity, &t[i], &lab[i]);
+        for (size_t k = e->pt_ident0; k < e->npt; k++) /* pending markov touches */
+            e->pt[k].label = e->lrow[e->pt[k].label];
+    }
 }
 
 static void engine_free(engine *e)
@@ -898,6 +1132,15 @@ static void engine_free(engine *e)
     free(e->hkey);
     free(e->hstamp);
     free(e->lab);
+    free(e->lrow);
+    free(e->pathbuf);
+    free(e->cshare);
+    free(e->mcamp);
+    free(e->mult);
+    free(e->camp_cnt);
+    free(e->camp_cstamp);
+    free(e->pc);
+    free(e->pt);
 }
 
 int attrib_engine_open(const attrib_engine_cfg *cfg, attrib_table *credits, attrib_table *unattr,
@@ -925,12 +1168,22 @@ int attrib_engine_open(const attrib_engine_cfg *cfg, attrib_table *credits, attr
     e->unattr = unattr;
     e->labels = cfg->labels;
     assert(!e->labels || e->labels->schema == &attrib_schema_labels);
+    e->paths = cfg->paths;
+    e->cmp = cfg->compare;
+    e->ncmp = cfg->ncompare;
+    if (e->ncmp > 31 || (e->ncmp && acc->ncmp != e->ncmp)) {
+        free(e);
+        return attrib_err_set(ATTRIB_EINTERNAL, "engine: %zu compared models, accumulator %zu",
+                              cfg->ncompare, acc->ncmp);
+    }
     e->last_camp_idx = INT64_MIN;
     const size_t nc1 = ncamp ? ncamp : 1;
     e->camp_id = attrib_xmalloc(nc1 * sizeof *e->camp_id);
     e->camp_advid = attrib_xmalloc(nc1 * sizeof *e->camp_advid);
     e->camp_advidx = attrib_xmalloc(nc1 * sizeof *e->camp_advidx);
     e->reach_stamp = attrib_xcalloc(nc1, sizeof *e->reach_stamp);
+    e->camp_cnt = attrib_xcalloc(nc1, sizeof *e->camp_cnt);
+    e->camp_cstamp = attrib_xcalloc(nc1, sizeof *e->camp_cstamp);
     e->pair_stamp = attrib_xcalloc(nc1 * ATTRIB_NKINDS, sizeof *e->pair_stamp);
     e->pair_id = attrib_xcalloc(nc1 * ATTRIB_NKINDS, sizeof *e->pair_id);
     for (size_t i = 0; i < ncamp; i++) {
@@ -1084,6 +1337,47 @@ void attrib_engine_feed_pieces(attrib_engine *e, const attrib_piece *ev, size_t 
     if (nc)
         group_cv_by_id(cv, ncvp, nc, e->cvbuf, e->cvtmp);
     feed_grouped(e, e->evbuf, ne, e->cvbuf, nc);
+}
+
+size_t attrib_engine_pending(const attrib_engine *e)
+{
+    return e->npc;
+}
+
+void attrib_engine_finish_markov(attrib_engine *e, const double *re)
+{
+    attrib_table *lb = e->labels;
+    for (size_t k = 0; k < e->npc; k++) {
+        const pconv *c = &e->pc[k];
+        const ptouch *pt = e->pt + c->first;
+        const size_t n = c->n;
+        grow_cand(e, n);
+        for (size_t i = 0; i < n; i++) {
+            e->mcamp[i] = pt[i].camp;
+            e->age[i] = (uint64_t)c->ts - (uint64_t)pt[i].ts;
+        }
+        const model_ctx x = {e->mcamp, e->mult, multiplicities(e, e->mcamp, n), re};
+        model_markov(n, e->age, NULL, &x, e->share);
+        if (c->mask & PEND_CREDIT)
+            for (size_t i = 0; i < n; i++) {
+                const double credit = e->share[i];
+                if (!(credit > 0))
+                    continue;
+                const double cvalue = credit * c->value;
+                emit_credit(e, c->identity, c->cid, c->advid, c->ts, c->value, pt[i].eid,
+                            pt[i].camp, pt[i].kind, pt[i].ts, pt[i].ver, i + 1, n, credit, cvalue);
+                if (lb && pt[i].label != UINT32_MAX) {
+                    const size_t r = pt[i].label;
+                    ATTRIB_COL(lb, ATTRIB_LB_CREDITED_OF, uint32_t)[r] += 1;
+                    ATTRIB_COL(lb, ATTRIB_LB_CREDIT, double)[r] += credit;
+                    ATTRIB_COL(lb, ATTRIB_LB_CREDITED_VALUE, double)[r] += cvalue;
+                }
+            }
+        for (size_t s = 0; s < e->ncmp; s++)
+            if (c->mask & (UINT32_C(1) << s))
+                cmp_add(e, s, e->mcamp, n, e->share, c->value);
+    }
+    e->npc = e->npt = 0;
 }
 
 void attrib_engine_close(attrib_engine *e)
@@ -1256,8 +1550,9 @@ int attrib_engine_run(const attrib_engine_cfg *cfg, attrib_table *events,
 void attrib_engine_model_shares(const attrib_adv_rule *r, size_t n, const uint64_t *age,
                                 double *share)
 {
-    assert(n >= 1 && (unsigned)r->model < ATTRIB_NMODELS);
-    model_table[r->model](n, age, r, share);
+    assert(n >= 1 && (unsigned)r->model < ATTRIB_NMODELS && r->model != ATTRIB_MODEL_MARKOV &&
+           r->model != ATTRIB_MODEL_SHAPLEY);
+    model_table[r->model](n, age, r, NULL, share);
 }
 
 void attrib_engine_dedup_touches(const attrib_rules *r, const attrib_table *ev, size_t e0,

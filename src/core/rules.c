@@ -33,7 +33,7 @@
 
 const char *const attrib_model_names[] = {
     "last_touch", "first_touch", "linear",   "time_decay", "position_based",
-    "u_shaped",   "j_curve",     "inverse_j", NULL};
+    "u_shaped",   "j_curve",     "inverse_j", "markov",         "shapley", NULL};
 
 const char *const attrib_rule_key_names[] = {
     "model",           "engagement_priority",  "lookback.impression",
@@ -66,7 +66,11 @@ static int preset_weights(enum attrib_model m, double *first, double *last)
 
 /* The built-in defaults, used for every key the defaults block does not give (or when
  * the file has none); `attrib check --help` documents them. */
-static const attrib_adv_rule builtin_adv = {ATTRIB_MODEL_LAST_TOUCH, 1, 7 * DAY_MS, 0.4, 0.4};
+static const attrib_adv_rule builtin_adv = {.model = ATTRIB_MODEL_LAST_TOUCH,
+                                            .engagement_priority = 1,
+                                            .half_life_ms = 7 * DAY_MS,
+                                            .first = 0.4,
+                                            .last = 0.4};
 static const int64_t builtin_lookback[ATTRIB_NKINDS] = {
     [ATTRIB_KIND_IMPRESSION] = DAY_MS,
     [ATTRIB_KIND_ENGAGEMENT] = 30 * DAY_MS,
@@ -423,9 +427,23 @@ static attrib_adv_rule defaults_raw(const attrib_rules *r)
 
 static void adv_final(const attrib_rules *r, attrib_adv_rule *a)
 {
+    a->own_model = a->model;
+    a->cfg_first = a->own_first = a->first;
+    a->cfg_last = a->own_last = a->last;
+    preset_weights(a->own_model, &a->own_first, &a->own_last);
     if (r->override_model >= 0)
         a->model = (enum attrib_model)r->override_model;
     preset_weights(a->model, &a->first, &a->last);
+}
+
+attrib_adv_rule attrib_rules_adv_with_model(const attrib_adv_rule *a, int m)
+{
+    attrib_adv_rule x = *a;
+    x.model = m == ATTRIB_MODEL_OWN ? a->own_model : (enum attrib_model)m;
+    x.first = a->cfg_first;
+    x.last = a->cfg_last;
+    preset_weights(x.model, &x.first, &x.last);
+    return x;
 }
 
 static int check_weights(const attrib_rules *r, const attrib_adv_rule *a, const rules_entry *e,

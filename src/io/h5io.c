@@ -520,6 +520,7 @@ static int seg_cmp(const void *a, const void *b)
  * the table's length only, so files are the same whatever the number of ranks; tables
  * of 16 Mi rows and more keep chunks of chunk_rows, small ones a single chunk. */
 #define PAR_CHUNKS 16
+#define MAX_CHUNK_BYTES ((size_t)8 << 20)
 #define MIN_CHUNK_ROWS ((uint64_t)1 << 14)
 static uint64_t table_chunk_rows(uint64_t total)
 {
@@ -546,6 +547,15 @@ static int create_table(attrib_h5file *f, const attrib_schema *s, uint64_t total
     }
     hsize_t dims[1] = {total}, maxdims[1] = {total};
     hsize_t chunk[1] = {table_chunk_rows(total)};
+    /* A wide string column (a long path in /report/paths) keeps chunks of at most
+     * MAX_CHUNK_BYTES, the same for every column of the table. */
+    size_t widest = 1;
+    for (size_t c = 0; c < s->ncols; c++) {
+        const size_t w = s->cols[c].type == ATTRIB_T_STR ? strw[c] : 8;
+        widest = w > widest ? w : widest;
+    }
+    if (chunk[0] > MAX_CHUNK_BYTES / widest)
+        chunk[0] = MAX_CHUNK_BYTES / widest ? MAX_CHUNK_BYTES / widest : 1;
     if (chunk[0] == 0) {
         /* A fixed-size empty dataset cannot be chunked (chunk > max size), and an empty
          * table should still look like the others (chunked, compressed) to readers. */

@@ -208,7 +208,8 @@ static int parse_entry(loader *ld, const config_setting_t *g, enum attrib_rules_
                 rc = fail(ld, s, "'model' must be a string, not %s", type_name(s));
             else if (m < 0)
                 rc = fail(ld, s, "unknown model '%.64s' (expected last_touch, first_touch, linear, "
-                          "time_decay, position_based, u_shaped, j_curve or inverse_j)", v);
+                          "time_decay, position_based, u_shaped, j_curve, inverse_j, markov or "
+                          "shapley)", v);
             else
                 k.model = (enum attrib_model)m;
         } else if (strcmp(name, "engagement_priority") == 0) {

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "attrib/err.h"
+#include "attrib/par_coll.h"
 
 int attrib_par_gather_rows(const attrib_par *p, attrib_table *t)
 {
@@ -71,4 +72,51 @@ int attrib_par_gather_rows(const attrib_par *p, attrib_table *t)
         t->n = 0;
     }
     return rc;
+}
+
+int attrib_par_gather_bytes(const attrib_par *p, const void *buf, size_t len, void **all,
+                            size_t *all_len)
+{
+    *all = NULL;
+    *all_len = 0;
+    const uint64_t mine = len;
+    uint64_t *lens = p->rank == 0 ? attrib_xmalloc((size_t)p->size * sizeof *lens) : NULL;
+    int rc = 0;
+    if (MPI_Gather(&mine, 1, MPI_UINT64_T, lens, 1, MPI_UINT64_T, 0, p->comm) != MPI_SUCCESS)
+        rc = attrib_err_set(ATTRIB_EMPI, "MPI_Gather of buffer sizes failed");
+    uint64_t total = 0;
+    int *counts = NULL, *displs = NULL;
+    if (!rc && p->rank == 0) {
+        counts = attrib_xmalloc((size_t)p->size * sizeof *counts);
+        displs = attrib_xmalloc((size_t)p->size * sizeof *displs);
+        for (int r = 0; r < p->size; r++) {
+            displs[r] = (int)total;
+            counts[r] = (int)lens[r];
+            total += lens[r];
+            if (total > INT32_MAX)
+                break;
+        }
+    }
+    uint64_t t = total;
+    if (!rc && attrib_par_bcast_u64(p, &t, 1, 0) != 0)
+        rc = attrib_err_set(ATTRIB_EMPI, "MPI_Bcast of a buffer size failed");
+    if (!rc && t > INT32_MAX)
+        rc = attrib_err_set(ATTRIB_EINPUT, "gathering %llu bytes on one rank: more than 2^31 - 1",
+                            (unsigned long long)t);
+    char *dst = NULL;
+    if (!rc && p->rank == 0)
+        dst = attrib_xmalloc(total ? (size_t)total : 1);
+    if (!rc && MPI_Gatherv(buf, (int)len, MPI_BYTE, dst, counts, displs, MPI_BYTE, 0, p->comm) !=
+                   MPI_SUCCESS)
+        rc = attrib_err_set(ATTRIB_EMPI, "MPI_Gatherv of buffers failed");
+    free(lens);
+    free(counts);
+    free(displs);
+    if (rc) {
+        free(dst);
+        return rc;
+    }
+    *all = dst;
+    *all_len = (size_t)total;
+    return 0;
 }

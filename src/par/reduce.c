@@ -83,6 +83,15 @@ int attrib_par_reduce_acc(const attrib_par *p, attrib_acc *acc)
         memcpy(acc->camp, sum, n * sizeof *sum);
     }
     free(sum);
+    const size_t nm = acc->ncmp * acc->ncampaigns * ATTRIB_ACC_M_N;
+    if (!err && nm) { /* --compare sums; every rank has the same shape */
+        attrib_fx *msum = p->rank == 0 ? attrib_xcalloc(nm, sizeof *msum) : NULL;
+        if (MPI_Reduce(acc->cmp, msum, (int)nm, fxtype, op, 0, p->comm) != MPI_SUCCESS)
+            err = attrib_err_set(ATTRIB_EMPI, "MPI_Reduce of compared models failed");
+        if (p->rank == 0 && !err)
+            memcpy(acc->cmp, msum, nm * sizeof *msum);
+        free(msum);
+    }
     if (!err)
         err = reduce_sparse(p, &acc->daily, fxtype);
     if (!err)

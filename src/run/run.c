@@ -7,10 +7,11 @@
 
 #include "attrib/err.h"
 #include "attrib/explain.h"
+#include "attrib/gather.h"
 #include "attrib/par_coll.h"
 #include "run_impl.h"
 
-const char *const attrib_run_phase_names[] = {"read",  "plan", "exchange", "match",
+const char *const attrib_run_phase_names[] = {"read",   "plan", "exchange", "match", "fit",
                                               "reduce", "sort", "write",    NULL};
 
 void run_test_crash(const attrib_par *p, const char *phase)
@@ -36,6 +37,11 @@ void attrib_run_create(const attrib_par *p, const attrib_run_opts *o, attrib_run
     attrib_table_init(&r->rep[1], &attrib_schema_report_daily, 10);
     attrib_table_init(&r->rep[2], &attrib_schema_report_daily_touch, 10);
     attrib_table_init(&r->rep[3], &attrib_schema_report_advertiser, 1);
+    attrib_table_init(&r->dd[0], &attrib_schema_report_paths, 16);
+    attrib_table_init(&r->dd[1], &attrib_schema_report_markov, 1);
+    attrib_table_init(&r->dd[2], &attrib_schema_report_shapley, 1);
+    attrib_table_init(&r->dd[3], &attrib_schema_report_models, 16);
+    r->paths = attrib_pathmap_new();
     *out = r;
 }
 
@@ -62,8 +68,12 @@ void attrib_run_free(attrib_run *r)
     attrib_table_free(&r->unattr);
     attrib_table_free(&r->xconv);
     attrib_table_free(&r->labels);
-    for (size_t i = 0; i < 4; i++)
+    for (size_t i = 0; i < 4; i++) {
         attrib_table_free(&r->rep[i]);
+        attrib_table_free(&r->dd[i]);
+    }
+    attrib_pathrows_free(r->prows);
+    attrib_pathmap_free(r->paths);
     free(r->identity_hash);
     free(r->rules_text);
     attrib_rules_free(r->rules);
@@ -143,9 +153,13 @@ int attrib_run_match(attrib_run *r, int w)
     int rc = 0;
     if (!r->eng) { /* the first wave */
         attrib_acc_init(&r->acc, attrib_rules_ncampaigns(r->rules));
+        attrib_acc_init_compare(&r->acc, r->o.ncompare);
         r->acc_init = 1;
         r->cfg = (attrib_engine_cfg){.rules = r->rules, .from = r->o.from, .to = r->o.to,
-                                     .labels = r->o.labels ? &r->labels : NULL};
+                                     .labels = r->o.labels ? &r->labels : NULL,
+                                     .paths = r->paths,
+                                     .compare = r->o.compare,
+                                     .ncompare = r->o.ncompare};
         if (r->o.labels) { /* at most a row per event of this rank's partitions: no regrowth */
             uint64_t mine = 0;
             for (uint32_t q = 0; q < r->plan.npart; q++)
@@ -163,21 +177,132 @@ int attrib_run_match(attrib_run *r, int w)
     r->fig.seconds[ATTRIB_RUN_MATCH] += attrib_par_wtime() - t;
     if (w + 1 < r->waves.n)
         return 0;
-    /* The last wave: the engine adds its per-advertiser counters; the input is done. */
-    attrib_engine_close(r->eng);
-    r->eng = NULL;
+    /* The last wave: the input is done (the engine closes after the fit). */
     if (r->in->f) {
         attrib_h5_close(r->in->f);
         r->in->f = NULL;
     }
     run_input_free(&r->ri);
-    r->fig.ncredits = attrib_par_sum_u64(p, r->credits.n);
+    r->fig.ncredits = attrib_par_sum_u64(p, r->credits.n); /* markov's come in the fit */
     r->fig.nunattributed = attrib_par_sum_u64(p, r->unattr.n);
     r->fig.nlabels = r->o.labels ? attrib_par_sum_u64(p, r->labels.n) : 0;
     return 0;
 }
 
+/* ---- fit: the data-driven models of the period ---- */
+
+typedef struct fit_ctx {
+    const attrib_rules *rules;
+    double *re; /* per campaign index */
+} fit_ctx;
+
+static int order_of(uint32_t advertiser_id, void *ctx)
+{
+    (void)advertiser_id;
+    (void)ctx;
+    return 1; /* TEMPORARY until the rules key markov.order lands (h/rules) */
+}
+
+static void re_out(uint32_t advertiser_id, uint32_t campaign_id, double re, void *ctx)
+{
+    (void)advertiser_id;
+    fit_ctx *f = ctx;
+    const int64_t k = attrib_rules_camp_index(f->rules, campaign_id);
+    if (k >= 0)
+        f->re[k] = re;
+}
+
+int attrib_run_fit(attrib_run *r)
+{
+    const attrib_par *p = r->p;
+    const double t = attrib_par_wtime();
+    run_test_crash(p, "fit");
+    uint8_t *mine;
+    size_t len;
+    attrib_pathmap_pack(r->paths, &mine, &len);
+    r->fig.journeys = attrib_par_sum_u64(p, attrib_pathmap_journeys(r->paths));
+    void *all = NULL;
+    size_t all_len = 0;
+    int rc = attrib_par_gather_bytes(p, mine, len, &all, &all_len);
+    free(mine);
+    ATTRIB_TRY(attrib_par_agree(p, rc));
+    const size_t ncamp = attrib_rules_ncampaigns(r->rules);
+    fit_ctx f = {r->rules, attrib_xcalloc(ncamp ? ncamp : 1, sizeof(double))};
+    attrib_pathmap_free(r->paths); /* this rank's journeys are sent */
+    r->paths = NULL;
+    if (p->rank == 0) { /* rank 0 keeps every path until /report/paths is written */
+        r->paths = attrib_pathmap_new();
+        rc = attrib_pathmap_add_packed(r->paths, all, all_len);
+        if (!rc)
+            rc = attrib_pathmap_fit(r->paths, order_of, re_out, &f, &r->dd[1], &r->dd[2]);
+        if (!rc)
+            r->prows = attrib_pathrows_new(r->paths);
+        r->fig.paths = attrib_pathmap_size(r->paths);
+    }
+    free(all);
+    rc = attrib_par_agree(p, rc);
+    if (!rc)
+        rc = attrib_par_agree(p, attrib_par_bcast_bytes(p, f.re, ncamp * sizeof(double), 0));
+    if (rc) {
+        free(f.re);
+        return rc;
+    }
+    if ((rc = attrib_par_agree(p, attrib_par_bcast_u64(p, &r->fig.paths, 1, 0))) != 0) {
+        free(f.re);
+        return rc;
+    }
+    r->fig.markov_pending = attrib_par_sum_u64(p, attrib_engine_pending(r->eng));
+    attrib_engine_finish_markov(r->eng, f.re);
+    free(f.re);
+    /* The engine adds its per-advertiser counters and closes. */
+    attrib_engine_close(r->eng);
+    r->eng = NULL;
+    r->fig.ncredits = attrib_par_sum_u64(p, r->credits.n);
+    r->fig.nunattributed = attrib_par_sum_u64(p, r->unattr.n);
+    r->fig.nlabels = r->o.labels ? attrib_par_sum_u64(p, r->labels.n) : 0;
+    r->fig.seconds[ATTRIB_RUN_FIT] = attrib_par_wtime() - t;
+    return 0;
+}
+
 /* ---- reduce ---- */
+
+/* /report/models (rank 0, after the reduction): a row per listed model and catalog
+ * campaign, in list order, then campaign_id. */
+static void run_models_table(attrib_run *r)
+{
+    attrib_table *t = &r->dd[3];
+    attrib_table_free(t);
+    attrib_table_init(t, &attrib_schema_report_models, 16);
+    const size_t nc = attrib_rules_ncampaigns(r->rules);
+    if (!r->o.ncompare)
+        return;
+    size_t w = 0;
+    for (size_t k = 0; k < r->o.ncompare; k++) {
+        const int m = r->o.compare[k];
+        const size_t l = strlen(m == ATTRIB_MODEL_OWN ? "own" : attrib_model_names[m]);
+        w = l > w ? l : w;
+    }
+    attrib_table_set_strw(t, ATTRIB_RMO_MODEL, w);
+    attrib_table_resize(t, r->o.ncompare * nc);
+    for (size_t k = 0; k < r->o.ncompare; k++) {
+        const int m = r->o.compare[k];
+        const char *name = m == ATTRIB_MODEL_OWN ? "own" : attrib_model_names[m];
+        for (size_t c = 0; c < nc; c++) {
+            const size_t row = k * nc + c;
+            const attrib_fx *a = r->acc.cmp + (k * nc + c) * ATTRIB_ACC_M_N;
+            ATTRIB_COL(t, ATTRIB_RMO_ADVERTISER_ID, uint32_t)[row] =
+                attrib_rules_adv_id(r->rules, attrib_rules_camp_adv(r->rules, c));
+            ATTRIB_COL(t, ATTRIB_RMO_CAMPAIGN_ID, uint32_t)[row] = attrib_rules_camp_id(r->rules, c);
+            attrib_table_set_str(t, ATTRIB_RMO_MODEL, row, name, strlen(name));
+            ATTRIB_COL(t, ATTRIB_RMO_CONVERSIONS, double)[row] =
+                attrib_fx_to_double(a[ATTRIB_ACC_M_CONVERSIONS], ATTRIB_FX_CREDIT_SHIFT);
+            ATTRIB_COL(t, ATTRIB_RMO_VALUE, double)[row] =
+                attrib_fx_to_double(a[ATTRIB_ACC_M_VALUE], ATTRIB_FX_MONEY_SHIFT);
+            ATTRIB_COL(t, ATTRIB_RMO_CREDITED_TOUCHES, uint64_t)[row] =
+                (uint64_t)a[ATTRIB_ACC_M_CREDITED_TOUCHES];
+        }
+    }
+}
 
 int attrib_run_reduce(attrib_run *r)
 {
@@ -192,6 +317,7 @@ int attrib_run_reduce(attrib_run *r)
         for (size_t i = 0; i < 4; i++)
             attrib_table_free(&r->rep[i]);
         attrib_acc_to_tables(&r->acc, r->rules, &r->rep[0], &r->rep[1], &r->rep[2], &r->rep[3]);
+        run_models_table(r);
     }
     r->fig.seconds[ATTRIB_RUN_REDUCE] = attrib_par_wtime() - t;
     return 0;

@@ -8,6 +8,7 @@
 #include "attrib/engine.h"
 #include "attrib/h5io.h"
 #include "attrib/input.h"
+#include "attrib/journeys.h"
 #include "attrib/par.h"
 #include "attrib/recx.h"
 #include "attrib/rules.h"
@@ -55,6 +56,9 @@ struct attrib_run {
     /* results */
     attrib_table credits, unattr, xconv, labels;
     attrib_table rep[4];       /* report/campaign, daily, daily_touch, advertiser */
+    attrib_pathmap *paths;     /* this rank's journeys; after the fit, rank 0: all */
+    attrib_pathrows *prows;    /* rank 0 after the fit: /report/paths in order */
+    attrib_table dd[4];        /* rank 0: report/paths (a block), markov, shapley, models */
 };
 
 /* test hook: ATTRIB_TEST_CRASH="PHASE:RANK" makes that rank SIGKILL itself (run.c). */

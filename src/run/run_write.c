@@ -36,6 +36,35 @@ static int share_shape(const attrib_par *p, attrib_table *t, uint64_t *total)
     return 0;
 }
 
+/* /report/paths from rank 0's sorted rows, in blocks (the path column is as wide as the
+ * longest path: a block bounds the memory of the fixed-width strings). */
+static int write_paths(attrib_run *r, attrib_h5file *out, int level)
+{
+    const attrib_par *p = r->p;
+    uint64_t shape[2] = {0, 1};
+    if (p->rank == 0 && r->prows) {
+        shape[0] = attrib_pathrows_count(r->prows);
+        shape[1] = attrib_pathrows_width(r->prows);
+    }
+    ATTRIB_TRY(attrib_par_agree(p, attrib_par_bcast_u64(p, shape, 2, 0)));
+    size_t strw[ATTRIB_RP_NCOLS] = {0};
+    strw[ATTRIB_RP_PATH] = (size_t)shape[1];
+    ATTRIB_TRY(attrib_par_agree(p, attrib_h5_table_create(out, &attrib_schema_report_paths,
+                                                          shape[0], strw, level)));
+    size_t block = ((size_t)16 << 20) / (size_t)shape[1];
+    block = block < 1024 ? 1024 : block;
+    attrib_table *t = &r->dd[0];
+    attrib_table_set_strw(t, ATTRIB_RP_PATH, (size_t)shape[1]);
+    int rc = 0;
+    for (uint64_t at = 0; at < shape[0] && !rc; at += block) {
+        const size_t n = shape[0] - at < block ? (size_t)(shape[0] - at) : block;
+        if (p->rank == 0)
+            attrib_pathrows_get(r->prows, (size_t)at, n, t);
+        rc = attrib_par_agree(p, attrib_h5_table_write_block(out, t, at));
+    }
+    return rc;
+}
+
 /* "" for an open end of the period, else ISO 8601. */
 static void iso_or_open(int64_t ms, int open, char *buf)
 {
@@ -111,6 +140,15 @@ int attrib_run_write(attrib_run *r, const char *path, const char *name)
         rc = share_shape(p, &r->rep[i], &total);
         if (!rc)
             rc = attrib_h5_write_table(out, &r->rep[i], 0, total, level);
+    }
+    /* report/paths, markov, shapley always; report/models with --compare */
+    if (!rc)
+        rc = write_paths(r, out, level);
+    for (size_t i = 1; i < (r->o.ncompare ? 4u : 3u) && !rc; i++) {
+        uint64_t total;
+        rc = share_shape(p, &r->dd[i], &total);
+        if (!rc)
+            rc = attrib_h5_write_table(out, &r->dd[i], 0, total, level);
     }
     r->fig.seconds[ATTRIB_RUN_WRITE] = attrib_par_wtime() - t;
     if (!rc)

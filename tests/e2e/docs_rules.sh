@@ -112,7 +112,7 @@ defaults: { lookback = { engagement = "7 d"; }; };
 defaults: { model = "lastclick"; };
 ```
 ```text
-attrib: check: rules.cfg:1: defaults: unknown model 'lastclick' (expected last_touch, first_touch, linear, time_decay, position_based, u_shaped, j_curve or inverse_j)
+attrib: check: rules.cfg:1: defaults: unknown model 'lastclick' (expected last_touch, first_touch, linear, time_decay, position_based, u_shaped, j_curve, inverse_j, markov or shapley)
 ```
 EOF
 check_doc "$work/selftest.md" >"$work/selftest.out"

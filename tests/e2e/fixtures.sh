@@ -19,7 +19,8 @@ CASES=${FIXTURE_CASES:-$ATTRIB_SRC/tests/fixtures/cases}
 RANKS=${FIXTURE_RANKS:-3}
 PY=/usr/bin/python3
 CMP="$ATTRIB_SRC/tests/tools/compare_csv.py"
-TABLES=(credits unattributed report/campaign report/daily report/daily_touch report/advertiser)
+TABLES=(credits unattributed report/campaign report/daily report/daily_touch report/advertiser
+        report/paths report/markov report/shapley)
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/attrib-fixtures.XXXXXX")
 trap 'rm -rf "$work"' EXIT
@@ -48,6 +49,8 @@ for dir in "$CASES"/*/; do
     if [ -f "$dir/args" ]; then
         read -r -a args <"$dir/args" || true
     fi
+    tables=("${TABLES[@]}")
+    case " ${args[*]-} " in *" --compare "*) tables+=(report/models) ;; esac
 
     rc=0
     "$ATTRIB" import --events "$dir/events.csv" --conversions "$dir/conversions.csv" \
@@ -66,7 +69,7 @@ for dir in "$CASES"/*/; do
         continue
     fi
 
-    for t in "${TABLES[@]}"; do
+    for t in "${tables[@]}"; do
         f=${t//\//_}
         out="$W/np1/$f.csv"
         rc=0
@@ -97,7 +100,7 @@ for dir in "$CASES"/*/; do
         continue
     fi
     same=1
-    for t in "${TABLES[@]}"; do
+    for t in "${tables[@]}"; do
         f=${t//\//_}
         if ! "$ATTRIB" export "$W/outN.h5" "$t" -o "$W/npN/$f.csv" >"$W/export.log" 2>&1; then
             echo "    np=$RANKS: export of $t failed"

@@ -138,7 +138,8 @@ static int tc_run(tcase *c, const char *rules_text, int64_t from, int64_t to)
 {
     c->rules = rules_make(rules_text);
     attrib_acc_init(&c->acc, attrib_rules_ncampaigns(c->rules));
-    attrib_engine_cfg cfg = {c->rules, from, to, c->labels ? &c->lb : NULL};
+    attrib_engine_cfg cfg = {.rules = c->rules, .from = from, .to = to,
+                             .labels = c->labels ? &c->lb : NULL};
     int rc = attrib_engine_run(&cfg, &c->ev, &c->cv, NTYPES, &c->credits, &c->unattr, &c->acc);
     if (rc == 0) {
         attrib_acc_to_tables(&c->acc, c->rules, &c->rc, &c->rd, &c->rdt, &c->ra);

@@ -56,7 +56,7 @@ static void test_errors(void)
         "t.cfg:2: unknown key 'campaign' (expected defaults, advertisers or campaigns)");
     ERR("advertisers = (\n  { id = 7;\n    model = \"lastclick\"; }\n);\n",
         "t.cfg:3: advertiser 7: unknown model 'lastclick' (expected last_touch, first_touch, "
-        "linear, time_decay, position_based, u_shaped, j_curve or inverse_j)");
+        "linear, time_decay, position_based, u_shaped, j_curve, inverse_j, markov or shapley)");
     ERR("defaults: {\n model = 4; };\n", "t.cfg:2: defaults: 'model' must be a string, not an "
         "integer");
     ERR("campaigns = (\n { id = 10; lookbak = { engagement = \"7d\"; }; }\n);\n",
