@@ -66,7 +66,11 @@ static int preset_weights(enum attrib_model m, double *first, double *last)
 
 /* The built-in defaults, used for every key the defaults block does not give (or when
  * the file has none); `attrib check --help` documents them. */
-static const attrib_adv_rule builtin_adv = {ATTRIB_MODEL_LAST_TOUCH, 1, 7 * DAY_MS, 0.4, 0.4, 1};
+static const attrib_adv_rule builtin_adv = {.model = ATTRIB_MODEL_LAST_TOUCH,
+                                            .engagement_priority = 1,
+                                            .half_life_ms = 7 * DAY_MS,
+                                            .first = 0.4,
+                                            .last = 0.4};
 static const int64_t builtin_lookback[ATTRIB_NKINDS] = {
     [ATTRIB_KIND_IMPRESSION] = DAY_MS,
     [ATTRIB_KIND_ENGAGEMENT] = 30 * DAY_MS,
@@ -426,6 +430,7 @@ static void adv_apply(attrib_adv_rule *a, const rules_entry *e)
 static attrib_adv_rule defaults_raw(const attrib_rules *r)
 {
     attrib_adv_rule a = builtin_adv;
+    a.markov_order = 1; /* the built-in order (attrib check --help) */
     if (r->has_defaults)
         adv_apply(&a, &r->defaults);
     return a;
