@@ -187,7 +187,7 @@ function parseLevel(group, level, name) {
     const k = it.name, v = it.value, line = it.line;
     if (seen.has(k)) err(line, `duplicate key '${k}'`);
     seen.add(k);
-    const perAdv = ['model', 'engagement_priority', 'time_decay', 'position_based'];
+    const perAdv = ['model', 'engagement_priority', 'time_decay', 'position_based', 'markov'];
     if (level === 'campaign' && perAdv.includes(k))
       err(line, `'${k}' is per advertiser and not allowed in a campaign entry`);
     switch (k) {
@@ -243,6 +243,16 @@ function parseLevel(group, level, name) {
           if (kk.value.type !== 'num' || kk.value.v < 0 || kk.value.v > 1)
             err(kk.line, `'position_based.${kk.name}' must be a number in [0,1]`);
           out[kk.name] = kk.value.v;
+        }
+        break;
+      case 'markov':
+        // Validated only: the peer computes no Markov model.
+        if (v.type !== 'group') err(line, `'markov' must be a group`);
+        for (const kk of v.items) {
+          if (kk.name !== 'order') err(kk.line, `unknown key '${kk.name}' in 'markov'`);
+          if (kk.value.type !== 'num' || !kk.value.isInt || kk.value.v < 1 || kk.value.v > 4)
+            err(kk.line, `'markov.order' must be an integer in 1..4`);
+          out.markov_order = kk.value.v;
         }
         break;
       default:

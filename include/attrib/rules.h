@@ -39,6 +39,9 @@ int attrib_model_parse(const char *name);
 
 #define ATTRIB_LOOKBACK_OFF INT64_C(-1)
 
+/* `markov = { order = K; }`: K in 1..ATTRIB_MARKOV_MAX_ORDER, one per advertiser. */
+#define ATTRIB_MARKOV_MAX_ORDER 4
+
 /* Per-advertiser keys, resolved (defaults ← advertiser version). For the presets
  * (u_shaped, j_curve, inverse_j) `first`/`last` hold the preset's weights and
  * `model` stays the preset; the engine treats all four as position-based. */
@@ -47,6 +50,7 @@ typedef struct attrib_adv_rule {
     int engagement_priority; /* 0 or 1 */
     int64_t half_life_ms;    /* > 0 */
     double first, last;      /* position_based weights */
+    int markov_order;        /* 1..ATTRIB_MARKOV_MAX_ORDER (4) */
     /* As the rules give them, before --model: the model (and, after presets, the weights
      * it uses), and the position_based weights as configured (for --compare). */
     enum attrib_model own_model;
@@ -112,6 +116,11 @@ const attrib_adv_rule *attrib_rules_adv_default_at(const attrib_rules *r, uint32
                                                    int64_t ts);
 const attrib_camp_rule *attrib_rules_camp_at(const attrib_rules *r, size_t camp_index, int64_t ts);
 
+/* The Markov order of an advertiser (docs/rules.md, `markov = { order = K; }`): one for
+ * the whole time line, as attrib_rules_finish() refuses versions that differ; the
+ * defaults' for an advertiser without an entry. Needs finished rules, not bind. */
+int attrib_rules_markov_order(const attrib_rules *r, uint32_t advertiser_id);
+
 /* The longest lookback of any kind in any version of any campaign (0 if all off):
  * the bound of the matching window. Before bind, an upper bound over every lookback
  * the defaults or any entry gives; after bind, the maximum over the defaults, every
@@ -135,7 +144,8 @@ void attrib_rules_print_json(const attrib_rules *r, FILE *out);
  *
  * attrib_rules_create() → attrib_rules_add() per entry (defaults at most once) →
  * attrib_rules_finish(), which sorts versions, rejects two versions of one id with the
- * same effective_from and combined position_based weights above 1, and resolves. A
+ * same effective_from, combined position_based weights above 1 and an advertiser whose
+ * Markov order changes over time, and resolves. A
  * rules object is usable (override, pack, bind, lookups, print) only once finished;
  * attrib_rules_load() and attrib_rules_unpack() return finished rules. */
 
@@ -148,6 +158,7 @@ enum attrib_rule_key {
     ATTRIB_RK_HALF_LIFE,
     ATTRIB_RK_FIRST,
     ATTRIB_RK_LAST,
+    ATTRIB_RK_MARKOV_ORDER,
     ATTRIB_RK_EFFECTIVE_FROM,
     ATTRIB_NRULE_KEYS
 };
@@ -158,7 +169,8 @@ extern const char *const attrib_rule_key_names[];
 /* Keys a campaign entry may not hold (they are per advertiser, docs/rules.md). */
 #define ATTRIB_RK_ADVERTISER_ONLY                                                                  \
     ((1u << ATTRIB_RK_MODEL) | (1u << ATTRIB_RK_ENGAGEMENT_PRIORITY) |                             \
-     (1u << ATTRIB_RK_HALF_LIFE) | (1u << ATTRIB_RK_FIRST) | (1u << ATTRIB_RK_LAST))
+     (1u << ATTRIB_RK_HALF_LIFE) | (1u << ATTRIB_RK_FIRST) | (1u << ATTRIB_RK_LAST) |            \
+     (1u << ATTRIB_RK_MARKOV_ORDER))
 
 enum attrib_rules_level { ATTRIB_RULES_DEFAULTS, ATTRIB_RULES_ADVERTISER, ATTRIB_RULES_CAMPAIGN };
 
@@ -175,6 +187,7 @@ typedef struct attrib_rules_keys {
     int64_t half_life_ms; /* > 0 */
     double first, last;   /* in [0, 1] */
     int64_t effective_from;
+    int64_t markov_order; /* in 1..ATTRIB_MARKOV_MAX_ORDER (checked by add) */
 } attrib_rules_keys;
 
 /* An empty, unfinished rules object; `name` (copied) is used in messages. */

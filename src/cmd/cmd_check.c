@@ -37,6 +37,7 @@ const char attrib_usage_check[] =
             "  conversion_types = [];  (all types)\n"
             "  time_decay = { half_life = \"7d\"; };\n"
             "  position_based = { first = 0.4; last = 0.4; };\n"
+            "  markov = { order = 1; };  (1..4, per advertiser, the same in all its versions)\n"
             "\n"
             "In the text output, * marks a key set at that level; campaign values are shown\n"
             "over the defaults, as the campaign's advertiser needs the input's catalog.\n"

@@ -39,7 +39,7 @@ const char *const attrib_rule_key_names[] = {
     "model",           "engagement_priority",  "lookback.impression",
     "lookback.engagement", "lookback.nurture", "conversion_types",
     "time_decay.half_life", "position_based.first", "position_based.last",
-    "effective_from",  NULL};
+    "markov.order",    "effective_from",  NULL};
 
 _Static_assert(ATTRIB_KIND_IMPRESSION == 0 && ATTRIB_KIND_ENGAGEMENT == 1 &&
                    ATTRIB_KIND_NURTURE == 2,
@@ -87,6 +87,7 @@ typedef struct rules_entry {
     int64_t lookback_ms[ATTRIB_NKINDS];
     int64_t half_life_ms;
     double first, last;
+    int markov_order;
     char **types;
     size_t ntypes;
     char *origin;     /* "file:line" */
@@ -259,6 +260,11 @@ int attrib_rules_add(attrib_rules *r, enum attrib_rules_level level, uint32_t id
             return attrib_err_set(ATTRIB_EINPUT, "%s:%" PRIu32 ": %s: '%s' = %g is outside [0, 1]",
                                   f, KLINE(key), ctx, attrib_rule_key_names[key], w);
     }
+    if ((k->set & BIT(ATTRIB_RK_MARKOV_ORDER)) &&
+        (k->markov_order < 1 || k->markov_order > ATTRIB_MARKOV_MAX_ORDER))
+        return attrib_err_set(ATTRIB_EINPUT, "%s:%" PRIu32 ": %s: 'markov.order' = %" PRId64
+                              " is outside 1..%d", f, KLINE(ATTRIB_RK_MARKOV_ORDER), ctx,
+                              k->markov_order, ATTRIB_MARKOV_MAX_ORDER);
     if ((k->set & BIT(ATTRIB_RK_EFFECTIVE_FROM)) &&
         (k->effective_from < FROM_MIN || k->effective_from > FROM_MAX))
         return attrib_err_set(ATTRIB_EINPUT, "%s:%" PRIu32 ": %s: 'effective_from' %" PRId64
@@ -299,6 +305,8 @@ int attrib_rules_add(attrib_rules *r, enum attrib_rules_level level, uint32_t id
         e.first = k->first;
     if (k->set & BIT(ATTRIB_RK_LAST))
         e.last = k->last;
+    if (k->set & BIT(ATTRIB_RK_MARKOV_ORDER))
+        e.markov_order = (int)k->markov_order;
     if ((k->set & BIT(ATTRIB_RK_CONVERSION_TYPES)) && k->ntypes) {
         e.ntypes = k->ntypes;
         e.types = attrib_xmalloc(k->ntypes * sizeof *e.types);
@@ -414,12 +422,15 @@ static void adv_apply(attrib_adv_rule *a, const rules_entry *e)
         a->first = e->first;
     if (e->set & BIT(ATTRIB_RK_LAST))
         a->last = e->last;
+    if (e->set & BIT(ATTRIB_RK_MARKOV_ORDER))
+        a->markov_order = e->markov_order;
 }
 
 /* The defaults' advertiser keys as given, before --model and presets. */
 static attrib_adv_rule defaults_raw(const attrib_rules *r)
 {
     attrib_adv_rule a = builtin_adv;
+    a.markov_order = 1; /* the built-in order (attrib check --help) */
     if (r->has_defaults)
         adv_apply(&a, &r->defaults);
     return a;
@@ -459,6 +470,47 @@ static int check_weights(const attrib_rules *r, const attrib_adv_rule *a, const 
                           a->first + a->last, a->first,
                           (e->set & BIT(ATTRIB_RK_FIRST)) ? "" : inherited, a->last,
                           (e->set & BIT(ATTRIB_RK_LAST)) ? "" : inherited);
+}
+
+/* The Markov order is fitted over the whole period: it may not change over an
+ * advertiser's time line. Each version must resolve to the order of the first one, and
+ * when the first version has an effective_from, to the defaults' order in force before
+ * it. `v` holds the n versions of one advertiser, sorted; `base` the defaults. */
+static int check_markov_order(const attrib_rules *r, const rules_entry *v, size_t n,
+                              const attrib_adv_rule *base)
+{
+    const char *from_base = r->has_defaults && (r->defaults.set & BIT(ATTRIB_RK_MARKOV_ORDER))
+                                ? " (the defaults')"
+                                : " (built in)";
+    int first = (v[0].set & BIT(ATTRIB_RK_MARKOV_ORDER)) ? v[0].markov_order : base->markov_order;
+    for (size_t i = 0; i < n; i++) {
+        int o = (v[i].set & BIT(ATTRIB_RK_MARKOV_ORDER)) ? v[i].markov_order : base->markov_order;
+        if (i == 0 && v[0].from != FROM_START && o != base->markov_order) {
+            /* Only a version that sets the key can differ from the defaults. */
+            char iso[48];
+            format_from(v[0].from, iso);
+            return attrib_err_set(ATTRIB_EINPUT, "%s:%" PRIu32 ": advertiser %" PRIu32 ": "
+                                  "'markov.order' = %d here, %d%s before this first version "
+                                  "comes into force (%s); the order of one advertiser may not "
+                                  "change over time (the fit is over the whole period)", r->name,
+                                  v[0].key_line[ATTRIB_RK_MARKOV_ORDER], v[0].id, o,
+                                  base->markov_order, from_base, iso);
+        }
+        if (o == first)
+            continue;
+        /* Name the entry that sets the key (the later one when both do). */
+        const rules_entry *here = (v[i].set & BIT(ATTRIB_RK_MARKOV_ORDER)) ? &v[i] : &v[0];
+        const rules_entry *other = here == &v[i] ? &v[0] : &v[i];
+        int oh = here == &v[i] ? o : first, oo = here == &v[i] ? first : o;
+        return attrib_err_set(ATTRIB_EINPUT, "%s:%" PRIu32 ": advertiser %" PRIu32 ": "
+                              "'markov.order' = %d here, %d%s in its version at %s; the order "
+                              "may not differ between versions of one advertiser (the fit is "
+                              "over the whole period)", r->name,
+                              here->key_line[ATTRIB_RK_MARKOV_ORDER], here->id, oh, oo,
+                              (other->set & BIT(ATTRIB_RK_MARKOV_ORDER)) ? "" : from_base,
+                              other->origin);
+    }
+    return 0;
 }
 
 /* (Re)compute the resolved advertiser rules: after finish and after an override. */
@@ -515,6 +567,9 @@ int attrib_rules_finish(attrib_rules *r)
                                                                : builtin_lookback[kind];
     index_build(&r->radv, r->adv, r->nadv);
     index_build(&r->rcamp, r->camp, r->ncamp);
+    for (size_t i = 0; i < r->radv.n; i++)
+        ATTRIB_TRY(check_markov_order(r, &r->adv[r->radv.off[i]],
+                                      r->radv.off[i + 1] - r->radv.off[i], &base));
     r->aseg_off = attrib_xmalloc((r->radv.n + 1) * sizeof *r->aseg_off);
     size_t nseg = 0;
     for (size_t i = 0; i < r->radv.n; i++) {
@@ -539,7 +594,7 @@ void attrib_rules_override_model(attrib_rules *r, enum attrib_model m)
 /* ---------------------------------------------------------------- pack / unpack */
 
 #define PACK_MAGIC "ATRL"
-#define PACK_FORMAT 1u
+#define PACK_FORMAT 2u /* 2: markov.order */
 
 typedef struct wbuf {
     uint8_t *p;
@@ -580,6 +635,7 @@ static void put_entry(wbuf *w, const rules_entry *e)
     put_i64(w, e->half_life_ms);
     put_f64(w, e->first);
     put_f64(w, e->last);
+    put_u32(w, (uint32_t)e->markov_order);
     put_u32(w, (uint32_t)e->ntypes);
     for (size_t i = 0; i < e->ntypes; i++)
         put_str(w, e->types[i]);
@@ -681,6 +737,7 @@ static int get_entry(rbuf *b, attrib_rules *r, enum attrib_rules_level level)
     k.half_life_ms = get_i64(b);
     k.first = get_f64(b);
     k.last = get_f64(b);
+    k.markov_order = get_u32(b);
     uint32_t ntypes = get_u32(b);
     /* Each type takes at least 5 bytes: refuse counts the buffer cannot hold. */
     if (b->bad || ntypes > (b->n - b->pos) / 5)
@@ -1048,6 +1105,14 @@ const attrib_adv_rule *attrib_rules_adv_default_at(const attrib_rules *r, uint32
     return radv_at(r, index_find(&r->radv, advertiser_id), ts);
 }
 
+int attrib_rules_markov_order(const attrib_rules *r, uint32_t advertiser_id)
+{
+    assert(r->finished);
+    int64_t k = index_find(&r->radv, advertiser_id);
+    /* finish() made every segment of an advertiser agree: the first one says it. */
+    return k < 0 ? r->defaults_rule.markov_order : r->aseg_rule[r->aseg_off[k]].markov_order;
+}
+
 const attrib_camp_rule *attrib_rules_camp_at(const attrib_rules *r, size_t camp_index, int64_t ts)
 {
     assert(r->bound && camp_index < r->nc);
@@ -1148,6 +1213,7 @@ static void print_adv_keys(FILE *out, const attrib_adv_rule *a, const rules_entr
     fprintf(out, "    %-22sfirst %s%s, last %s%s%s\n", "position_based", b1,
             preset ? "" : mark(e, ATTRIB_RK_FIRST), b2, preset ? "" : mark(e, ATTRIB_RK_LAST),
             preset ? " (the preset's weights)" : "");
+    fprintf(out, "    %-22s%d%s\n", "markov.order", a->markov_order, mark(e, ATTRIB_RK_MARKOV_ORDER));
 }
 
 static void print_camp_keys(FILE *out, const int64_t lb[3], const rules_entry *types_from,
@@ -1268,9 +1334,9 @@ static void json_adv(FILE *out, const attrib_adv_rule *a)
     format_double(a->first, b1);
     format_double(a->last, b2);
     fprintf(out, ", \"model\": \"%s\", \"engagement_priority\": %s, \"half_life_ms\": %" PRId64
-            ", \"position_based\": {\"first\": %s, \"last\": %s}",
+            ", \"position_based\": {\"first\": %s, \"last\": %s}, \"markov_order\": %d",
             attrib_model_names[a->model], a->engagement_priority ? "true" : "false",
-            a->half_life_ms, b1, b2);
+            a->half_life_ms, b1, b2, a->markov_order);
 }
 
 static void json_camp(FILE *out, const int64_t lb[3], const rules_entry *tf)

@@ -115,6 +115,25 @@ static int parse_weight(const loader *ld, const config_setting_t *s, const char 
     return 0;
 }
 
+/* `markov = { order = K; }`; the range is checked by attrib_rules_add(). */
+static int parse_markov(const loader *ld, const config_setting_t *g, attrib_rules_keys *k)
+{
+    if (config_setting_type(g) != CONFIG_TYPE_GROUP)
+        return fail(ld, g, "'markov' must be a group like { order = 1; }, not %s", type_name(g));
+    for (int i = 0; i < config_setting_length(g); i++) {
+        const config_setting_t *s = config_setting_get_elem(g, (unsigned)i);
+        if (strcmp(config_setting_name(s), "order") != 0)
+            return fail(ld, s, "unknown key 'markov.%s'", config_setting_name(s));
+        if (!is_int(s))
+            return fail(ld, s, "'markov.order' must be an integer in 1..%d, not %s",
+                        ATTRIB_MARKOV_MAX_ORDER, type_name(s));
+        k->markov_order = config_setting_get_int64(s);
+        k->set |= 1u << ATTRIB_RK_MARKOV_ORDER;
+        k->line[ATTRIB_RK_MARKOV_ORDER] = line_of(s);
+    }
+    return 0;
+}
+
 static int parse_types(const loader *ld, const config_setting_t *s, attrib_rules_keys *k,
                        const char ***types)
 {
@@ -174,7 +193,7 @@ static int parse_entry(loader *ld, const config_setting_t *g, enum attrib_rules_
         }
         /* Refuse per-advertiser keys in a campaign before looking at their values. */
         static const char *const adv_only[] = {"model", "engagement_priority", "time_decay",
-                                               "position_based"};
+                                               "position_based", "markov"};
         for (size_t j = 0; j < sizeof adv_only / sizeof adv_only[0]; j++)
             if (level == ATTRIB_RULES_CAMPAIGN && strcmp(name, adv_only[j]) == 0)
                 rc = fail(ld, s, "'%s' is not allowed in a campaign entry (it is a "
@@ -261,6 +280,8 @@ static int parse_entry(loader *ld, const config_setting_t *g, enum attrib_rules_
                     k.line[wk] = line_of(c);
                 }
             }
+        } else if (strcmp(name, "markov") == 0) {
+            rc = parse_markov(ld, s, &k);
         } else {
             rc = fail(ld, s, "unknown key '%s'", name);
         }

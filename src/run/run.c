@@ -198,9 +198,7 @@ typedef struct fit_ctx {
 
 static int order_of(uint32_t advertiser_id, void *ctx)
 {
-    (void)advertiser_id;
-    (void)ctx;
-    return 1; /* TEMPORARY until the rules key markov.order lands (h/rules) */
+    return attrib_rules_markov_order(((fit_ctx *)ctx)->rules, advertiser_id);
 }
 
 static void re_out(uint32_t advertiser_id, uint32_t campaign_id, double re, void *ctx)

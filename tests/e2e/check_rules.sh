@@ -52,6 +52,42 @@ for want in \
     "    position_based        first 0.2, last 0.6 (the preset's weights)"; do
     grep -qxF -- "$want" "$work/versions.txt" || fail "good_versions: missing line '$want'"
 done
+# markov.order: inherited from the defaults, set per advertiser, the same in every
+# version; * where a level sets it; JSON "markov_order" in every version and in "keys"
+# where set.
+"$ATTRIB" check -c "$fix/good_markov.cfg" >"$work/markov.txt"
+/usr/bin/python3 - "$work/markov.txt" "$fix/good_markov.cfg" <<'PY' || fail "good_markov text"
+import sys
+text, cfg = open(sys.argv[1]).read(), sys.argv[2]
+blocks, cur = {}, None
+for line in text.split("\n"):
+    if line.startswith("defaults (") or line.startswith("  version ") or line.startswith("  before "):
+        cur = line
+    elif line.startswith("advertiser "):
+        adv = line
+    if line.startswith("    markov.order"):
+        blocks[(adv if cur and cur.startswith("  ") else "", cur)] = line.split(None, 1)[1]
+want = {
+    ("", "defaults (%s:3):" % cfg): "2 *",
+    ("advertiser 5:", "  version 1, in force from the beginning of time until 2026-10-15T00:00:00.000Z (%s:7):" % cfg): "3 *",
+    ("advertiser 5:", "  version 2, in force from 2026-10-15T00:00:00.000Z (%s:8):" % cfg): "3 *",
+    ("advertiser 6:", "  version 1, in force from 2026-10-01T00:00:00.000Z until 2026-11-01T00:00:00.000Z (%s:9):" % cfg): "2",
+    ("advertiser 6:", "  version 2, in force from 2026-11-01T00:00:00.000Z (%s:10):" % cfg): "2 *",
+    ("advertiser 8:", "  version 1, in force from the beginning of time (%s:11):" % cfg): "4 *",
+}
+assert blocks == want, (blocks, want)
+PY
+"$ATTRIB" check --json -c "$fix/good_markov.cfg" >"$work/markov.json"
+/usr/bin/python3 - "$work/markov.json" <<'PY' || fail "good_markov --json"
+import json, sys
+j = json.load(open(sys.argv[1]))
+assert j["defaults"]["markov_order"] == 2 and "markov.order" in j["defaults"]["keys"], j["defaults"]
+adv = {a["id"]: a["versions"] for a in j["advertisers"]}
+got = {i: [(v["markov_order"], "markov.order" in v["keys"]) for v in vs] for i, vs in adv.items()}
+assert got == {5: [(3, True), (3, True)], 6: [(2, False), (2, True)], 8: [(4, True)]}, got
+PY
+grep -qxF "    markov.order          1" "$work/example.txt" || fail "example: markov.order not 1 (built in)"
+
 "$ATTRIB" check -c "$fix/good_no_defaults.cfg" >"$work/nodef.txt"
 grep -qxF "defaults (built in: the file has none):" "$work/nodef.txt" || fail "good_no_defaults"
 
@@ -80,6 +116,7 @@ rc=0; "$ATTRIB" check --bogus 2>/dev/null || rc=$?
 "$ATTRIB" check --help >"$work/help"
 grep -qF 'lookback = { engagement = "30d"; impression = "1d"; nurture = "7d"; };' "$work/help" \
     || fail "--help does not document the built-in defaults"
+grep -qF 'markov = { order = 1; };' "$work/help" || fail "--help does not document the built-in markov order"
 
 if [ "$fails" -ne 0 ]; then
     echo "$fails failure(s)" >&2

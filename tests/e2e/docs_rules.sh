@@ -154,7 +154,8 @@ done
 ex=$ATTRIB_SRC/conf/example.rules.cfg
 sed 's/#.*//' "$ex" >"$work/example.nocomments"
 for key in defaults advertisers campaigns id effective_from model engagement_priority lookback \
-    impression engagement nurture conversion_types time_decay half_life position_based first last; do
+    impression engagement nurture conversion_types time_decay half_life position_based first last \
+    markov order; do
     grep -Eq "(^|[^a-z_])$key[[:space:]]*[=:]" "$work/example.nocomments" ||
         fail "conf/example.rules.cfg does not set '$key'"
 done

@@ -428,6 +428,222 @@ static void test_pack(void)
     attrib_rules_free(r);
 }
 
+/* markov = { order = K; }: 1..4, default 1, per advertiser, inherited from the
+ * defaults, the same in every version of one advertiser; pack/unpack keeps it. */
+static void test_markov(void)
+{
+    /* Default 1, with no file defaults and with defaults that say nothing of it. */
+    attrib_rules *r = LOAD("advertisers = ( { id = 5; model = \"linear\"; } );\n");
+    if (r) {
+        CHECK(attrib_rules_markov_order(r, 5) == 1 && attrib_rules_markov_order(r, 6) == 1);
+        CHECK(attrib_rules_adv_default_at(r, 5, 0)->markov_order == 1);
+        CHECK(attrib_rules_adv_default_at(r, 6, 0)->markov_order == 1);
+        char *p = print_str(r, 0);
+        CHECK(strstr(p, "    markov.order          1\n"));
+        CHECK(!strstr(p, "markov.order          1 *"));
+        free(p);
+        p = print_str(r, 1);
+        CHECK(strstr(p, "\"markov_order\": 1,"));
+        CHECK(!strstr(p, "\"markov.order\""));
+        free(p);
+        attrib_rules_free(r);
+    }
+
+    /* Inherited from the defaults; set per advertiser; equal versions are fine, also
+     * versions that inherit the same value, and a first version with effective_from
+     * whose order is the defaults'. */
+    r = LOAD("defaults: { markov = { order = 3; }; };\n"
+             "advertisers = (\n"
+             "  { id = 1; model = \"linear\"; },\n"
+             "  { id = 2; markov = { order = 4; }; },\n"
+             "  { id = 2; effective_from = 5000; markov = {\n order = 4; }; },\n"
+             "  { id = 3; effective_from = 1000; },\n"
+             "  { id = 3; effective_from = 2000; markov = { order = 3; }; },\n"
+             "  { id = 4; markov = { order = 1; }; model = \"first_touch\"; }\n"
+             ");\n"
+             "campaigns = ( { id = 10; lookback = { engagement = \"1d\"; }; } );\n");
+    if (r) {
+        const uint32_t want[][2] = {{1, 3}, {2, 4}, {3, 3}, {4, 1}, {99, 3}};
+        for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+            int o = attrib_rules_markov_order(r, want[i][0]);
+            if (o != (int)want[i][1]) {
+                fprintf(stderr, "%s:%d: advertiser %u: order %d, want %u\n", __FILE__, __LINE__,
+                        want[i][0], o, want[i][1]);
+                failures++;
+            }
+            /* Every version (and the time before the first) resolves to the same. */
+            const int64_t ts[] = {INT64_MIN, 0, 999, 1000, 1999, 2000, 4999, 5000, INT64_MAX};
+            for (size_t j = 0; j < sizeof ts / sizeof ts[0]; j++)
+                CHECK(attrib_rules_adv_default_at(r, want[i][0], ts[j])->markov_order ==
+                      (int)want[i][1]);
+        }
+        CHECK(attrib_rules_adv_default_at(r, 4, 0)->model == ATTRIB_MODEL_FIRST_TOUCH);
+        /* After bind, attrib_rules_adv_at() agrees. */
+        const uint32_t ids[][2] = {{10, 2}, {11, 7}};
+        attrib_table cat = catalog(ids, 2);
+        CHECK(attrib_rules_bind(r, &cat, NULL, 0, NULL) == 0);
+        CHECK(attrib_rules_adv_at(r, (size_t)attrib_rules_adv_index(r, 2), 6000)->markov_order == 4);
+        CHECK(attrib_rules_adv_at(r, (size_t)attrib_rules_adv_index(r, 7), 0)->markov_order == 3);
+        CHECK(attrib_rules_markov_order(r, 2) == 4 && attrib_rules_markov_order(r, 7) == 3);
+        attrib_table_free(&cat);
+        /* --model keeps the order. */
+        attrib_rules_override_model(r, ATTRIB_MODEL_LINEAR);
+        CHECK(attrib_rules_markov_order(r, 2) == 4 && attrib_rules_markov_order(r, 1) == 3);
+        /* Printing marks the levels that set it. */
+        char *p = print_str(r, 0);
+        CHECK(strstr(p, "defaults (t.cfg:1):\n    model                 linear\n"));
+        CHECK(strstr(p, "    markov.order          3 *\n"));
+        CHECK(strstr(p, "    markov.order          4 *\n"));
+        CHECK(strstr(p, "advertiser 1:\n  version 1, in force from the beginning of time (t.cfg:3):\n"
+                        "    model                 linear *\n"));
+        CHECK(strstr(p, "    markov.order          3\n"));
+        free(p);
+        p = print_str(r, 1);
+        CHECK(strstr(p, "\"keys\": [\"markov.order\"], \"model\": \"linear\", "
+                        "\"engagement_priority\": true, \"half_life_ms\": 604800000, "
+                        "\"position_based\": {\"first\": 0.4, \"last\": 0.4}, "
+                        "\"markov_order\": 3,"));
+        CHECK(strstr(p, "\"markov_order\": 4,"));
+        free(p);
+
+        /* Pack/unpack keeps every order (and the buffer is the same once repacked). */
+        void *buf = NULL, *buf2 = NULL;
+        size_t len = 0, len2 = 0;
+        attrib_rules *u = NULL;
+        CHECK(attrib_rules_pack(r, &buf, &len) == 0);
+        CHECK(attrib_rules_unpack(buf, len, &u) == 0 && u);
+        if (u) {
+            for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+                CHECK(attrib_rules_markov_order(u, want[i][0]) == (int)want[i][1]);
+            CHECK(attrib_rules_adv_default_at(u, 3, 1500)->markov_order == 3);
+            char *p1 = print_str(r, 0), *p2 = print_str(u, 0);
+            CHECK(strcmp(p1, p2) == 0);
+            free(p1), free(p2);
+            p1 = print_str(r, 1), p2 = print_str(u, 1);
+            CHECK(strcmp(p1, p2) == 0);
+            free(p1), free(p2);
+            CHECK(attrib_rules_pack(u, &buf2, &len2) == 0 && len2 == len &&
+                  memcmp(buf, buf2, len) == 0);
+            free(buf2);
+        }
+        attrib_rules_free(u);
+        free(buf);
+        attrib_rules_free(r);
+    }
+
+    /* The order without a defaults block, one advertiser set, the others built in. */
+    r = LOAD("advertisers = ( { id = 8; markov = { order = 2; }; } );\n");
+    if (r) {
+        CHECK(attrib_rules_markov_order(r, 8) == 2 && attrib_rules_markov_order(r, 9) == 1);
+        attrib_rules_free(r);
+    }
+
+    /* Errors: range, type, unknown key, shape, level. */
+    ERR("defaults: {\n  markov = {\n    order = 5; }; };\n",
+        "t.cfg:3: defaults: 'markov.order' = 5 is outside 1..4");
+    ERR("advertisers = ( { id = 7;\n  markov = { order = 0; }; } );\n",
+        "t.cfg:2: advertiser 7: 'markov.order' = 0 is outside 1..4");
+    ERR("defaults: { markov = { order = -1; }; };\n",
+        "t.cfg:1: defaults: 'markov.order' = -1 is outside 1..4");
+    ERR("defaults: { markov = { order = 4294967297; }; };\n",
+        "t.cfg:1: defaults: 'markov.order' = 4294967297 is outside 1..4");
+    ERR("defaults: { markov = { order = 2.0; }; };\n",
+        "t.cfg:1: defaults: 'markov.order' must be an integer in 1..4, not a number");
+    ERR("defaults: { markov = { order = \"2\"; }; };\n",
+        "t.cfg:1: defaults: 'markov.order' must be an integer in 1..4, not a string");
+    ERR("defaults: { markov = { order = true; }; };\n",
+        "t.cfg:1: defaults: 'markov.order' must be an integer in 1..4, not a boolean");
+    ERR("advertisers = ( { id = 7;\n  markov = { order = 2;\n    states = 3; }; } );\n",
+        "t.cfg:3: advertiser 7: unknown key 'markov.states'");
+    ERR("defaults: { markov = 2; };\n",
+        "t.cfg:1: defaults: 'markov' must be a group like { order = 1; }, not an integer");
+    ERR("defaults: { markov = ( { order = 2; } ); };\n",
+        "t.cfg:1: defaults: 'markov' must be a group like { order = 1; }, not a list ( … )");
+    ERR("defaults: { markov_order = 2; };\n", "t.cfg:1: defaults: unknown key 'markov_order'");
+    ERR("campaigns = ( { id = 10;\n   markov = { order = 2; }; } );\n",
+        "t.cfg:2: campaign 10: 'markov' is not allowed in a campaign entry (it is a "
+        "per-advertiser key)");
+    /* A campaign's markov is refused before its value is looked at. */
+    ERR("campaigns = ( { id = 10;\n   markov = { order = 9; }; } );\n",
+        "t.cfg:2: campaign 10: 'markov' is not allowed in a campaign entry (it is a "
+        "per-advertiser key)");
+
+    /* Versions of one advertiser that differ: both set, one inherits the defaults', one
+     * inherits the built-in value; listed in any order; the message names the line of
+     * the key and the other version. */
+    ERR("advertisers = (\n"
+        "  { id = 7; markov = { order = 2; }; },\n"
+        "  { id = 7; effective_from = \"2026-10-15\";\n"
+        "    markov = { order = 3; }; }\n"
+        ");\n",
+        "t.cfg:4: advertiser 7: 'markov.order' = 3 here, 2 in its version at t.cfg:2; the order "
+        "may not differ between versions of one advertiser (the fit is over the whole period)");
+    ERR("defaults: { markov = { order = 2; }; };\n"
+        "advertisers = (\n"
+        "  { id = 7; effective_from = 3000; model = \"linear\"; },\n"
+        "  { id = 7; effective_from = 1000;\n"
+        "    markov = { order = 2; }; },\n"
+        "  { id = 7; effective_from = 2000;\n"
+        "    markov = { order = 4; }; }\n"
+        ");\n",
+        "t.cfg:7: advertiser 7: 'markov.order' = 4 here, 2 in its version at t.cfg:4; the order "
+        "may not differ between versions of one advertiser (the fit is over the whole period)");
+    ERR("defaults: { markov = { order = 2; }; };\n"
+        "advertisers = (\n"
+        "  { id = 7; markov = {\n order = 3; }; },\n"
+        "  { id = 7; effective_from = 2000; model = \"linear\"; }\n"
+        ");\n",
+        "t.cfg:4: advertiser 7: 'markov.order' = 3 here, 2 (the defaults') in its version at "
+        "t.cfg:5; the order may not differ between versions of one advertiser (the fit is over "
+        "the whole period)");
+    ERR("advertisers = (\n"
+        "  { id = 7; effective_from = 2000; model = \"linear\"; },\n"
+        "  { id = 7; markov = { order = 3; }; }\n"
+        ");\n",
+        "t.cfg:3: advertiser 7: 'markov.order' = 3 here, 1 (built in) in its version at t.cfg:2; "
+        "the order may not differ between versions of one advertiser (the fit is over the whole "
+        "period)");
+    /* Before an advertiser's first version the defaults apply: that period counts too. */
+    ERR("advertisers = (\n"
+        "  { id = 7; effective_from = \"2026-10-15\";\n"
+        "    markov = { order = 2; }; }\n"
+        ");\n",
+        "t.cfg:3: advertiser 7: 'markov.order' = 2 here, 1 (built in) before this first version "
+        "comes into force (2026-10-15T00:00:00.000Z); the order of one advertiser may not change "
+        "over time (the fit is over the whole period)");
+    ERR("defaults: { markov = { order = 4; }; };\n"
+        "advertisers = ( { id = 7; effective_from = 1; markov = { order = 2; }; } );\n",
+        "t.cfg:2: advertiser 7: 'markov.order' = 2 here, 4 (the defaults') before this first "
+        "version comes into force (1970-01-01T00:00:00.001Z); the order of one advertiser may "
+        "not change over time (the fit is over the whole period)");
+    /* Other advertisers' orders do not matter. */
+    r = LOAD("advertisers = ( { id = 7; markov = { order = 2; }; }, { id = 8; markov = { order "
+             "= 4; }; }, { id = 9; } );\n");
+    if (r) {
+        CHECK(attrib_rules_markov_order(r, 7) == 2 && attrib_rules_markov_order(r, 8) == 4 &&
+              attrib_rules_markov_order(r, 9) == 1);
+        attrib_rules_free(r);
+    }
+
+    /* The builder refuses out-of-range values and a campaign's order on its own too (the
+     * path unpack takes). */
+    r = attrib_rules_create("b");
+    attrib_rules_keys k = {0};
+    k.set = 1u << ATTRIB_RK_MARKOV_ORDER;
+    k.markov_order = 5;
+    k.line[ATTRIB_RK_MARKOV_ORDER] = 9;
+    CHECK(attrib_rules_add(r, ATTRIB_RULES_ADVERTISER, 3, 8, &k) == ATTRIB_EINPUT);
+    CHECK(strcmp(attrib_err_msg(), "b:9: advertiser 3: 'markov.order' = 5 is outside 1..4") == 0);
+    k.markov_order = 2;
+    CHECK(attrib_rules_add(r, ATTRIB_RULES_CAMPAIGN, 3, 8, &k) == ATTRIB_EINPUT);
+    CHECK(strcmp(attrib_err_msg(), "b:9: campaign 3: 'markov.order' is not allowed in a campaign "
+                                   "entry (it is a per-advertiser key)") == 0);
+    CHECK(attrib_rules_add(r, ATTRIB_RULES_DEFAULTS, 0, 1, &k) == 0);
+    CHECK(attrib_rules_finish(r) == 0);
+    CHECK(attrib_rules_markov_order(r, 3) == 2);
+    attrib_rules_free(r);
+}
+
 static void test_override(void)
 {
     attrib_rules *r = LOAD("defaults: { model = \"time_decay\"; };\n"
@@ -515,7 +731,8 @@ static void test_builtin(void)
         return;
     const attrib_adv_rule *a = attrib_rules_adv_default_at(r, 1, 0);
     CHECK(a->model == ATTRIB_MODEL_LAST_TOUCH && a->engagement_priority == 1 &&
-          a->half_life_ms == 7 * DAY && a->first == 0.4 && a->last == 0.4);
+          a->half_life_ms == 7 * DAY && a->first == 0.4 && a->last == 0.4 &&
+          a->markov_order == 1);
     CHECK(attrib_rules_max_lookback(r) == 30 * DAY);
     char *p = print_str(r, 0);
     CHECK(strstr(p, "defaults (built in: the file has none):"));
@@ -560,6 +777,7 @@ int main(void)
     test_inheritance();
     test_versions();
     test_pack();
+    test_markov();
     test_override();
     test_bind_errors();
     test_builtin();
