@@ -95,6 +95,8 @@ static int report(const report_opts *o)
     int rc = attrib_results_open(o->path, &r);
     if (rc == 0)
         rc = attrib_report_build(r, &o->build, &rep);
+    if (rc == 0 && o->format == FMT_CSV)
+        rc = attrib_report_csv_check(rep, o->table);
     attrib_results_close(r);
     if (rc == 0 && !dst) {
         rc = render_to(rep, o, stdout, "standard output");
