@@ -10,7 +10,8 @@ The figures are made from the file itself, so that they look like a run's:
   paths    the credited conversions of /credits, one journey per conversion, its path
            the campaigns by position; nulls are made up (deterministic): every catalog
            campaign of the advertiser gets 1 + id % 5 non-converting journeys on the
-           one-campaign path, and a converting path (3 * conversions) % 4 more;
+           one-campaign path, and a converting path (3 * conversions + the sum of
+           its bytes) % 5 more;
   markov   the exact removal effects of those paths (tests/tools/markov_ref.py, order 1);
   shapley  the simplified Shapley split of the converting journeys' distinct campaigns;
   models   last_touch, first_touch, linear (from the paths), shapley and own (the file's
@@ -99,8 +100,8 @@ def main():
             p = paths.setdefault((adv, " > ".join(chans)), [0, 0.0, 0, chans])
             p[0] += 1
             p[1] += val
-        for p in paths.values():
-            p[2] = (3 * p[0]) % 4
+        for (adv, path), p in paths.items():
+            p[2] = (3 * p[0] + sum(path.encode())) % 5
         for camp, adv in cat:
             p = paths.setdefault((adv, str(camp)), [0, 0.0, 0, [str(camp)]])
             p[2] += 1 + camp % 5
