@@ -104,9 +104,10 @@ static const char html_script[] =
     "        x: {field: 'conversions', type: 'quantitative', title: 'conversions'},\n"
     "        color: {field: 'reason', type: 'nominal', legend: null}}},\n"
     "    roas: bars(D.roas, 'roas', 'ROAS (credited value / cost)')\n";
-/* Only in a page with report/models (so that older files' pages keep their bytes). */
+/* Only in a page with report/models (so that older files' pages keep their bytes). With a
+ * yOffset the step is the height of one model's bar: a campaign's band is 7 px a model. */
 static const char html_script_models[] =
-    "    ,models: {width: W, height: {step: Math.max(20, 7 * D.model_names.length)},\n"
+    "    ,models: {width: W, height: {step: 7},\n"
     "      data: {values: D.models},\n"
     "      mark: {type: 'bar', tooltip: true},\n"
     "      encoding: {\n"
