@@ -4,7 +4,9 @@
  * and, in blocks, /credits) and computes every figure a report shows into an
  * attrib_report: the run's metadata, totals, one row per campaign (with its name) and per
  * advertiser, unattributed conversions by reason, the time-to-convert distribution, the
- * daily totals over campaigns and the campaigns each chart shows. The renderers only
+ * daily totals over campaigns and the campaigns each chart shows; and, when the file has
+ * them, the data-driven tables (paths per advertiser, Markov next to Shapley, the models
+ * compared side by side). The renderers only
  * format those figures: aligned text, CSV (one table), JSON, and one self-contained HTML
  * page with charts. The definitions are in docs/conventions.md; the report's layout is
  * described by `attrib report --help`.
@@ -99,6 +101,64 @@ enum attrib_report_key {
     ATTRIB_REPORT_KEY_PUBLIC = 1,   /* the built-in public default key (pseudonymous only) */
 };
 
+/* ---- The data-driven tables (report/paths, report/markov, report/shapley,
+ * report/models), each present or not: a file written before them has none, and
+ * report/models is written only by `run --compare`. ---- */
+
+/* Paths shown per advertiser: the most converting first (then the most nulls, then the
+ * path bytewise). */
+#define ATTRIB_REPORT_TOP_PATHS 10
+
+/* One row of report/paths. */
+typedef struct attrib_report_path {
+    uint32_t advertiser_id;
+    char *path; /* campaign ids joined by " > " (owned by the report) */
+    uint64_t conversions, nulls;
+    double value;
+    double conversion_rate; /* conversions / (conversions + nulls); NaN when both are 0 */
+} attrib_report_path;
+
+/* One advertiser of report/paths (sorted by advertiser_id). */
+typedef struct attrib_report_path_group {
+    uint32_t advertiser_id;
+    uint64_t paths;                       /* distinct paths: its rows */
+    uint64_t converting, non_converting;  /* journeys: sums of conversions and nulls */
+    double value;                         /* sum of value */
+    size_t ntop;                          /* <= ATTRIB_REPORT_TOP_PATHS */
+    size_t top[ATTRIB_REPORT_TOP_PATHS];  /* indexes into attrib_report.paths, in order */
+} attrib_report_path_group;
+
+/* Markov and Shapley for one (advertiser, campaign) of report/markov or report/shapley
+ * (the union of their rows, sorted by advertiser_id, campaign_id); NaN on the side whose
+ * table lacks the row. */
+typedef struct attrib_report_dd {
+    uint32_t advertiser_id, campaign_id;
+    char label[96]; /* as attrib_report_campaign.label */
+    double removal_effect, markov_conversions, markov_value;
+    double shapley_conversions, shapley_value;
+} attrib_report_dd;
+
+/* One campaign of report/models, every model side by side (sorted by campaign_id, then
+ * advertiser_id); arrays of attrib_report_models.n entries, in the model order. A model
+ * without a row for the campaign has NaN and 0 touches. */
+typedef struct attrib_report_model_row {
+    uint32_t campaign_id, advertiser_id;
+    char label[96];   /* as attrib_report_campaign.label */
+    const char *name; /* the campaign's name (in attrib_report.campaigns), NULL when unknown */
+    double *conversions, *value;
+    uint64_t *credited_touches;
+} attrib_report_model_row;
+
+typedef struct attrib_report_models {
+    size_t n;       /* models */
+    char **name;    /* in the file's order (of first appearance) */
+    attrib_report_model_row *rows;
+    size_t nrows;
+    attrib_report_model_row total; /* label "TOTAL": sums over campaigns (NaN cells skipped) */
+    attrib_report_series chart;    /* rows charted: by the sum over models of conversions,
+                                      largest first, ties by row order; at most `top` */
+} attrib_report_models;
+
 typedef struct attrib_report_options {
     size_t top; /* campaigns per per-campaign chart, the largest by the charted figure; 0 = all */
 } attrib_report_options;
@@ -144,6 +204,17 @@ typedef struct attrib_report {
     attrib_report_series by_conversions; /* every campaign, by conversions */
     attrib_report_series by_value;       /* every campaign, by value */
     attrib_report_series by_cost;        /* campaigns with cost > 0 (ROAS chart), by cost */
+
+    /* ---- Data-driven tables (absent: has_* 0 and nothing else set) ---- */
+    int has_paths, has_markov, has_shapley, has_models;
+    attrib_table paths_table, markov_table, shapley_table, models_table; /* as read */
+    attrib_report_path *paths; /* report/paths rows, in file order */
+    size_t npaths;
+    attrib_report_path_group *path_groups;
+    size_t npath_groups;
+    attrib_report_dd *dd; /* Markov next to Shapley */
+    size_t ndd;
+    attrib_report_models models;
 } attrib_report;
 
 /* Local. Compute every figure of the report of the open results file `r` (reads /credits
@@ -168,9 +239,14 @@ int attrib_report_identity_key(const char *identity_hash);
 void attrib_report_write_text(const attrib_report *rep, FILE *out);
 
 /* The tables --format csv can print, NULL-terminated: campaign, daily, daily_touch,
- * advertiser, daily_total, time_to_convert, unattributed. */
+ * advertiser, daily_total, time_to_convert, unattributed, paths, markov, shapley,
+ * models (the last four: the file's report/ tables, as `attrib export` writes them). */
 extern const char *const attrib_report_csv_tables[];
-/* One table as CSV, `table` an index into attrib_report_csv_tables. */
+/* Local. 0 when `table` (an index into attrib_report_csv_tables) can be printed for this
+ * report; ATTRIB_EINPUT naming the file when it is a table the results file lacks. */
+int attrib_report_csv_check(const attrib_report *rep, int table);
+/* One table as CSV, `table` an index into attrib_report_csv_tables (a table the file
+ * lacks prints nothing: check first). */
 void attrib_report_write_csv(const attrib_report *rep, FILE *out, int table);
 
 /* Every section as one JSON object (NaN and infinities as null). */

@@ -35,9 +35,26 @@ const char attrib_usage_report[] =
     "      --table T    the table --format csv prints: campaign (default; the columns of\n"
     "                   report/campaign), daily, daily_touch, advertiser, daily_total\n"
     "                   (every campaign summed per day, by conversion and by touch day),\n"
-    "                   time_to_convert, unattributed\n"
+    "                   time_to_convert, unattributed; paths, markov, shapley, models\n"
+    "                   (the file's report/ table whole, as `attrib export` writes it;\n"
+    "                   exit 2 when the file has no such table)\n"
     "      --top N      campaigns shown in the per-campaign charts of --format html,\n"
     "                   the N largest by the charted figure (default 25; 0 = all)\n"
+    "\n"
+    "When the results file has them, text, json and html also show the data-driven\n"
+    "tables (csv prints them with --table; a file without them gets none of these):\n"
+    "  - models compared (report/models, run --compare): per campaign, the conversions\n"
+    "    and the value under each model side by side, in the file's model order, with\n"
+    "    totals; in HTML also a grouped bar chart of conversions per campaign and model\n"
+    "    (the --top campaigns with the most conversions summed over the models);\n"
+    "  - top paths per advertiser (report/paths): its distinct paths and journeys\n"
+    "    (converting and not), and the 10 paths with the most conversions (then the\n"
+    "    most nulls, then the path bytewise) with conversions, value, nulls and the\n"
+    "    conversion rate conversions / (conversions + nulls); text cuts paths at 60\n"
+    "    bytes;\n"
+    "  - Markov removal effects next to Shapley (report/markov, report/shapley) per\n"
+    "    advertiser and campaign: removal_effect, Markov conversions and value, Shapley\n"
+    "    conversions and value.\n"
     "\n"
     "Definitions (docs/conventions.md): conversions are sums of credit; value is the sum\n"
     "of credited value; roas = value / cost (NaN when cost is 0); total ROAS is over the\n"
@@ -95,6 +112,8 @@ static int report(const report_opts *o)
     int rc = attrib_results_open(o->path, &r);
     if (rc == 0)
         rc = attrib_report_build(r, &o->build, &rep);
+    if (rc == 0 && o->format == FMT_CSV)
+        rc = attrib_report_csv_check(rep, o->table);
     attrib_results_close(r);
     if (rc == 0 && !dst) {
         rc = render_to(rep, o, stdout, "standard output");

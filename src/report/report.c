@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "attrib/err.h"
+#include "attrib/h5io.h"
 #include "attrib/hash.h"
 #include "attrib/report.h"
 #include "attrib/textout.h"
@@ -304,6 +305,342 @@ static int build_ttc(attrib_report *rep, const attrib_results *r)
     return 0;
 }
 
+
+/* ---- Data-driven tables (present or not) ---- */
+
+/* The label of campaign `id` as report/campaign gives it (rep->campaigns is sorted by
+ * campaign_id), or "campaign ID". */
+static void campaign_label(const attrib_report *rep, uint32_t id, char *buf, size_t n,
+                           const char **name)
+{
+    *name = NULL;
+    size_t lo = 0, hi = rep->ncampaigns;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (rep->campaigns[mid].campaign_id < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo < rep->ncampaigns && rep->campaigns[lo].campaign_id == id)
+    {
+        snprintf(buf, n, "%s", rep->campaigns[lo].label);
+        *name = rep->campaigns[lo].name;
+    } else
+        snprintf(buf, n, "campaign %" PRIu32, id);
+}
+
+/* Read report table `s` whole when the file has it: *has 1; else *has 0 and `t` empty. */
+static int read_optional(const attrib_results *r, const attrib_schema *s, attrib_table *t,
+                         int *has)
+{
+    *has = 0;
+    int e = attrib_h5_exists(r->f, s->name);
+    if (e <= 0)
+        return e;
+    uint64_t n = 0;
+    ATTRIB_TRY(attrib_h5_table_rows(r->f, s, &n));
+    attrib_table_free(t);
+    int rc = attrib_results_read(r, s, 0, n, t);
+    if (rc < 0) {
+        attrib_table_free(t);
+        attrib_table_init(t, s, 1);
+        return rc;
+    }
+    *has = 1;
+    return 0;
+}
+
+static char *table_strdup(const attrib_table *t, size_t c, size_t i)
+{
+    size_t len = attrib_table_strlen(t, c, i);
+    char *s = attrib_xmalloc(len + 1);
+    memcpy(s, attrib_table_str(t, c, i), len);
+    s[len] = 0;
+    return s;
+}
+
+static const attrib_report_path *top_rows;
+static int cmp_top(const void *a, const void *b)
+{
+    const attrib_report_path *x = &top_rows[*(const size_t *)a], *y = &top_rows[*(const size_t *)b];
+    if (x->conversions != y->conversions)
+        return x->conversions < y->conversions ? 1 : -1;
+    if (x->nulls != y->nulls)
+        return x->nulls < y->nulls ? 1 : -1;
+    int c = strcmp(x->path, y->path);
+    if (c)
+        return c;
+    return (*(const size_t *)a > *(const size_t *)b) - (*(const size_t *)a < *(const size_t *)b);
+}
+
+static int cmp_u32(uint32_t a, uint32_t b) { return (a > b) - (a < b); }
+
+static const attrib_report_path *adv_rows;
+static int cmp_adv(const void *a, const void *b)
+{
+    size_t i = *(const size_t *)a, j = *(const size_t *)b;
+    int c = cmp_u32(adv_rows[i].advertiser_id, adv_rows[j].advertiser_id);
+    return c ? c : (i > j) - (i < j);
+}
+
+/* report/paths: the rows, then per advertiser its counts and top paths. */
+static void build_paths(attrib_report *rep)
+{
+    const attrib_table *t = &rep->paths_table;
+    rep->npaths = t->n;
+    rep->paths = attrib_xcalloc(t->n ? t->n : 1, sizeof *rep->paths);
+    for (size_t i = 0; i < t->n; i++) {
+        attrib_report_path *p = &rep->paths[i];
+        p->advertiser_id = ATTRIB_COL(t, ATTRIB_RP_ADVERTISER_ID, uint32_t)[i];
+        p->path = table_strdup(t, ATTRIB_RP_PATH, i);
+        p->conversions = ATTRIB_COL(t, ATTRIB_RP_CONVERSIONS, uint64_t)[i];
+        p->value = ATTRIB_COL(t, ATTRIB_RP_VALUE, double)[i];
+        p->nulls = ATTRIB_COL(t, ATTRIB_RP_NULLS, uint64_t)[i];
+        const double all = (double)p->conversions + (double)p->nulls;
+        p->conversion_rate = all > 0 ? (double)p->conversions / all : NAN;
+    }
+    /* The rows by advertiser (the file is sorted so; a foreign writer's order is kept
+     * within an advertiser). */
+    size_t n = t->n;
+    size_t *ord = attrib_xmalloc((n ? n : 1) * sizeof *ord);
+    for (size_t i = 0; i < n; i++)
+        ord[i] = i;
+    adv_rows = rep->paths;
+    qsort(ord, n, sizeof *ord, cmp_adv);
+    rep->path_groups = attrib_xcalloc(n ? n : 1, sizeof *rep->path_groups);
+    size_t g = 0;
+    for (size_t lo = 0; lo < n;) {
+        size_t hi = lo;
+        const uint32_t adv = rep->paths[ord[lo]].advertiser_id;
+        attrib_report_path_group *x = &rep->path_groups[g++];
+        x->advertiser_id = adv;
+        while (hi < n && rep->paths[ord[hi]].advertiser_id == adv) {
+            const attrib_report_path *p = &rep->paths[ord[hi]];
+            x->paths++;
+            x->converting += p->conversions;
+            x->non_converting += p->nulls;
+            x->value += p->value;
+            hi++;
+        }
+        top_rows = rep->paths;
+        qsort(ord + lo, hi - lo, sizeof *ord, cmp_top);
+        x->ntop = hi - lo < ATTRIB_REPORT_TOP_PATHS ? hi - lo : ATTRIB_REPORT_TOP_PATHS;
+        memcpy(x->top, ord + lo, x->ntop * sizeof *ord);
+        lo = hi;
+    }
+    rep->npath_groups = g;
+    free(ord);
+}
+
+typedef struct dd_item {
+    attrib_report_dd d;
+    int side;   /* 0 report/markov, 1 report/shapley */
+    size_t seq; /* row in its table */
+} dd_item;
+
+static int cmp_dd(const void *a, const void *b)
+{
+    const dd_item *x = a, *y = b;
+    int c = cmp_u32(x->d.advertiser_id, y->d.advertiser_id);
+    if (!c)
+        c = cmp_u32(x->d.campaign_id, y->d.campaign_id);
+    if (!c)
+        c = (x->side > y->side) - (x->side < y->side);
+    return c ? c : (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+/* report/markov next to report/shapley: the union of their (advertiser, campaign). A key
+ * repeated within one table (not what run writes) keeps its first row. */
+static void build_dd(attrib_report *rep)
+{
+    const attrib_table *m = &rep->markov_table, *s = &rep->shapley_table;
+    size_t cap = m->n + s->n, n = 0;
+    dd_item *it = attrib_xcalloc(cap ? cap : 1, sizeof *it);
+    for (size_t i = 0; i < m->n; i++, n++) {
+        attrib_report_dd *d = &it[n].d;
+        it[n].side = 0;
+        it[n].seq = i;
+        d->advertiser_id = ATTRIB_COL(m, ATTRIB_RM_ADVERTISER_ID, uint32_t)[i];
+        d->campaign_id = ATTRIB_COL(m, ATTRIB_RM_CAMPAIGN_ID, uint32_t)[i];
+        d->removal_effect = ATTRIB_COL(m, ATTRIB_RM_REMOVAL_EFFECT, double)[i];
+        d->markov_conversions = ATTRIB_COL(m, ATTRIB_RM_CONVERSIONS, double)[i];
+        d->markov_value = ATTRIB_COL(m, ATTRIB_RM_VALUE, double)[i];
+        d->shapley_conversions = d->shapley_value = NAN;
+    }
+    for (size_t i = 0; i < s->n; i++, n++) {
+        attrib_report_dd *d = &it[n].d;
+        it[n].side = 1;
+        it[n].seq = i;
+        d->advertiser_id = ATTRIB_COL(s, ATTRIB_RS_ADVERTISER_ID, uint32_t)[i];
+        d->campaign_id = ATTRIB_COL(s, ATTRIB_RS_CAMPAIGN_ID, uint32_t)[i];
+        d->removal_effect = d->markov_conversions = d->markov_value = NAN;
+        d->shapley_conversions = ATTRIB_COL(s, ATTRIB_RS_CONVERSIONS, double)[i];
+        d->shapley_value = ATTRIB_COL(s, ATTRIB_RS_VALUE, double)[i];
+    }
+    qsort(it, n, sizeof *it, cmp_dd);
+    rep->dd = attrib_xcalloc(n ? n : 1, sizeof *rep->dd);
+    size_t k = 0;
+    int have[2] = {0, 0};
+    for (size_t i = 0; i < n; i++) {
+        const attrib_report_dd *d = &it[i].d;
+        attrib_report_dd *x = k ? &rep->dd[k - 1] : NULL;
+        if (!x || x->advertiser_id != d->advertiser_id || x->campaign_id != d->campaign_id) {
+            rep->dd[k] = *d;
+            const char *name;
+            campaign_label(rep, d->campaign_id, rep->dd[k].label, sizeof rep->dd[k].label, &name);
+            k++;
+            have[0] = it[i].side == 0;
+            have[1] = it[i].side == 1;
+        } else if (!have[it[i].side]) {
+            have[it[i].side] = 1;
+            x->shapley_conversions = d->shapley_conversions;
+            x->shapley_value = d->shapley_value;
+        }
+    }
+    free(it);
+    rep->ndd = k;
+}
+
+typedef struct model_key {
+    uint32_t campaign_id, advertiser_id;
+} model_key;
+
+static int cmp_model_key(const void *a, const void *b)
+{
+    const model_key *x = a, *y = b;
+    int c = cmp_u32(x->campaign_id, y->campaign_id);
+    return c ? c : cmp_u32(x->advertiser_id, y->advertiser_id);
+}
+
+static void model_row_alloc(attrib_report_model_row *r, size_t n)
+{
+    r->conversions = attrib_xmalloc((n ? n : 1) * sizeof *r->conversions);
+    r->value = attrib_xmalloc((n ? n : 1) * sizeof *r->value);
+    r->credited_touches = attrib_xcalloc(n ? n : 1, sizeof *r->credited_touches);
+    for (size_t m = 0; m < n; m++)
+        r->conversions[m] = r->value[m] = NAN;
+}
+
+static void model_row_free(attrib_report_model_row *r)
+{
+    free(r->conversions);
+    free(r->value);
+    free(r->credited_touches);
+}
+
+static const attrib_report_models *chart_models;
+static double model_sum(const attrib_report_model_row *r, size_t n)
+{
+    double s = 0;
+    for (size_t m = 0; m < n; m++)
+        if (isfinite(r->conversions[m]))
+            s += r->conversions[m];
+    return s;
+}
+static int cmp_model_chart(const void *a, const void *b)
+{
+    size_t i = *(const size_t *)a, j = *(const size_t *)b;
+    double u = model_sum(&chart_models->rows[i], chart_models->n);
+    double v = model_sum(&chart_models->rows[j], chart_models->n);
+    if (u != v)
+        return u < v ? 1 : -1;
+    return (i > j) - (i < j);
+}
+
+/* report/models side by side: one row per campaign, one column per model. */
+static void build_models(attrib_report *rep)
+{
+    const attrib_table *t = &rep->models_table;
+    attrib_report_models *M = &rep->models;
+    const uint32_t *camp = ATTRIB_COL(t, ATTRIB_RMO_CAMPAIGN_ID, uint32_t);
+    const uint32_t *adv = ATTRIB_COL(t, ATTRIB_RMO_ADVERTISER_ID, uint32_t);
+    /* The models, in order of first appearance. */
+    M->name = attrib_xcalloc(t->n ? t->n : 1, sizeof *M->name);
+    size_t *model_of = attrib_xmalloc((t->n ? t->n : 1) * sizeof *model_of);
+    for (size_t i = 0; i < t->n; i++) {
+        const char *s = attrib_table_str(t, ATTRIB_RMO_MODEL, i);
+        size_t len = attrib_table_strlen(t, ATTRIB_RMO_MODEL, i), m = 0;
+        while (m < M->n && !(strlen(M->name[m]) == len && memcmp(M->name[m], s, len) == 0))
+            m++;
+        if (m == M->n)
+            M->name[M->n++] = table_strdup(t, ATTRIB_RMO_MODEL, i);
+        model_of[i] = m;
+    }
+    /* The campaigns, sorted and distinct. */
+    model_key *keys = attrib_xmalloc((t->n ? t->n : 1) * sizeof *keys);
+    for (size_t i = 0; i < t->n; i++)
+        keys[i] = (model_key){camp[i], adv[i]};
+    qsort(keys, t->n, sizeof *keys, cmp_model_key);
+    size_t nk = 0;
+    for (size_t i = 0; i < t->n; i++)
+        if (!nk || cmp_model_key(&keys[nk - 1], &keys[i]) != 0)
+            keys[nk++] = keys[i];
+    M->nrows = nk;
+    M->rows = attrib_xcalloc(nk ? nk : 1, sizeof *M->rows);
+    for (size_t k = 0; k < nk; k++) {
+        attrib_report_model_row *r = &M->rows[k];
+        r->campaign_id = keys[k].campaign_id;
+        r->advertiser_id = keys[k].advertiser_id;
+        campaign_label(rep, r->campaign_id, r->label, sizeof r->label, &r->name);
+        model_row_alloc(r, M->n);
+    }
+    /* The cells; a (campaign, model) given twice adds up. */
+    for (size_t i = 0; i < t->n; i++) {
+        model_key want = {camp[i], adv[i]};
+        const model_key *at = bsearch(&want, keys, nk, sizeof *keys, cmp_model_key);
+        attrib_report_model_row *r = &M->rows[at - keys];
+        const size_t m = model_of[i];
+        const double c = ATTRIB_COL(t, ATTRIB_RMO_CONVERSIONS, double)[i];
+        const double v = ATTRIB_COL(t, ATTRIB_RMO_VALUE, double)[i];
+        r->conversions[m] = isnan(r->conversions[m]) ? c : r->conversions[m] + c;
+        r->value[m] = isnan(r->value[m]) ? v : r->value[m] + v;
+        r->credited_touches[m] += ATTRIB_COL(t, ATTRIB_RMO_CREDITED_TOUCHES, uint64_t)[i];
+    }
+    attrib_report_model_row *tot = &M->total;
+    snprintf(tot->label, sizeof tot->label, "TOTAL");
+    model_row_alloc(tot, M->n);
+    for (size_t m = 0; m < M->n; m++) {
+        tot->conversions[m] = tot->value[m] = 0;
+        for (size_t k = 0; k < nk; k++) {
+            const attrib_report_model_row *r = &M->rows[k];
+            if (isfinite(r->conversions[m]))
+                tot->conversions[m] += r->conversions[m];
+            if (isfinite(r->value[m]))
+                tot->value[m] += r->value[m];
+            tot->credited_touches[m] += r->credited_touches[m];
+        }
+    }
+    attrib_report_series *s = &M->chart;
+    s->row = attrib_xmalloc((nk ? nk : 1) * sizeof *s->row);
+    for (size_t k = 0; k < nk; k++)
+        s->row[k] = k;
+    chart_models = M;
+    qsort(s->row, nk, sizeof *s->row, cmp_model_chart);
+    s->eligible = nk;
+    s->n = rep->top && nk > rep->top ? rep->top : nk;
+    free(keys);
+    free(model_of);
+}
+
+/* Every data-driven table the file has. */
+static int build_datadriven(attrib_report *rep, const attrib_results *r)
+{
+    attrib_table_init(&rep->paths_table, &attrib_schema_report_paths, 1);
+    attrib_table_init(&rep->markov_table, &attrib_schema_report_markov, 1);
+    attrib_table_init(&rep->shapley_table, &attrib_schema_report_shapley, 1);
+    attrib_table_init(&rep->models_table, &attrib_schema_report_models, 1);
+    ATTRIB_TRY(read_optional(r, &attrib_schema_report_paths, &rep->paths_table, &rep->has_paths));
+    ATTRIB_TRY(read_optional(r, &attrib_schema_report_markov, &rep->markov_table, &rep->has_markov));
+    ATTRIB_TRY(read_optional(r, &attrib_schema_report_shapley, &rep->shapley_table,
+                             &rep->has_shapley));
+    ATTRIB_TRY(read_optional(r, &attrib_schema_report_models, &rep->models_table, &rep->has_models));
+    build_paths(rep);
+    build_dd(rep);
+    build_models(rep);
+    return 0;
+}
+
 /* ---- Charts ---- */
 
 enum { BY_CONVERSIONS, BY_VALUE, BY_COST };
@@ -372,6 +709,11 @@ int attrib_report_build(const attrib_results *r, const attrib_report_options *op
     build_series(rep, BY_CONVERSIONS, rep->top, &rep->by_conversions);
     build_series(rep, BY_VALUE, rep->top, &rep->by_value);
     build_series(rep, BY_COST, rep->top, &rep->by_cost);
+    rc = build_datadriven(rep, r);
+    if (rc < 0) {
+        attrib_report_free(rep);
+        return rc;
+    }
     *out = rep;
     return 0;
 }
@@ -393,5 +735,23 @@ void attrib_report_free(attrib_report *rep)
     free(rep->by_conversions.row);
     free(rep->by_value.row);
     free(rep->by_cost.row);
+    attrib_table_free(&rep->paths_table);
+    attrib_table_free(&rep->markov_table);
+    attrib_table_free(&rep->shapley_table);
+    attrib_table_free(&rep->models_table);
+    for (size_t i = 0; i < rep->npaths; i++)
+        free(rep->paths[i].path);
+    free(rep->paths);
+    free(rep->path_groups);
+    free(rep->dd);
+    attrib_report_models *M = &rep->models;
+    for (size_t m = 0; m < M->n; m++)
+        free(M->name[m]);
+    free(M->name);
+    for (size_t k = 0; k < M->nrows; k++)
+        model_row_free(&M->rows[k]);
+    free(M->rows);
+    model_row_free(&M->total);
+    free(M->chart.row);
     free(rep);
 }

@@ -4,14 +4,18 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "attrib/err.h"
 #include "attrib/report.h"
 #include "attrib/textout.h"
 #include "report_fmt.h"
 
 const char *const attrib_report_csv_tables[] = {"campaign", "daily", "daily_touch", "advertiser",
                                                 "daily_total", "time_to_convert", "unattributed",
-                                                NULL};
-enum { T_CAMPAIGN, T_DAILY, T_DAILY_TOUCH, T_ADVERTISER, T_DAILY_TOTAL, T_TTC, T_UNATTRIBUTED };
+                                                "paths", "markov", "shapley", "models", NULL};
+enum {
+    T_CAMPAIGN, T_DAILY, T_DAILY_TOUCH, T_ADVERTISER, T_DAILY_TOTAL, T_TTC, T_UNATTRIBUTED,
+    T_PATHS, T_MARKOV, T_SHAPLEY, T_MODELS
+};
 
 static void header(FILE *out, const attrib_schema *s)
 {
@@ -68,6 +72,54 @@ static void advertisers(const attrib_report *rep, FILE *out)
     }
 }
 
+/* A data-driven table as read, row by row in file order, as `attrib export` writes it
+ * (these schemas have no enumerations nor timestamps). */
+static void whole_table(FILE *out, const attrib_table *t)
+{
+    const attrib_schema *s = t->schema;
+    header(out, s);
+    for (size_t i = 0; i < t->n; i++) {
+        for (size_t c = 0; c < s->ncols; c++) {
+            if (c)
+                fputc(',', out);
+            switch (s->cols[c].type) {
+            case ATTRIB_T_U32: fprintf(out, "%" PRIu32, ATTRIB_COL(t, c, uint32_t)[i]); break;
+            case ATTRIB_T_U64: fprintf(out, "%" PRIu64, ATTRIB_COL(t, c, uint64_t)[i]); break;
+            case ATTRIB_T_F64: attrib_csv_put_num(out, ATTRIB_COL(t, c, double)[i]); break;
+            case ATTRIB_T_STR:
+                attrib_csv_put_str(out, attrib_table_str(t, c, i), attrib_table_strlen(t, c, i));
+                break;
+            default: break; /* not in these schemas */
+            }
+        }
+        fputc('\n', out);
+    }
+}
+
+/* The data-driven table behind csv table `table`, NULL when it is not one; *has whether
+ * the file has it. */
+static const attrib_table *dd_table(const attrib_report *rep, int table, int *has)
+{
+    switch (table) {
+    case T_PATHS: *has = rep->has_paths; return &rep->paths_table;
+    case T_MARKOV: *has = rep->has_markov; return &rep->markov_table;
+    case T_SHAPLEY: *has = rep->has_shapley; return &rep->shapley_table;
+    case T_MODELS: *has = rep->has_models; return &rep->models_table;
+    default: *has = 1; return NULL;
+    }
+}
+
+int attrib_report_csv_check(const attrib_report *rep, int table)
+{
+    int has;
+    const attrib_table *t = dd_table(rep, table, &has);
+    if (t && !has)
+        return attrib_err_set(ATTRIB_EINPUT, "%s: no /%s table (%s)", rep->path, t->schema->name,
+                              table == T_MODELS ? "written by attrib run --compare only"
+                                                : "a results file of an older attrib lacks it");
+    return 0;
+}
+
 void attrib_report_write_csv(const attrib_report *rep, FILE *out, int table)
 {
     switch (table) {
@@ -108,6 +160,12 @@ void attrib_report_write_csv(const attrib_report *rep, FILE *out, int table)
             fprintf(out, "%s,%" PRIu64 "\n", rep->unattributed[k].reason,
                     rep->unattributed[k].conversions);
         break;
-    default: break;
+    default: {
+        int has;
+        const attrib_table *t = dd_table(rep, table, &has);
+        if (t && has)
+            whole_table(out, t);
+        break;
+    }
     }
 }

@@ -103,7 +103,22 @@ static const char html_script[] =
     "        y: {field: 'reason', type: 'nominal', title: null, sort: null},\n"
     "        x: {field: 'conversions', type: 'quantitative', title: 'conversions'},\n"
     "        color: {field: 'reason', type: 'nominal', legend: null}}},\n"
-    "    roas: bars(D.roas, 'roas', 'ROAS (credited value / cost)')\n"
+    "    roas: bars(D.roas, 'roas', 'ROAS (credited value / cost)')\n";
+/* Only in a page with report/models (so that older files' pages keep their bytes). With a
+ * yOffset the step is the height of one model's bar: a campaign's band is 7 px a model. */
+static const char html_script_models[] =
+    "    ,models: {width: W, height: {step: 7},\n"
+    "      data: {values: D.models},\n"
+    "      mark: {type: 'bar', tooltip: true},\n"
+    "      encoding: {\n"
+    "        y: {field: 'campaign', type: 'nominal', sort: null, title: null,\n"
+    "            axis: {labelLimit: 280}},\n"
+    "        yOffset: {field: 'model', type: 'nominal', sort: D.model_names},\n"
+    "        x: {field: 'conversions', type: 'quantitative',\n"
+    "            title: 'conversions (sum of credit)'},\n"
+    "        color: {field: 'model', type: 'nominal', sort: D.model_names, title: 'model',\n"
+    "                legend: {orient: 'top', columns: 6}}}}\n";
+static const char html_script_end[] =
     "  };\n"
     "  var opts = {mode: 'vega-lite', renderer: 'svg', actions: false};\n"
     "  var els = document.querySelectorAll('.chart[data-chart]');\n"
@@ -153,6 +168,33 @@ static void campaign_series(const attrib_report *rep, FILE *out, const char *key
     fputc(']', out);
 }
 
+/* The models chart's data: the charted campaigns (chart order) under every model. */
+static void models_data(const attrib_report *rep, FILE *out)
+{
+    const attrib_report_models *M = &rep->models;
+    fputs(",\n\"model_names\": [", out);
+    for (size_t m = 0; m < M->n; m++) {
+        fputs(m ? ", " : "", out);
+        attrib_json_str(out, M->name[m], strlen(M->name[m]));
+    }
+    fputs("],\n\"models\": [", out);
+    int first = 1;
+    for (size_t k = 0; k < M->chart.n; k++) {
+        const attrib_report_model_row *r = &M->rows[M->chart.row[k]];
+        for (size_t m = 0; m < M->n; m++) {
+            fputs(first ? "\n {\"campaign\": " : ",\n {\"campaign\": ", out);
+            attrib_json_str(out, r->label, strlen(r->label));
+            fprintf(out, ", \"campaign_id\": %" PRIu32 ", \"model\": ", r->campaign_id);
+            attrib_json_str(out, M->name[m], strlen(M->name[m]));
+            KV(out, "conversions", r->conversions[m]);
+            KV(out, "value", r->value[m]);
+            fputc('}', out);
+            first = 0;
+        }
+    }
+    fputc(']', out);
+}
+
 static void html_data(const attrib_report *rep, FILE *out)
 {
     fputs("{\"generated_by\": \"attrib report\"", out);
@@ -183,7 +225,10 @@ static void html_data(const attrib_report *rep, FILE *out)
     for (int k = 0; k < ATTRIB_NREASONS; k++)
         fprintf(out, "%s{\"reason\": \"%s\", \"conversions\": %" PRIu64 "}", k ? ", " : "",
                 rep->unattributed[k].reason, rep->unattributed[k].conversions);
-    fputs("]}", out);
+    fputs("]", out);
+    if (rep->has_models)
+        models_data(rep, out);
+    fputs("}", out);
 }
 
 static void html_kpi(FILE *out, const char *value, const char *label)
@@ -263,6 +308,142 @@ static void html_advertiser_table(const attrib_report *rep, FILE *out)
         advertiser_row(out, &rep->advertisers[i], 0);
     advertiser_row(out, &rep->advertiser_total, 1);
     fputs("</tbody></table></div>\n", out);
+}
+
+/* ---- Data-driven tables (each section only when the file has its table) ---- */
+
+static void html_th(FILE *out, const char *s)
+{
+    fputs("<th>", out);
+    attrib_html_str(out, s, strlen(s));
+    fputs("</th>", out);
+}
+
+/* Models side by side: figure `which` (0 conversions, 1 value) per campaign and model. */
+static void html_models_table(const attrib_report *rep, FILE *out, int which)
+{
+    const attrib_report_models *M = &rep->models;
+    char b[64];
+    fprintf(out, "<div class=\"scroll\"><table class=\"data\" id=\"models-%s\"><thead><tr>"
+                 "<th>campaign</th><th>advertiser</th>", which ? "value" : "conversions");
+    for (size_t m = 0; m < M->n; m++)
+        html_th(out, M->name[m]);
+    fputs("</tr></thead><tbody>\n", out);
+    for (size_t k = 0; k <= M->nrows; k++) {
+        const int total = k == M->nrows;
+        const attrib_report_model_row *r = total ? &M->total : &M->rows[k];
+        fputs(total ? "<tr class=\"total\">" : "<tr>", out);
+        html_td(out, r->label);
+        html_td(out, total ? "" : U(b, sizeof b, r->advertiser_id));
+        for (size_t m = 0; m < M->n; m++)
+            html_td(out, which ? F(b, sizeof b, "%.2f", r->value[m])
+                               : F(b, sizeof b, "%.3f", r->conversions[m]));
+        fputs(total ? "</tr>" : "</tr>\n", out);
+    }
+    fputs("</tbody></table></div>\n", out);
+}
+
+static void html_models(const attrib_report *rep, FILE *out)
+{
+    const attrib_report_models *M = &rep->models;
+    char lab[160];
+    snprintf(lab, sizeof lab, "from one pass of attrib run --compare (report/models): %zu "
+             "model%s%s", M->n, M->n == 1 ? "" : "s",
+             M->chart.n < M->chart.eligible ? "; the campaigns with the most conversions "
+                                              "(summed over the models) shown" : "");
+    if (M->chart.n && M->n) {
+        html_chart(out, "Models compared: conversions by campaign", "models", lab);
+    } else {
+        fputs("<h2>Models compared: conversions by campaign</h2>\n<p class=\"note\">", out);
+        attrib_html_str(out, lab, strlen(lab));
+        fputs("; no rows.</p>\n", out);
+    }
+    fputs("<h3>Conversions per campaign under each model</h3>\n", out);
+    html_models_table(rep, out, 0);
+    fputs("<h3>Credited value per campaign under each model</h3>\n", out);
+    html_models_table(rep, out, 1);
+}
+
+static void html_paths(const attrib_report *rep, FILE *out)
+{
+    char b[5][64];
+    fprintf(out, "<h2>Top paths per advertiser</h2>\n<p class=\"note\">report/paths: the %d "
+                 "paths with the most converting journeys (then the most non-converting) of "
+                 "each advertiser; conversion rate = conversions / (conversions + nulls)</p>\n",
+            ATTRIB_REPORT_TOP_PATHS);
+    if (!rep->npath_groups)
+        fputs("<p class=\"note\">No journeys.</p>\n", out);
+    for (size_t i = 0; i < rep->npath_groups; i++) {
+        const attrib_report_path_group *x = &rep->path_groups[i];
+        fprintf(out, "<h3>Advertiser %" PRIu32 "</h3>\n<p>%" PRIu64 " distinct path%s, %" PRIu64
+                     " journeys (%" PRIu64 " converting, %" PRIu64 " non-converting), value %s</p>\n",
+                x->advertiser_id, x->paths, x->paths == 1 ? "" : "s",
+                x->converting + x->non_converting, x->converting, x->non_converting,
+                F(b[0], sizeof b[0], "%.2f", x->value));
+        fprintf(out, "<div class=\"scroll\"><table class=\"data\" id=\"paths-%" PRIu32 "\">"
+                     "<thead><tr><th>path</th><th>conversions</th><th>value</th><th>nulls</th>"
+                     "<th>conversion rate</th></tr></thead><tbody>\n", x->advertiser_id);
+        for (size_t k = 0; k < x->ntop; k++) {
+            const attrib_report_path *p = &rep->paths[x->top[k]];
+            fputs("<tr>", out);
+            html_td(out, p->path);
+            html_td(out, U(b[1], sizeof b[1], p->conversions));
+            html_td(out, F(b[2], sizeof b[2], "%.2f", p->value));
+            html_td(out, U(b[3], sizeof b[3], p->nulls));
+            html_td(out, F(b[4], sizeof b[4], "%.4f", p->conversion_rate));
+            fputs("</tr>\n", out);
+        }
+        fputs("</tbody></table></div>\n", out);
+    }
+}
+
+static void html_dd(const attrib_report *rep, FILE *out)
+{
+    char b[64];
+    fprintf(out, "<h2>%s</h2>\n<p class=\"note\">per advertiser and campaign (%s)%s</p>\n",
+            rep->has_markov && rep->has_shapley ? "Markov removal effects and Shapley"
+            : rep->has_markov                   ? "Markov removal effects"
+                                                : "Shapley",
+            rep->has_markov && rep->has_shapley ? "report/markov, report/shapley"
+            : rep->has_markov                   ? "report/markov"
+                                                : "report/shapley",
+            rep->has_markov ? "; conversions and value are the advertiser's converting "
+                              "journeys and their value split in proportion to the removal "
+                              "effects" : "");
+    fputs("<div class=\"scroll\"><table class=\"data\" id=\"markov-shapley\"><thead><tr>"
+          "<th>advertiser</th><th>campaign</th>", out);
+    if (rep->has_markov)
+        fputs("<th>removal effect</th><th>Markov conversions</th><th>Markov value</th>", out);
+    if (rep->has_shapley)
+        fputs("<th>Shapley conversions</th><th>Shapley value</th>", out);
+    fputs("</tr></thead><tbody>\n", out);
+    for (size_t i = 0; i < rep->ndd; i++) {
+        const attrib_report_dd *d = &rep->dd[i];
+        fputs("<tr>", out);
+        html_td(out, U(b, sizeof b, d->advertiser_id));
+        html_td(out, d->label);
+        if (rep->has_markov) {
+            html_td(out, F(b, sizeof b, "%.4f", d->removal_effect));
+            html_td(out, F(b, sizeof b, "%.3f", d->markov_conversions));
+            html_td(out, F(b, sizeof b, "%.2f", d->markov_value));
+        }
+        if (rep->has_shapley) {
+            html_td(out, F(b, sizeof b, "%.3f", d->shapley_conversions));
+            html_td(out, F(b, sizeof b, "%.2f", d->shapley_value));
+        }
+        fputs("</tr>\n", out);
+    }
+    fputs("</tbody></table></div>\n", out);
+}
+
+static void html_datadriven(const attrib_report *rep, FILE *out)
+{
+    if (rep->has_models)
+        html_models(rep, out);
+    if (rep->has_paths)
+        html_paths(rep, out);
+    if (rep->has_markov || rep->has_shapley)
+        html_dd(rep, out);
 }
 
 /* An embedded script, without its trailing source-map comment (the map is not shipped,
@@ -369,6 +550,7 @@ void attrib_report_write_html(const attrib_report *rep, FILE *out)
     html_campaign_table(rep, out);
     fputs("<h2>Advertisers</h2>\n", out);
     html_advertiser_table(rep, out);
+    html_datadriven(rep, out);
     fputs("<footer>Written by attrib report. Charts: <span id=\"versions\">Vega-Lite</span> "
           "(BSD-3-Clause, bundled in this file).</footer>\n", out);
     fputs("<script type=\"application/json\" id=\"attrib-data\">", out);
@@ -378,5 +560,6 @@ void attrib_report_write_html(const attrib_report *rep, FILE *out)
     fputs("-->\n", out);
     for (const attrib_html_asset *as = attrib_html_assets; as->name; as++)
         html_asset(out, as);
-    fprintf(out, "<script>\n%s</script>\n</body>\n</html>\n", html_script);
+    fprintf(out, "<script>\n%s%s%s</script>\n</body>\n</html>\n", html_script,
+            rep->has_models ? html_script_models : "", html_script_end);
 }

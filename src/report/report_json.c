@@ -73,6 +73,113 @@ static void daily(FILE *out, const char *key, const attrib_schema *s, const attr
     fputs("]", out);
 }
 
+/* ---- Data-driven tables (each key only when the file has its table) ---- */
+
+/* {"MODEL": v, …} of one figure of a models row: 0 conversions, 1 value, 2 touches. */
+static void model_obj(FILE *out, const attrib_report_models *M, const attrib_report_model_row *r,
+                      int which)
+{
+    fputc('{', out);
+    for (size_t m = 0; m < M->n; m++) {
+        if (m)
+            fputs(", ", out);
+        attrib_json_str(out, M->name[m], strlen(M->name[m]));
+        fputs(": ", out);
+        if (which == 2)
+            fprintf(out, "%" PRIu64, r->credited_touches[m]);
+        else
+            attrib_json_num(out, which ? r->value[m] : r->conversions[m]);
+    }
+    fputc('}', out);
+}
+
+static void model_figures(FILE *out, const attrib_report_models *M, const attrib_report_model_row *r)
+{
+    fputs("\"conversions\": ", out);
+    model_obj(out, M, r, 0);
+    fputs(", \"value\": ", out);
+    model_obj(out, M, r, 1);
+    fputs(", \"credited_touches\": ", out);
+    model_obj(out, M, r, 2);
+}
+
+static void json_models(const attrib_report *rep, FILE *out)
+{
+    const attrib_report_models *M = &rep->models;
+    fputs(",\n\"models_compared\": {\"models\": [", out);
+    for (size_t m = 0; m < M->n; m++) {
+        fputs(m ? ", " : "", out);
+        attrib_json_str(out, M->name[m], strlen(M->name[m]));
+    }
+    fputs("],\n \"campaigns\": [", out);
+    for (size_t k = 0; k < M->nrows; k++) {
+        const attrib_report_model_row *r = &M->rows[k];
+        row_open(out, k);
+        fprintf(out, "\"campaign_id\": %" PRIu32 ", \"advertiser_id\": %" PRIu32 ", ",
+                r->campaign_id, r->advertiser_id);
+        if (r->name) {
+            fputs("\"name\": ", out);
+            attrib_json_str(out, r->name, strlen(r->name));
+            fputs(", ", out);
+        }
+        model_figures(out, M, r);
+        fputc('}', out);
+    }
+    fputs("],\n \"total\": {", out);
+    model_figures(out, M, &M->total);
+    fputs("}}", out);
+}
+
+static void json_paths(const attrib_report *rep, FILE *out)
+{
+    array_open(out, "paths");
+    for (size_t i = 0; i < rep->npath_groups; i++) {
+        const attrib_report_path_group *x = &rep->path_groups[i];
+        row_open(out, i);
+        fprintf(out, "\"advertiser_id\": %" PRIu32 ", \"distinct_paths\": %" PRIu64
+                     ", \"journeys\": %" PRIu64 ", \"converting_journeys\": %" PRIu64
+                     ", \"non_converting_journeys\": %" PRIu64,
+                x->advertiser_id, x->paths, x->converting + x->non_converting, x->converting,
+                x->non_converting);
+        KV(out, "value", x->value);
+        fputs(", \"top\": [", out);
+        for (size_t k = 0; k < x->ntop; k++) {
+            const attrib_report_path *p = &rep->paths[x->top[k]];
+            fputs(k ? ",\n    {\"path\": " : "\n    {\"path\": ", out);
+            attrib_json_str(out, p->path, strlen(p->path));
+            fprintf(out, ", \"conversions\": %" PRIu64, p->conversions);
+            KV(out, "value", p->value);
+            fprintf(out, ", \"nulls\": %" PRIu64, p->nulls);
+            KV(out, "conversion_rate", p->conversion_rate);
+            fputc('}', out);
+        }
+        fputs("]}", out);
+    }
+    fputs("]", out);
+}
+
+static void json_dd(const attrib_report *rep, FILE *out)
+{
+    array_open(out, "markov_shapley");
+    for (size_t i = 0; i < rep->ndd; i++) {
+        const attrib_report_dd *d = &rep->dd[i];
+        row_open(out, i);
+        fprintf(out, "\"advertiser_id\": %" PRIu32 ", \"campaign_id\": %" PRIu32, d->advertiser_id,
+                d->campaign_id);
+        if (rep->has_markov) {
+            KV(out, "removal_effect", d->removal_effect);
+            KV(out, "markov_conversions", d->markov_conversions);
+            KV(out, "markov_value", d->markov_value);
+        }
+        if (rep->has_shapley) {
+            KV(out, "shapley_conversions", d->shapley_conversions);
+            KV(out, "shapley_value", d->shapley_value);
+        }
+        fputc('}', out);
+    }
+    fputs("]", out);
+}
+
 void attrib_report_write_json(const attrib_report *rep, FILE *out)
 {
     fputs("{\"file\": ", out);
@@ -138,5 +245,12 @@ void attrib_report_write_json(const attrib_report *rep, FILE *out)
         KV(out, "credited_value", x->credited_value);
         fputc('}', out);
     }
-    fputs("]}\n", out);
+    fputs("]", out);
+    if (rep->has_models)
+        json_models(rep, out);
+    if (rep->has_paths)
+        json_paths(rep, out);
+    if (rep->has_markov || rep->has_shapley)
+        json_dd(rep, out);
+    fputs("}\n", out);
 }

@@ -1,6 +1,11 @@
 /* The text report: the run, totals, then aligned tables (include/attrib/report.h). */
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "attrib/err.h"
 
 #include "attrib/report.h"
 #include "attrib/textout.h"
@@ -143,6 +148,161 @@ static void text_days(const attrib_report *rep, FILE *out)
     attrib_grid_free(g);
 }
 
+/* ---- Data-driven tables (each section only when the file has its table) ---- */
+
+/* Models side by side: the figure `which` (0 conversions, 1 value) of every model. */
+static void text_models(const attrib_report *rep, FILE *out, int which)
+{
+    const attrib_report_models *M = &rep->models;
+    const size_t nc = 2 + M->n;
+    const char **h = attrib_xmalloc(nc * sizeof *h);
+    char *align = attrib_xmalloc(nc + 1);
+    h[0] = "campaign_id";
+    h[1] = "advertiser_id";
+    for (size_t m = 0; m < M->n; m++)
+        h[2 + m] = M->name[m];
+    memset(align, 'r', nc);
+    align[nc] = 0;
+    attrib_grid *g = attrib_grid_create(nc, h, align);
+    char(*b)[64] = attrib_xmalloc(nc * sizeof *b);
+    const char **cells = attrib_xmalloc(nc * sizeof *cells);
+    for (size_t k = 0; k <= M->nrows; k++) {
+        const int total = k == M->nrows;
+        const attrib_report_model_row *r = total ? &M->total : &M->rows[k];
+        if (total)
+            attrib_grid_rule(g);
+        cells[0] = total ? "TOTAL" : U(b[0], 64, r->campaign_id);
+        cells[1] = total ? "" : U(b[1], 64, r->advertiser_id);
+        for (size_t m = 0; m < M->n; m++)
+            cells[2 + m] = which ? F(b[2 + m], 64, "%.2f", r->value[m])
+                                 : F(b[2 + m], 64, "%.3f", r->conversions[m]);
+        attrib_grid_row(g, cells);
+    }
+    fprintf(out, "Models compared: %s per campaign (report/models, %zu model%s)\n",
+            which ? "credited value" : "conversions", M->n, M->n == 1 ? "" : "s");
+    attrib_grid_print(g, out, "  ");
+    attrib_grid_free(g);
+    free(cells);
+    free(b);
+    free(align);
+    free(h);
+}
+
+/* Paths longer than this are cut in the text ("..." appended); CSV and JSON keep them. */
+#define TEXT_PATH_MAX 60
+
+static void text_paths(const attrib_report *rep, FILE *out)
+{
+    static const char *const h[] = {"path", "conversions", "value", "nulls", "conversion_rate"};
+    fprintf(out, "Top paths per advertiser (report/paths: the %d most converting, then most "
+                 "nulls; %zu advertiser%s)\n",
+            ATTRIB_REPORT_TOP_PATHS, rep->npath_groups, rep->npath_groups == 1 ? "" : "s");
+    if (!rep->npath_groups)
+        fputs("  no journeys\n", out);
+    for (size_t i = 0; i < rep->npath_groups; i++) {
+        const attrib_report_path_group *x = &rep->path_groups[i];
+        char v[64];
+        fprintf(out, "%s  advertiser %" PRIu32 ": %" PRIu64 " distinct path%s, %" PRIu64
+                     " journeys (%" PRIu64 " converting, %" PRIu64 " non-converting), value %s\n",
+                i ? "\n" : "", x->advertiser_id, x->paths, x->paths == 1 ? "" : "s",
+                x->converting + x->non_converting, x->converting, x->non_converting,
+                F(v, sizeof v, "%.2f", x->value));
+        attrib_grid *g = attrib_grid_create(5, h, "lrrrr");
+        for (size_t k = 0; k < x->ntop; k++) {
+            const attrib_report_path *p = &rep->paths[x->top[k]];
+            char b[4][64], path[TEXT_PATH_MAX + 4];
+            if (strlen(p->path) > TEXT_PATH_MAX)
+                snprintf(path, sizeof path, "%.*s...", TEXT_PATH_MAX, p->path);
+            else
+                snprintf(path, sizeof path, "%s", p->path);
+            attrib_grid_rowv(g, path, U(b[0], 64, p->conversions), F(b[1], 64, "%.2f", p->value),
+                             U(b[2], 64, p->nulls), F(b[3], 64, "%.4f", p->conversion_rate));
+        }
+        attrib_grid_print(g, out, "    ");
+        attrib_grid_free(g);
+    }
+}
+
+/* Markov removal effects next to Shapley (the columns of the tables the file has). */
+static void text_dd(const attrib_report *rep, FILE *out)
+{
+    const char *h[7] = {"advertiser_id", "campaign_id"};
+    size_t nc = 2;
+    if (rep->has_markov) {
+        h[nc++] = "removal_effect";
+        h[nc++] = "markov_conversions";
+        h[nc++] = "markov_value";
+    }
+    if (rep->has_shapley) {
+        h[nc++] = "shapley_conversions";
+        h[nc++] = "shapley_value";
+    }
+    attrib_grid *g = attrib_grid_create(nc, h, "rrrrrrr" + (7 - nc));
+    char b[7][64];
+    const char *cells[7];
+    double tot[4] = {0, 0, 0, 0};
+    for (size_t i = 0; i <= rep->ndd; i++) {
+        const int total = i == rep->ndd;
+        const attrib_report_dd *d = total ? NULL : &rep->dd[i];
+        size_t c = 2;
+        if (total) {
+            attrib_grid_rule(g);
+            cells[0] = "TOTAL";
+            cells[1] = "";
+        } else {
+            cells[0] = U(b[0], 64, d->advertiser_id);
+            cells[1] = U(b[1], 64, d->campaign_id);
+        }
+        const double v[4] = {total ? tot[0] : d->markov_conversions, total ? tot[1] : d->markov_value,
+                             total ? tot[2] : d->shapley_conversions, total ? tot[3] : d->shapley_value};
+        if (rep->has_markov) {
+            cells[c] = total ? "" : F(b[c], 64, "%.4f", d->removal_effect);
+            c++;
+            cells[c] = F(b[c], 64, "%.3f", v[0]);
+            c++;
+            cells[c] = F(b[c], 64, "%.2f", v[1]);
+            c++;
+        }
+        if (rep->has_shapley) {
+            cells[c] = F(b[c], 64, "%.3f", v[2]);
+            c++;
+            cells[c] = F(b[c], 64, "%.2f", v[3]);
+            c++;
+        }
+        attrib_grid_row(g, cells);
+        for (int k = 0; !total && k < 4; k++)
+            if (isfinite(v[k]))
+                tot[k] += v[k];
+    }
+    fprintf(out, "%s per advertiser and campaign (%s)\n",
+            rep->has_markov && rep->has_shapley ? "Markov removal effects and Shapley"
+            : rep->has_markov                   ? "Markov removal effects"
+                                                : "Shapley",
+            rep->has_markov && rep->has_shapley ? "report/markov, report/shapley"
+            : rep->has_markov                   ? "report/markov"
+                                                : "report/shapley");
+    attrib_grid_print(g, out, "  ");
+    attrib_grid_free(g);
+}
+
+static void text_datadriven(const attrib_report *rep, FILE *out)
+{
+    if (rep->has_models) {
+        fputc('\n', out);
+        text_models(rep, out, 0);
+        fputc('\n', out);
+        text_models(rep, out, 1);
+    }
+    if (rep->has_paths) {
+        fputc('\n', out);
+        text_paths(rep, out);
+    }
+    if (rep->has_markov || rep->has_shapley) {
+        fputc('\n', out);
+        text_dd(rep, out);
+    }
+}
+
 void attrib_report_write_text(const attrib_report *rep, FILE *out)
 {
     char b[64];
@@ -182,4 +342,5 @@ void attrib_report_write_text(const attrib_report *rep, FILE *out)
     text_ttc(rep, out);
     fputc('\n', out);
     text_days(rep, out);
+    text_datadriven(rep, out);
 }

@@ -440,7 +440,92 @@ static int file_has(const char *p, const char *needle)
 typedef struct tiny_meta {
     const char *from, *to, *identity_hash; /* identity_hash NULL: not written */
     int64_t ranks;
+    int datadriven; /* also write the tables of write_dd */
 } tiny_meta;
+
+/* ---- The data-driven tables of tiny_dd.h5, figures by hand ----
+ * report/paths (advertiser, path, conversions, value, nulls):
+ *   1 "10" 3 30 1 | 1 "10 > 11" 3 45 0 | 1 "11" 0 0 5 | 1 "11 > 10" 3 12 1 | 2 "12" 0 0 0
+ *   | 3 "p00" … "p10" (11 paths), 1 conversion, value 1, 0 nulls each
+ *   advertiser 1: 4 distinct paths, 9 converting + 7 non-converting = 16 journeys, value
+ *   87; top: "10" (3 conv, 1 null) before "11 > 10" (3, 1: bytewise) before "10 > 11"
+ *   (3, 0: fewer nulls) before "11"; rates 3/4, 3/4, 1, 0. Advertiser 2: 1 path, 0
+ *   journeys, rate NaN. Advertiser 3: 11 paths, the top 10 are p00 … p09 (bytewise).
+ * report/markov: (1, 10, RE 0.5, 6, 60), (1, 11, 0.25, 3, 27);
+ * report/shapley: (1, 10, 6, 57), (1, 11, 3, 30), (2, 12, 0, 0): 12 has no Markov row.
+ * report/models, the models in the order own, markov (first appearance):
+ *   (1, 10, own, 1.5, 30, 2) (1, 11, own, .5, 10, 1) (2, 12, own, 0, 0, 0)
+ *   (1, 10, markov, 1, 20, 2) (1, 11, markov, 1, 20, 1); campaign 12 lacks markov (NaN).
+ *   Totals own 2 / 40 / 3, markov 2 / 40 / 3; chart at --top 2: 10 (2.5), 11 (1.5) of 3.
+ */
+static void push_path(attrib_table *t, uint32_t adv, const char *path, uint64_t conv,
+                      double value, uint64_t nulls)
+{
+    size_t r = attrib_table_push(t);
+    ATTRIB_COL(t, ATTRIB_RP_ADVERTISER_ID, uint32_t)[r] = adv;
+    attrib_table_set_str(t, ATTRIB_RP_PATH, r, path, strlen(path));
+    ATTRIB_COL(t, ATTRIB_RP_CONVERSIONS, uint64_t)[r] = conv;
+    ATTRIB_COL(t, ATTRIB_RP_VALUE, double)[r] = value;
+    ATTRIB_COL(t, ATTRIB_RP_NULLS, uint64_t)[r] = nulls;
+}
+
+static int write_dd(attrib_h5file *f)
+{
+    attrib_table tp, tm, ts, to;
+    attrib_table_init(&tp, &attrib_schema_report_paths, 16);
+    attrib_table_init(&tm, &attrib_schema_report_markov, 1);
+    attrib_table_init(&ts, &attrib_schema_report_shapley, 1);
+    attrib_table_init(&to, &attrib_schema_report_models, 8);
+    push_path(&tp, 1, "10", 3, 30, 1);
+    push_path(&tp, 1, "10 > 11", 3, 45, 0);
+    push_path(&tp, 1, "11", 0, 0, 5);
+    push_path(&tp, 1, "11 > 10", 3, 12, 1);
+    push_path(&tp, 2, "12", 0, 0, 0);
+    for (int i = 0; i < 11; i++) {
+        char p[8];
+        snprintf(p, sizeof p, "p%02d", i);
+        push_path(&tp, 3, p, 1, 1, 0);
+    }
+    static const struct { uint32_t adv, camp; double re, conv, value; } mk[] = {
+        {1, 10, 0.5, 6, 60}, {1, 11, 0.25, 3, 27}};
+    for (size_t i = 0; i < 2; i++) {
+        size_t r = attrib_table_push(&tm);
+        ATTRIB_COL(&tm, ATTRIB_RM_ADVERTISER_ID, uint32_t)[r] = mk[i].adv;
+        ATTRIB_COL(&tm, ATTRIB_RM_CAMPAIGN_ID, uint32_t)[r] = mk[i].camp;
+        ATTRIB_COL(&tm, ATTRIB_RM_REMOVAL_EFFECT, double)[r] = mk[i].re;
+        ATTRIB_COL(&tm, ATTRIB_RM_CONVERSIONS, double)[r] = mk[i].conv;
+        ATTRIB_COL(&tm, ATTRIB_RM_VALUE, double)[r] = mk[i].value;
+    }
+    static const struct { uint32_t adv, camp; double conv, value; } sh[] = {
+        {1, 10, 6, 57}, {1, 11, 3, 30}, {2, 12, 0, 0}};
+    for (size_t i = 0; i < 3; i++) {
+        size_t r = attrib_table_push(&ts);
+        ATTRIB_COL(&ts, ATTRIB_RS_ADVERTISER_ID, uint32_t)[r] = sh[i].adv;
+        ATTRIB_COL(&ts, ATTRIB_RS_CAMPAIGN_ID, uint32_t)[r] = sh[i].camp;
+        ATTRIB_COL(&ts, ATTRIB_RS_CONVERSIONS, double)[r] = sh[i].conv;
+        ATTRIB_COL(&ts, ATTRIB_RS_VALUE, double)[r] = sh[i].value;
+    }
+    static const struct { uint32_t adv, camp; const char *model; double conv, value; uint64_t touches; } mo[] = {
+        {1, 10, "own", 1.5, 30, 2}, {1, 11, "own", 0.5, 10, 1}, {2, 12, "own", 0, 0, 0},
+        {1, 10, "markov", 1, 20, 2}, {1, 11, "markov", 1, 20, 1}};
+    for (size_t i = 0; i < 5; i++) {
+        size_t r = attrib_table_push(&to);
+        ATTRIB_COL(&to, ATTRIB_RMO_ADVERTISER_ID, uint32_t)[r] = mo[i].adv;
+        ATTRIB_COL(&to, ATTRIB_RMO_CAMPAIGN_ID, uint32_t)[r] = mo[i].camp;
+        attrib_table_set_str(&to, ATTRIB_RMO_MODEL, r, mo[i].model, strlen(mo[i].model));
+        ATTRIB_COL(&to, ATTRIB_RMO_CONVERSIONS, double)[r] = mo[i].conv;
+        ATTRIB_COL(&to, ATTRIB_RMO_VALUE, double)[r] = mo[i].value;
+        ATTRIB_COL(&to, ATTRIB_RMO_CREDITED_TOUCHES, uint64_t)[r] = mo[i].touches;
+    }
+    int rc = 0;
+    attrib_table *all[] = {&tp, &tm, &ts, &to};
+    for (size_t i = 0; i < 4; i++) {
+        if (rc == 0)
+            rc = attrib_h5_write_table(f, all[i], 0, all[i]->n, 3);
+        attrib_table_free(all[i]);
+    }
+    return rc;
+}
 
 static void push_daily(attrib_table *t, uint32_t camp, const char *day, double conv, double value)
 {
@@ -546,6 +631,8 @@ static int write_tiny(const char *path, const tiny_meta *m)
     const attrib_table *all[] = {&cr, &un, &rc, &rd, &rdt, &ra, &ca};
     for (size_t i = 0; i < 7 && rcode == 0; i++)
         rcode = attrib_h5_write_table(f, all[i], 0, all[i]->n, 3);
+    if (rcode == 0 && m->datadriven)
+        rcode = write_dd(f);
     attrib_results_meta meta = {.ranks = m->ranks};
     meta.attr[ATTRIB_RES_PERIOD_FROM] = m->from;
     meta.attr[ATTRIB_RES_PERIOD_TO] = m->to;
@@ -625,6 +712,142 @@ static int css_rule_has(const char *html, const char *selector, const char *decl
     return d && d < end;
 }
 
+static void check_datadriven(const char *dir)
+{
+    char plain[4096], dd[4096];
+    snprintf(plain, sizeof plain, "%s/tiny_plain.h5", dir);
+    snprintf(dd, sizeof dd, "%s/tiny_dd.h5", dir);
+    const tiny_meta mp = {"", "", NULL, 1, 0}, md = {"", "", NULL, 1, 1};
+    CHECK(write_tiny(plain, &mp) == 0);
+    CHECK(write_tiny(dd, &md) == 0);
+
+    /* A file without the tables: none of the sections, and --table paths … refused. */
+    attrib_report *rep = build_report(plain, 2);
+    char *plain_text = NULL, *plain_json = NULL, *plain_html = NULL;
+    if (rep) {
+        CHECK(!rep->has_paths && !rep->has_markov && !rep->has_shapley && !rep->has_models);
+        plain_text = render(rep, R_TEXT, 0);
+        plain_json = render(rep, R_JSON, 0);
+        plain_html = render(rep, R_HTML, 0);
+        CHECK(plain_text && !strstr(plain_text, "Models compared") && !strstr(plain_text, "paths"));
+        CHECK(plain_json && !strstr(plain_json, "models_compared") && !strstr(plain_json, "markov"));
+        CHECK(plain_html && !strstr(plain_html, "data-chart=\"models\"") &&
+              !strstr(plain_html, "model_names") && !strstr(plain_html, "yOffset: {field: 'model'") &&
+              !strstr(plain_html, "id=\"paths-") && !strstr(plain_html, "markov-shapley"));
+        static const char *const dd_tables[] = {"paths", "markov", "shapley", "models"};
+        for (int i = 0; i < 4; i++) {
+            CHECK(attrib_report_csv_check(rep, csv_table(dd_tables[i])) == ATTRIB_EINPUT);
+            CHECK(strstr(attrib_err_msg(), "no /report/") != NULL);
+        }
+        attrib_err_clear();
+        CHECK(attrib_report_csv_check(rep, csv_table("campaign")) == 0);
+        attrib_report_free(rep);
+    }
+
+    rep = build_report(dd, 2);
+    if (!rep)
+        return;
+    CHECK(rep->has_paths && rep->has_markov && rep->has_shapley && rep->has_models);
+    for (int i = 0; attrib_report_csv_tables[i]; i++)
+        CHECK(attrib_report_csv_check(rep, i) == 0);
+    /* Paths per advertiser. */
+    CHECK(rep->npaths == 16 && rep->npath_groups == 3);
+    const attrib_report_path_group *g = &rep->path_groups[0];
+    CHECK(g->advertiser_id == 1 && g->paths == 4 && g->converting == 9 && g->non_converting == 7);
+    CHECK(g->value == 87 && g->ntop == 4);
+    static const char *const want_top[] = {"10", "11 > 10", "10 > 11", "11"};
+    static const double want_rate[] = {0.75, 0.75, 1, 0};
+    for (size_t k = 0; k < 4 && k < g->ntop; k++) {
+        CHECK(strcmp(rep->paths[g->top[k]].path, want_top[k]) == 0);
+        CHECK(rep->paths[g->top[k]].conversion_rate == want_rate[k]);
+    }
+    g = &rep->path_groups[1];
+    CHECK(g->advertiser_id == 2 && g->paths == 1 && g->ntop == 1);
+    CHECK(isnan(rep->paths[g->top[0]].conversion_rate));
+    g = &rep->path_groups[2];
+    CHECK(g->advertiser_id == 3 && g->paths == 11 && g->ntop == ATTRIB_REPORT_TOP_PATHS);
+    CHECK(strcmp(rep->paths[g->top[0]].path, "p00") == 0);
+    CHECK(strcmp(rep->paths[g->top[9]].path, "p09") == 0);
+    /* Markov next to Shapley. */
+    CHECK(rep->ndd == 3);
+    if (rep->ndd == 3) {
+        CHECK(rep->dd[0].campaign_id == 10 && rep->dd[0].removal_effect == 0.5);
+        CHECK(rep->dd[0].markov_value == 60 && rep->dd[0].shapley_value == 57);
+        CHECK(rep->dd[1].campaign_id == 11 && rep->dd[1].shapley_conversions == 3);
+        CHECK(strcmp(rep->dd[0].label, "Spring sale (10)") == 0);
+        CHECK(rep->dd[2].advertiser_id == 2 && rep->dd[2].campaign_id == 12);
+        CHECK(isnan(rep->dd[2].removal_effect) && rep->dd[2].shapley_conversions == 0);
+    }
+    /* Models side by side. */
+    const attrib_report_models *M = &rep->models;
+    CHECK(M->n == 2 && M->nrows == 3);
+    if (M->n == 2 && M->nrows == 3) {
+        CHECK(strcmp(M->name[0], "own") == 0 && strcmp(M->name[1], "markov") == 0);
+        CHECK(M->rows[0].campaign_id == 10 && M->rows[0].conversions[0] == 1.5);
+        CHECK(M->rows[0].conversions[1] == 1 && M->rows[0].credited_touches[1] == 2);
+        CHECK(M->rows[2].campaign_id == 12 && isnan(M->rows[2].conversions[1]));
+        CHECK(M->rows[2].credited_touches[1] == 0);
+        CHECK(M->total.conversions[0] == 2 && M->total.conversions[1] == 2);
+        CHECK(M->total.value[1] == 40 && M->total.credited_touches[0] == 3);
+        CHECK(M->chart.n == 2 && M->chart.eligible == 3 && M->chart.row[0] == 0 &&
+              M->chart.row[1] == 1);
+    }
+
+    char *t = render(rep, R_TEXT, 0), *j = render(rep, R_JSON, 0), *h = render(rep, R_HTML, 0);
+    char *csv = render(rep, R_CSV, csv_table("paths"));
+    char *csvm = render(rep, R_CSV, csv_table("models"));
+    /* The older sections come first, unchanged: after the first line (the file's name),
+     * the plain file's text is a prefix, as is its JSON but for the closing "}\n". */
+    const char *tn = t ? strchr(t, '\n') : NULL, *ptn = plain_text ? strchr(plain_text, '\n') : NULL;
+    CHECK(tn && ptn && strncmp(tn, ptn, strlen(ptn)) == 0);
+    CHECK(has(t, "\nModels compared: conversions per campaign (report/models, 2 models)\n"
+                 "  campaign_id  advertiser_id    own  markov\n"
+                 "           10              1  1.500   1.000\n"));
+    CHECK(has(t, "           12              2  0.000       -\n"));
+    CHECK(has(t, "  advertiser 1: 4 distinct paths, 16 journeys (9 converting, 7 non-converting), "
+                 "value 87.00\n"
+                 "    path     conversions  value  nulls  conversion_rate\n"
+                 "    10                 3  30.00      1           0.7500\n"
+                 "    11 > 10            3  12.00      1           0.7500\n"
+                 "    10 > 11            3  45.00      0           1.0000\n"
+                 "    11                 0   0.00      5           0.0000\n"));
+    CHECK(has(t, "  advertiser 2: 1 distinct path, 0 journeys (0 converting, 0 non-converting)"));
+    CHECK(has(t, "              2           12               -                   -             -"
+                 "                0.000           0.00\n"));
+    /* JSON: the old keys unchanged, the new ones after them. */
+    const char *jn = j ? strchr(j, '\n') : NULL, *pjn = plain_json ? strchr(plain_json, '\n') : NULL;
+    CHECK(jn && pjn && strlen(pjn) > 2 && strncmp(jn, pjn, strlen(pjn) - 2) == 0);
+    CHECK(has(j, "\"models_compared\": {\"models\": [\"own\", \"markov\"],"));
+    CHECK(has(j, "{\"campaign_id\": 12, \"advertiser_id\": 2, \"name\": \"Q4 \\u003cEU\\u003e\", "
+                 "\"conversions\": {\"own\": 0, \"markov\": null}"));
+    CHECK(has(j, "{\"path\": \"11 \\u003e 10\", \"conversions\": 3, \"value\": 12, \"nulls\": 1, "
+                 "\"conversion_rate\": 0.75}"));
+    CHECK(has(j, "{\"advertiser_id\": 2, \"distinct_paths\": 1, \"journeys\": 0"));
+    CHECK(has(j, "\"conversion_rate\": null}"));
+    CHECK(has(j, "{\"advertiser_id\": 2, \"campaign_id\": 12, \"removal_effect\": null, "
+                 "\"markov_conversions\": null, \"markov_value\": null, "
+                 "\"shapley_conversions\": 0, \"shapley_value\": 0}"));
+    CHECK(has(h, "data-chart=\"models\""));
+    CHECK(has(h, "yOffset: {field: 'model'"));
+    CHECK(has(h, "\"model_names\": [\"own\", \"markov\"]"));
+    CHECK(has(h, "<table class=\"data\" id=\"paths-3\">"));
+    CHECK(has(h, "<td>p09</td>") && h && !strstr(h, "<td>p10</td>"));
+    CHECK(has(h, "<tr><td>2</td><td>Q4 &lt;EU&gt; (12)</td><td>-</td><td>-</td><td>-</td>"
+                 "<td>0.000</td><td>0.00</td></tr>"));
+    CHECK(has(csv, "advertiser_id,path,conversions,value,nulls\n1,10,3,30,1\n1,10 > 11,3,45,0\n"));
+    CHECK(has(csvm, "advertiser_id,campaign_id,model,conversions,value,credited_touches\n"
+                    "1,10,own,1.5,30,2\n"));
+    free(t);
+    free(j);
+    free(h);
+    free(csv);
+    free(csvm);
+    free(plain_text);
+    free(plain_json);
+    free(plain_html);
+    attrib_report_free(rep);
+}
+
 static void check_figures(const char *dir)
 {
     char tiny[4096], tiny2[4096], alias[4096], public_hash[64], kid[17];
@@ -634,9 +857,9 @@ static void check_figures(const char *dir)
     snprintf(public_hash, sizeof public_hash, "siphash-2-4 key_id=%s", kid); /* what import writes */
     snprintf(tiny, sizeof tiny, "%s/tiny.h5", dir);
     snprintf(tiny2, sizeof tiny2, "%s/tiny2.h5", dir);
-    const tiny_meta open_period = {"", "", public_hash, 1};
+    const tiny_meta open_period = {"", "", public_hash, 1, 0};
     const tiny_meta closed = {"2026-10-01T00:00:00.000Z", "2026-10-03T00:00:00.000Z",
-                              "siphash-2-4 key_id=0123456789abcdef", 2};
+                              "siphash-2-4 key_id=0123456789abcdef", 2, 0};
     CHECK(write_tiny(tiny, &open_period) == 0);
     CHECK(write_tiny(tiny2, &closed) == 0);
 
@@ -868,6 +1091,7 @@ int main(int argc, char **argv)
     char dir[] = "/tmp/attrib_test_report_XXXXXX";
     CHECK(mkdtemp(dir) != NULL);
     check_figures(dir);
+    check_datadriven(dir);
     CHECK(make_fixtures(dir, NULL) == 0);
     char a[4096], moved[4096], camp[4096], kinds[4096], out[4096], bad[4096];
     snprintf(a, sizeof a, "%s/a.h5", dir);
