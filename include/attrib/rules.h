@@ -62,6 +62,7 @@ typedef struct attrib_adv_rule {
  * other keys kept: position_based takes the configured weights, presets their own. */
 attrib_adv_rule attrib_rules_adv_with_model(const attrib_adv_rule *a, int m);
 
+
 /* Per-campaign keys, resolved (defaults ← advertiser version ← campaign version). */
 typedef struct attrib_camp_rule {
     int64_t lookback_ms[3];       /* by enum attrib_kind; ATTRIB_LOOKBACK_OFF when "off" */
@@ -79,6 +80,9 @@ int attrib_rules_load(const char *path, attrib_rules **out);
 int attrib_rules_load_text(const char *name, const char *text, attrib_rules **out);
 
 void attrib_rules_free(attrib_rules *r); /* NULL ok */
+/* Local. 1 when some advertiser (or the defaults), in some version, uses markov or
+ * shapley after --model: the run then counts journeys and fits the data-driven models. */
+int attrib_rules_uses_datadriven(const attrib_rules *r);
 
 /* Replace every advertiser's model (and the defaults') by `m`, keeping their other keys
  * (docs/rules.md, `--model`). */

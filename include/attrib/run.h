@@ -53,6 +53,8 @@ typedef struct attrib_run_opts {
     const int *compare; /* --compare: models (ATTRIB_MODEL_OWN for the rules'), or NULL */
     size_t ncompare;
     const char *compare_arg; /* as the user gave it, recorded in the results; NULL */
+    int journeys;       /* count journeys and fit the data-driven models even when no
+                           advertiser uses them and there is no --compare */
     uint64_t memory_per_rank; /* bytes per rank, 0 = no budget */
 } attrib_run_opts;
 
@@ -87,6 +89,7 @@ typedef struct attrib_run_figures {
     /* fit */
     uint64_t journeys, paths;      /* journeys counted, distinct (advertiser, path) */
     uint64_t markov_pending;       /* conversions credited (or compared) by markov */
+    int datadriven;                /* journeys counted, /report/paths, markov, shapley written */
     /* seconds per phase (this rank's clock; exchange and match over every wave) */
     double seconds[ATTRIB_RUN_NPHASES];
     /* write */

@@ -11,7 +11,7 @@
 
 const char attrib_usage_run[] =
     "usage: attrib run -c RULES -i IN.h5 -o OUT.h5 [--from DATE] [--to DATE] [--model M]\n"
-    "                  [--compare all|M1,M2,...]\n"
+    "                  [--compare all|M1,M2,...] [--journeys]\n"
     "                  [--plan] [--explain] [--labels] [--level N] [--memory-per-rank SIZE]\n"
     "                  [-q]\n"
     "\n"
@@ -32,6 +32,9 @@ const char attrib_usage_run[] =
     "                     credited touches under each model of LIST (comma-separated model\n"
     "                     names, `own` for each advertiser's rules as written; `all` = every\n"
     "                     model and own), from the same read of the input\n"
+    "      --journeys     write /report/paths, /report/markov and /report/shapley even when\n"
+    "                     no advertiser's model is markov or shapley (they are written\n"
+    "                     whenever one is, and with --compare; docs/datadriven.md)\n"
     "      --plan         print the partition plan (rows per rank) and stop (a dry run)\n"
     "      --explain      also write /explain/conversion: per conversion, its outcome and the\n"
     "                     counts of candidates and of excluded touches by reason (see\n"
@@ -57,13 +60,15 @@ const char attrib_usage_run[] =
     "/report/daily_touch, /report/advertiser, and with the options above\n"
     "/explain/conversion and /labels (docs/formats.md).\n";
 
-enum { OPT_PLAN = ATTRIB_OPT_ID_USER, OPT_EXPLAIN, OPT_LABELS, OPT_LEVEL, OPT_MEMORY, OPT_COMPARE };
+enum { OPT_PLAN = ATTRIB_OPT_ID_USER, OPT_EXPLAIN, OPT_LABELS, OPT_LEVEL, OPT_MEMORY, OPT_COMPARE,
+       OPT_JOURNEYS };
 
 static const attrib_opt options[] = {
     ATTRIB_OPT_RULES, ATTRIB_OPT_INPUT, ATTRIB_OPT_OUTPUT, ATTRIB_OPT_FROM, ATTRIB_OPT_TO,
     ATTRIB_OPT_MODEL, ATTRIB_OPT_QUIET,
     {"plan", 0, 0, OPT_PLAN}, {"explain", 0, 0, OPT_EXPLAIN}, {"labels", 0, 0, OPT_LABELS},
     {"level", 0, 1, OPT_LEVEL}, {"compare", 0, 1, OPT_COMPARE},
+    {"journeys", 0, 0, OPT_JOURNEYS},
     {"memory-per-rank", 0, 1, OPT_MEMORY}, ATTRIB_OPT_END};
 
 typedef struct run_cli {
@@ -140,6 +145,7 @@ static int parse_args(int argc, char **argv, run_cli *c)
         case OPT_PLAN: c->plan_only = 1; break;
         case OPT_EXPLAIN: o->explain = 1; break;
         case OPT_LABELS: o->labels = 1; break;
+        case OPT_JOURNEYS: o->journeys = 1; break;
         case OPT_COMPARE: ATTRIB_TRY(parse_compare(a.opt, a.val, c)); break;
         case OPT_LEVEL:
             ATTRIB_TRY(attrib_args_u64(&a, 22, &level));
@@ -241,7 +247,8 @@ int attrib_cmd_run(const attrib_cmd_ctx *ctx, int argc, char **argv)
     snprintf(extra, sizeof extra, "%llu journeys, %llu distinct paths, %llu markov conversions",
              (unsigned long long)fig->journeys, (unsigned long long)fig->paths,
              (unsigned long long)fig->markov_pending);
-    attrib_progress_end(p, "fit", fig->journeys, 0, extra);
+    if (fig->datadriven)
+        attrib_progress_end(p, "fit", fig->journeys, 0, extra);
     nout = fig->ncredits + fig->nunattributed;
 
     ATTRIB_TRY_GOTO(rc, attrib_run_reduce(r), done);

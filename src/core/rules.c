@@ -1052,6 +1052,18 @@ int64_t attrib_rules_adv_index(const attrib_rules *r, uint32_t advertiser_id)
 size_t attrib_rules_ncampaigns(const attrib_rules *r) { return r->nc; }
 size_t attrib_rules_nadvertisers(const attrib_rules *r) { return r->na; }
 
+int attrib_rules_uses_datadriven(const attrib_rules *r)
+{
+    assert(r->finished);
+    const attrib_adv_rule *d = &r->defaults_rule;
+    if (d->model == ATTRIB_MODEL_MARKOV || d->model == ATTRIB_MODEL_SHAPLEY)
+        return 1;
+    for (size_t s = 0; s < r->aseg_off[r->radv.n]; s++)
+        if (r->aseg_rule[s].model == ATTRIB_MODEL_MARKOV || r->aseg_rule[s].model == ATTRIB_MODEL_SHAPLEY)
+            return 1;
+    return 0;
+}
+
 uint32_t attrib_rules_camp_id(const attrib_rules *r, size_t camp_index)
 {
     assert(camp_index < r->nc);

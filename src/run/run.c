@@ -41,7 +41,6 @@ void attrib_run_create(const attrib_par *p, const attrib_run_opts *o, attrib_run
     attrib_table_init(&r->dd[1], &attrib_schema_report_markov, 1);
     attrib_table_init(&r->dd[2], &attrib_schema_report_shapley, 1);
     attrib_table_init(&r->dd[3], &attrib_schema_report_models, 16);
-    r->paths = attrib_pathmap_new();
     *out = r;
 }
 
@@ -155,6 +154,11 @@ int attrib_run_match(attrib_run *r, int w)
         attrib_acc_init(&r->acc, attrib_rules_ncampaigns(r->rules));
         attrib_acc_init_compare(&r->acc, r->o.ncompare);
         r->acc_init = 1;
+        /* The data-driven outputs cost a pass over every touch of every identity and a
+         * fit: done when some advertiser's model needs them, --compare, or --journeys. */
+        r->fig.datadriven = r->o.journeys || r->o.ncompare || attrib_rules_uses_datadriven(r->rules);
+        if (r->fig.datadriven)
+            r->paths = attrib_pathmap_new();
         r->cfg = (attrib_engine_cfg){.rules = r->rules, .from = r->o.from, .to = r->o.to,
                                      .labels = r->o.labels ? &r->labels : NULL,
                                      .paths = r->paths,
@@ -215,6 +219,12 @@ int attrib_run_fit(attrib_run *r)
     const attrib_par *p = r->p;
     const double t = attrib_par_wtime();
     run_test_crash(p, "fit");
+    if (!r->fig.datadriven) { /* nothing waits for a fit: the engine closes */
+        attrib_engine_close(r->eng);
+        r->eng = NULL;
+        r->fig.seconds[ATTRIB_RUN_FIT] = attrib_par_wtime() - t;
+        return 0;
+    }
     uint8_t *mine;
     size_t len;
     attrib_pathmap_pack(r->paths, &mine, &len);
@@ -231,6 +241,8 @@ int attrib_run_fit(attrib_run *r)
     if (p->rank == 0) { /* rank 0 keeps every path until /report/paths is written */
         r->paths = attrib_pathmap_new();
         rc = attrib_pathmap_add_packed(r->paths, all, all_len);
+        free(all);
+        all = NULL;
         if (!rc)
             rc = attrib_pathmap_fit(r->paths, order_of, re_out, &f, &r->dd[1], &r->dd[2]);
         if (!rc)

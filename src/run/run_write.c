@@ -51,7 +51,7 @@ static int write_paths(attrib_run *r, attrib_h5file *out, int level)
     strw[ATTRIB_RP_PATH] = (size_t)shape[1];
     ATTRIB_TRY(attrib_par_agree(p, attrib_h5_table_create(out, &attrib_schema_report_paths,
                                                           shape[0], strw, level)));
-    size_t block = ((size_t)16 << 20) / (size_t)shape[1];
+    size_t block = ((size_t)2 << 20) / (size_t)shape[1];
     block = block < 1024 ? 1024 : block;
     attrib_table *t = &r->dd[0];
     attrib_table_set_strw(t, ATTRIB_RP_PATH, (size_t)shape[1]);
@@ -141,10 +141,10 @@ int attrib_run_write(attrib_run *r, const char *path, const char *name)
         if (!rc)
             rc = attrib_h5_write_table(out, &r->rep[i], 0, total, level);
     }
-    /* report/paths, markov, shapley always; report/models with --compare */
-    if (!rc)
+    /* report/paths, markov, shapley when data-driven; report/models with --compare */
+    if (!rc && r->fig.datadriven)
         rc = write_paths(r, out, level);
-    for (size_t i = 1; i < (r->o.ncompare ? 4u : 3u) && !rc; i++) {
+    for (size_t i = 1; i < (r->o.ncompare ? 4u : 3u) && !rc && r->fig.datadriven; i++) {
         uint64_t total;
         rc = share_shape(p, &r->dd[i], &total);
         if (!rc)

@@ -95,7 +95,7 @@ fi
 
 # --- 3. Options through the framework.
 expect 2 "$ATTRIB" run -q -c rules.cfg -i in.h5 -o x.h5 --model lastclick
-has "attrib: run: --model: unknown model 'lastclick' (valid: last_touch, first_touch, linear, time_decay, position_based, u_shaped, j_curve, inverse_j). See 'attrib run --help'."
+has "attrib: run: --model: unknown model 'lastclick' (valid: last_touch, first_touch, linear, time_decay, position_based, u_shaped, j_curve, inverse_j, markov, shapley). See 'attrib run --help'."
 expect 2 "$ATTRIB" run -q -c rules.cfg -i in.h5 -o x.h5 --level 23
 has "attrib: run: --level: '23' is not an integer from 0 to 22. See 'attrib run --help'."
 expect 2 "$ATTRIB" run -q -c rules.cfg -i in.h5 -o x.h5 --memory-per-rank lots
