@@ -101,6 +101,11 @@ if command -v "$ATTRIB_BIN" >/dev/null 2>&1; then
   fi
 fi
 command -v sbatch >/dev/null || { echo "daily: sbatch not found" >&2; exit 2; }
+# Run from inside a job (scrontab, sbatch --wrap): the job's own SLURM_* variables
+# (tasks, memory, node list, ...) must not reach the chain's jobs through --export=ALL.
+if [ -n "${SLURM_JOB_ID:-}" ]; then
+  for v in ${!SLURM_@}; do [ "$v" = SLURM_CONF ] || unset "$v"; done
+fi
 [ $dry = 1 ] || mkdir -p "$st" "$ddir/logs"
 
 # A chain of this day still queued or running? Submitting again would race it.

@@ -217,7 +217,11 @@ if [ $labels = 0 ]; then
   [ $rc = 2 ] && grep -q -- '--labels' "$T/labels.err" && ok "ATTRIB_DAILY_LABELS=1 with an attrib without --labels: refused (exit 2)" ||
     fail "ATTRIB_DAILY_LABELS=1 without --labels support: exit $rc: $(cat "$T/labels.err")"
 fi
-ok "usage errors exit 2"
+y=$(date -u -d yesterday +%F)
+"$DS" "${cfg[@]}" --dry-run yesterday >/dev/null 2>"$T/dry.err" && grep -q "daily.sbatch import $y\$" "$T/dry.err" ||
+  fail "daily.sh --dry-run yesterday: $(cat "$T/dry.err")"
+[ -z "$(squeue -h -o %i)" ] && [ ! -e "$D/days/$y" ] || fail "--dry-run submitted jobs or wrote $D/days/$y"
+ok "usage errors exit 2; --dry-run yesterday ($y) submits nothing"
 
 # --- 1. three consecutive days, submitted at once --------------------------------------------
 s1=$SECONDS
@@ -261,7 +265,30 @@ if [ $labels = 1 ]; then
   h5ls "$D/days/$D1/results.h5/labels" >/dev/null 2>&1 && ok "labels: EXERCISED: ATTRIB_DAILY_LABELS=1 wrote /labels" ||
     fail "ATTRIB_DAILY_LABELS=1 but $D1's results have no /labels"
 else
-  echo "$N: labels: NOT EXERCISED (this attrib's run has no --labels; only the refusal was checked)"
+  echo "$N: labels: NOT EXERCISED (this attrib's run has no --labels; checked: the refusal, and the pass-through to a stand-in)"
+fi
+
+# ATTRIB_DAILY_LABELS=1 passes --labels to attrib run: checked with a stand-in attrib
+# (the real one, minus the option) when this attrib has none; the run step on its own.
+if [ $labels = 0 ]; then
+  W=$T/labels-standin
+  mkdir -p "$W/data/days/$D1"
+  cp "$D/days/$D1/input.h5" "$W/data/days/$D1/"
+  cat >"$W/attrib" <<STANDIN
+#!/usr/bin/env bash
+args=()
+for a in "\$@"; do if [ "\$a" = --labels ]; then echo "\$*" >>"$W/labels.log"; else args+=("\$a"); fi; done
+exec "$ATTRIB" "\${args[@]}"
+STANDIN
+  chmod +x "$W/attrib"
+  if (unset ATTRIB_STEP ATTRIB_STATE_DIR; ATTRIB_DATA=$W/data ATTRIB_BIN=$W/attrib ATTRIB_DAILY_LABELS=1 ATTRIB_RULES=$D/rules.cfg \
+      ATTRIB_CAMPAIGNS=$D/campaigns.csv "$src/slurm/daily.sbatch" run $D1 >"$W/run.log" 2>&1) &&
+    grep -q -- "--labels" "$W/labels.log" 2>/dev/null &&
+    "$ATTRIB" reconcile "$D/days/$D1/results.h5" "$W/data/days/$D1/results.h5" --by conversion --tolerance 0 >/dev/null; then
+    ok "ATTRIB_DAILY_LABELS=1: the run step passed --labels (to a stand-in attrib that drops it; real labels NOT EXERCISED)"
+  else
+    fail "ATTRIB_DAILY_LABELS=1: --labels not passed to attrib run: $(cat "$W/labels.log" "$W/run.log" 2>&1 | tail -n 5)"
+  fi
 fi
 
 # The delta, derived independently from the exported credits and campaign reports.
@@ -377,8 +404,13 @@ set +e
 set -e
 [ $rc3 = 1 ] && [ $rc2 = 0 ] && ok "--status: $D3 exit 1 (review), $D2 exit 0" || fail "--status exit $rc3 ($D3), $rc2 ($D2)"
 
+# --force, submitted from inside a job as scrontab would (sbatch --wrap; --wait: until
+# the wrapping job has submitted the chain and ended)
 old=$(mtime "$D/days/$D2/results.h5")
-out=$("$DS" "${cfg[@]}" --force $D2 2>"$T/force.err") || fail "daily.sh --force $D2: $(cat "$T/force.err")"
+wj=$(sbatch --parsable --wait --output="$T/force-%j.log" --wrap "$DS --config $T/test.job.cfg --force $D2") ||
+  fail "sbatch --wrap 'daily.sh --force $D2' failed: $(cat "$T"/force-*.log)"
+expect_job "$wj" COMPLETED 0:0 "daily.sh --force $D2 inside a job"
+out=$(grep '^chain ' "$T/force-$wj.log" || true)
 [[ $out =~ ^"chain $D2: import="[0-9]+" run="[0-9]+" report="[0-9]+" delta="[0-9]+" status="[0-9]+$ ]] &&
   ok "daily.sh --force $D2: $out" || fail "daily.sh --force $D2 printed '$out'"
 wait_queue
