@@ -20,9 +20,10 @@
 #   status  afterany on all: status.txt (each step, the day's figures, the delta)
 # A chain still queued or running for an earlier day of the month is waited for
 # (afterany), so the delta compares with finished results. On the month's last day the
-# month's chain (slurm/monthly.sh) is submitted after the day's, unless it is already
-# complete or active (ATTRIB_DAILY_FEED_MONTHLY=0: never), with the day's results as
-# its last reconcile reference: the month's figures must equal the day's.
+# day's status job, once the day is complete, submits the month's chain (monthly.sh),
+# unless it is already complete or queued (ATTRIB_DAILY_FEED_MONTHLY=0: never), with
+# the day's results as its last reconcile reference: the month's figures must equal
+# the day's. (A rerun with nothing to redo submits the month's chain itself.)
 #
 #   --config F     job config (shell KEY=VALUE, see conf/example.job.cfg); else
 #                  $ATTRIB_JOB_CONFIG; variables set in the environment win
@@ -193,47 +194,28 @@ for step in $ATTRIB_DAY_STEPS; do
   say "$step: submitted job $last"
 done
 
+feed=0
+attrib_day_is_month_end "$DAY" && [ "$ATTRIB_DAILY_FEED_MONTHLY" = 1 ] && feed=1
+mforce=0
+{ [ $force = 1 ] || [ -n "$from_step" ]; } && mforce=1
 if [ -n "$last" ]; then
   deps=$(IFS=:; echo "${submitted[*]}")
   prev="" after=$deps wait_for=""
+  # on the month's last day, the status job feeds the monthly chain once the day is done
+  export ATTRIB_DAILY_FEED=$feed ATTRIB_DAILY_FEED_FORCE=$mforce
   submit status
   say "status: submitted job $last (after every step; writes $ddir/status.txt)"
-  day_last=$last
-else
-  say "every step is complete; nothing submitted ($(cat "$ddir/delta.verdict" 2>/dev/null | cut -d' ' -f1-2 || echo 'no delta verdict'))"
-  day_last=""
+  [ $feed = 1 ] && say "month end: the status job submits the monthly chain of $M when the day's chain is complete"
+  if [ $parsable = 1 ]; then echo "$last"; else echo "chain $DAY:$chain"; fi
+  exit 0
 fi
-
-# --- the month's last day feeds the monthly chain ----------------------------------------
-feed=""
-if attrib_day_is_month_end "$DAY" && [ "$ATTRIB_DAILY_FEED_MONTHLY" = 1 ]; then
-  mst=$(attrib_month_dir "$M")/state mactive=""
-  for step in $ATTRIB_STEPS status; do
-    job=$(cat "$mst/$step.jobid" 2>/dev/null || true)
-    if [ -n "$job" ] && attrib_job_active "$job"; then mactive=$job; break; fi
-  done
-  set +e; attrib_month_status "$M" >/dev/null 2>&1; mrc=$?; set -e
-  if [ -n "$mactive" ]; then
-    say "month end: the monthly chain of $M is already active (job $mactive): not submitted again"
-  elif [ $mrc = 0 ] && [ $force = 0 ] && [ -z "$from_step" ]; then
-    say "month end: the monthly chain of $M is complete: not submitted again"
-  else
-    margs=()
-    [ -n "$config" ] && margs+=(--config "$config")
-    { [ $force = 1 ] || [ -n "$from_step" ]; } && margs+=(--force)
-    [ $dry = 1 ] && margs+=(--dry-run)
-    [ -n "$day_last" ] && margs+=(--after "$day_last")
-    ref="${ATTRIB_RECONCILE_REF:+$ATTRIB_RECONCILE_REF }$ddir/results.h5"
-    say "month end: submitting the monthly chain of $M${day_last:+ after job $day_last} (reconcile reference: the first existing of $ref)"
-    if feed=$(ATTRIB_RECONCILE_REF=$ref "$ATTRIB_SLURM_DIR/monthly.sh" "${margs[@]}" --parsable "$M"); then
-      say "month end: the monthly chain of $M ends with job ${feed:-?}"
-      [ -n "$feed" ] && { chain+=" monthly=$feed"; last=$feed; }
-    else
-      say "month end: submitting the monthly chain of $M failed; submit it with slurm/monthly.sh $M"
-      feed=failed
-    fi
-  fi
+say "every step is complete; nothing submitted ($(cut -d' ' -f1-2 "$ddir/delta.verdict" 2>/dev/null || echo 'no delta verdict'))"
+rc=0
+if [ $feed = 1 ]; then
+  margs=()
+  [ $dry = 1 ] && margs+=(--dry-run)
+  line=$(attrib_daily_feed_monthly "$DAY" $mforce "${margs[@]}") || rc=1
+  say "month end: $line"
 fi
-
-if [ $parsable = 1 ]; then echo "$last"; else echo "chain $DAY:$chain"; fi
-[ "$feed" != failed ]
+[ $parsable = 1 ] || echo "chain $DAY:$chain"
+exit $rc

@@ -428,6 +428,9 @@ attrib_day_status() { # DAY [EXCLUDE_JOBID]
     echo "figures: $(attrib_day_figures "$d/report.csv")"
   fi
   attrib_day_step_complete delta "$D" && echo "delta: $(attrib_day_delta_summary "$D")"
+  if attrib_day_is_month_end "$D" && [ -d "$(attrib_month_dir "$(attrib_day_month "$D")")/state" ]; then
+    echo "monthly: $(attrib_month_status "$(attrib_day_month "$D")" 2>/dev/null | tail -n 1 | sed 's/^verdict: //')"
+  fi
   if [ -n "$first_fail" ]; then
     echo "verdict: $D FAILED at step $first_fail; later steps did not run or were cancelled"
     return 1
@@ -444,4 +447,39 @@ attrib_day_status() { # DAY [EXCLUDE_JOBID]
   fi
   echo "verdict: $D complete; delta $(cut -d' ' -f1 "$d/delta.verdict" 2>/dev/null || echo '?')"
   return 0
+}
+
+# The month's last day feeds the monthly chain: slurm/monthly.sh MONTH, unless the
+# month's chain is queued or running, or complete (FORCE=1: redone unless running), with
+# the day's results as the last reconcile reference (after published/ and external/):
+# the month's figures must equal the day's. Run from inside a job (the day's status
+# job), the job's own SLURM_* variables are not passed on. Prints one line on what it
+# did; returns 1 when the submission failed.
+attrib_daily_feed_monthly() { # DAY FORCE [MONTHLY_ARGS...]
+  local D=$1 force=$2 M mst step job out ref
+  shift 2
+  M=$(attrib_day_month "$D")
+  mst=$(attrib_month_dir "$M")/state
+  for step in $ATTRIB_STEPS status; do
+    job=$(cat "$mst/$step.jobid" 2>/dev/null || true)
+    if [ -n "$job" ] && attrib_job_active "$job"; then
+      echo "monthly chain of $M already queued or running (job $job): not submitted again"
+      return 0
+    fi
+  done
+  if [ "$force" = 0 ] && attrib_month_status "$M" >/dev/null 2>&1; then
+    echo "monthly chain of $M complete: not submitted again"
+    return 0
+  fi
+  ref="${ATTRIB_RECONCILE_REF:+$ATTRIB_RECONCILE_REF }$(attrib_day_dir "$D")/results.h5"
+  [ "$force" = 1 ] && set -- --force "$@"
+  if out=$(
+    if [ -n "${SLURM_JOB_ID:-}" ]; then for v in ${!SLURM_@}; do [ "$v" = SLURM_CONF ] || unset "$v"; done; fi
+    ATTRIB_RECONCILE_REF=$ref "$ATTRIB_SLURM_DIR/monthly.sh" "$@" "$M" 2>&1
+  ); then
+    echo "monthly chain of $M submitted: $(printf '%s\n' "$out" | grep '^chain ' | tail -n 1)"
+    return 0
+  fi
+  echo "monthly chain of $M NOT submitted (submit it with slurm/monthly.sh $M): $(printf '%s\n' "$out" | tail -n 3 | tr '\n' ' ')"
+  return 1
 }

@@ -17,13 +17,19 @@
 #      moved from its campaign to the late event's. The counts (new, lost, moved, credit
 #      changed) and the per-campaign changes equal what the test derives itself from
 #      the two days' exported credits and reports.
-#   2. 10-31 is the month's last day: the monthly chain of 2026-10 ran after it; its
-#      report.csv equals the day's byte for byte, its reconcile matched the day's
-#      results, and `attrib reconcile --by conversion --tolerance 0` of the two agrees.
+#   2. 10-31 is the month's last day: its status job submitted the monthly chain of
+#      2026-10; its report.csv equals the day's byte for byte, its reconcile matched the
+#      day's results, and `attrib reconcile --by conversion --tolerance 0` of the two
+#      agrees.
 #   3. daily.sh of the three days again, and monthly.sh 2026-10: nothing submitted,
-#      nothing rewritten. daily.sh --force 10-30: the whole day is redone, same delta.
-#   4. --status exit codes (0 complete, 1 review); bad arguments exit 2; --labels is
-#      exercised only when `attrib run --help` offers it (the output says which).
+#      nothing rewritten. daily.sh --force 10-30, from inside a job (as scrontab runs
+#      it): the whole day is redone, same delta.
+#   4. month end in the other order, on a fresh data root: monthly.sh 2026-10 by hand
+#      right after daily.sh 10-31: both succeed, the status job leaves the month's
+#      chain alone, the figures are equal.
+#   Also: --status exit codes (0 complete, 1 review); bad arguments exit 2; --dry-run;
+#   --labels is exercised only when `attrib run --help` offers it (else a stand-in
+#   attrib checks that ATTRIB_DAILY_LABELS=1 passes it; the output says which).
 # Bounded: ATTRIB_SLURM_TEST_TIMEOUT seconds (default 200); the daemons are stopped by
 # pid on any exit. KEEP=1 keeps the temp dir. Exit 0 pass, 1 fail, 77 skipped.
 set -euo pipefail
@@ -232,7 +238,8 @@ for day in $D1 $D2 $D3; do
 done
 grep -q "daily: $D2: waits for the chain of $D1" "$T/submit.err" && grep -q "daily: $D3: waits for the chain of $D2" "$T/submit.err" ||
   fail "the days' chains do not wait for each other: $(cat "$T/submit.err")"
-grep -q "monthly=[0-9]" "$T/submit-$D3.out" || fail "$D3 (month end) did not submit the monthly chain: $(cat "$T/submit-$D3.out")"
+grep -q "daily: $D3: month end: the status job submits the monthly chain of 2026-10" "$T/submit.err" ||
+  fail "$D3 (month end) does not say it feeds the monthly chain: $(cat "$T/submit.err")"
 wait_queue
 ok "three daily chains and the monthly chain ran in $((SECONDS - s1)) s"
 
@@ -372,6 +379,8 @@ grep -q "^verdict: $D2 complete; delta ok" "$D/days/$D2/status.txt" || fail "$D2
 
 # --- 2. the month end fed the monthly chain ------------------------------------------------
 m=$D/months/2026-10
+grep -Eq "^month end: monthly chain of 2026-10 submitted: chain 2026-10: import=$(jobid "$m" import) run=[0-9]+ report=[0-9]+ reconcile=[0-9]+ status=$(jobid "$m" status)\$" "$st3" &&
+  ok "$D3's status job fed the monthly chain: $(grep '^month end' "$st3")" || fail "$D3 status.txt does not name the monthly chain it submitted: $(cat "$st3")"
 for step in import run report reconcile status; do expect_job "$(jobid "$m" $step)" COMPLETED 0:0 "monthly 2026-10 $step"; done
 e=$(job "$(jobid "$D/days/$D3" status)" EndTime) s=$(job "$(jobid "$m" import)" StartTime)
 [[ ! $s < $e ]] || fail "the monthly chain started $s, before $D3's chain ended $e"
@@ -390,7 +399,7 @@ for day in $D1 $D2 $D3; do
   out=$("$DS" "${cfg[@]}" $day 2>"$T/rerun.err") || fail "daily.sh $day (rerun): $(cat "$T/rerun.err")"
   [ "$out" = "chain $day: import=skip run=skip report=skip delta=skip" ] && ok "rerun daily.sh $day: $out" || fail "rerun daily.sh $day printed '$out'"
 done
-grep -q "the monthly chain of 2026-10 is complete: not submitted again" "$T/rerun.err" || fail "rerun $D3: $(cat "$T/rerun.err")"
+grep -q "daily: $D3: month end: monthly chain of 2026-10 complete: not submitted again" "$T/rerun.err" || fail "rerun $D3: $(cat "$T/rerun.err")"
 out=$("$src/slurm/monthly.sh" "${cfg[@]}" 2026-10 2>/dev/null) || fail "monthly.sh 2026-10 (rerun) failed"
 [ "$out" = "chain 2026-10: import=skip run=skip report=skip reconcile=skip" ] || fail "rerun monthly.sh 2026-10 printed '$out'"
 [ -z "$(squeue -h -o %i)" ] && ok "reruns queued no job" || fail "reruns queued jobs: $(squeue -h)"
@@ -417,6 +426,24 @@ wait_queue
 for step in import run report delta status; do expect_job "$(jobid "$D/days/$D2" $step)" COMPLETED 0:0 "--force $D2 $step"; done
 [ "$old" != "$(mtime "$D/days/$D2/results.h5")" ] || fail "--force $D2 did not rewrite results.h5"
 [ "$(cat "$D/days/$D2/delta.verdict")" = "$v2" ] && ok "--force $D2: same delta" || fail "--force $D2: delta now '$(cat "$D/days/$D2/delta.verdict")', was '$v2'"
+# --- 4. month end, the other order: monthly.sh submitted by hand right after daily.sh of
+#        the last day (data it has never seen: a fresh data root on the same drops).
+#        Both submit; the status job then finds the month's chain queued and leaves it.
+R=$T/data-race
+mkdir -p "$R"
+ln -s "$D/drops" "$R/drops"; ln -s "$D/campaigns.csv" "$R/campaigns.csv"; ln -s "$D/rules.cfg" "$R/rules.cfg"
+ATTRIB_DATA=$R "$DS" "${cfg[@]}" $D3 >"$T/race.out" 2>&1 || fail "race: daily.sh $D3: $(cat "$T/race.out")"
+ATTRIB_DATA=$R "$src/slurm/monthly.sh" "${cfg[@]}" 2026-10 >>"$T/race.out" 2>&1 || fail "race: monthly.sh 2026-10 right after daily.sh: $(cat "$T/race.out")"
+wait_queue
+grep -q "^month end: monthly chain of 2026-10 already queued or running (job [0-9]*): not submitted again" "$R/days/$D3/status.txt" &&
+  ok "race: $D3's status job left the month's chain submitted by hand alone" || fail "race: $D3 status.txt: $(cat "$R/days/$D3/status.txt")"
+for step in import run report reconcile status; do expect_job "$(jobid "$R/months/2026-10" $step)" COMPLETED 0:0 "race: monthly 2026-10 $step"; done
+[ "$(cat "$R/days/$D3/delta.verdict")" = no-previous ] || fail "race: $D3 alone has delta '$(cat "$R/days/$D3/delta.verdict")'"
+cmp -s "$R/months/2026-10/report.csv" "$R/days/$D3/report.csv" && cmp -s "$R/days/$D3/report.csv" "$D/days/$D3/report.csv" &&
+  ok "race: the month's report.csv equals $D3's (and the first data root's)" || fail "race: report.csv differ"
+"$ATTRIB" reconcile "$R/days/$D3/results.h5" "$R/months/2026-10/results.h5" --by conversion --tolerance 0 >/dev/null ||
+  fail "race: the month's results differ from $D3's"
+
 state=$(sinfo -h -N -n "$node" -o '%T')
 [ "$state" = idle ] && ok "node $node idle after every job" || fail "node $node is '$state'"
 
