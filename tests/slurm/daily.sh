@@ -27,6 +27,8 @@
 #   4. month end in the other order, on a fresh data root: monthly.sh 2026-10 by hand
 #      right after daily.sh 10-31: both succeed, the status job leaves the month's
 #      chain alone, the figures are equal.
+#   5. a day without its drop: import FAILED 2:0, the later steps cancelled, the
+#      status names the step and attrib-slurm's message.
 #   Also: --status exit codes (0 complete, 1 review); bad arguments exit 2; --dry-run;
 #   --labels is exercised only when `attrib run --help` offers it (else a stand-in
 #   attrib checks that ATTRIB_DAILY_LABELS=1 passes it; the output says which).
@@ -443,6 +445,17 @@ cmp -s "$R/months/2026-10/report.csv" "$R/days/$D3/report.csv" && cmp -s "$R/day
   ok "race: the month's report.csv equals $D3's (and the first data root's)" || fail "race: report.csv differ"
 "$ATTRIB" reconcile "$R/days/$D3/results.h5" "$R/months/2026-10/results.h5" --by conversion --tolerance 0 >/dev/null ||
   fail "race: the month's results differ from $D3's"
+
+# --- 5. a day without its drop: import FAILED 2:0, the rest cancelled, the status says so
+ATTRIB_DATA=$R "$DS" "${cfg[@]}" 2026-11-01 >"$T/nodrop.out" 2>&1 || fail "daily.sh 2026-11-01: $(cat "$T/nodrop.out")"
+wait_queue
+n=$R/days/2026-11-01
+expect_job "$(jobid "$n" import)" FAILED 2:0 "no drop for 2026-11-01: import"
+for step in run report delta; do expect_job "$(jobid "$n" $step)" CANCELLED 0:0 "no drop for 2026-11-01: $step"; done
+expect_job "$(jobid "$n" status)" FAILED 1:0 "no drop for 2026-11-01: status"
+grep -q '^verdict: 2026-11-01 FAILED at step import' "$n/status.txt" && grep -q 'no complete drop' "$n/status.txt" &&
+  ok "no drop for 2026-11-01: the status names the step and the cause" || fail "no drop: status.txt: $(cat "$n/status.txt")"
+for f in input.h5 results.h5 delta.verdict; do [ -e "$n/$f" ] && fail "no drop for 2026-11-01: $f exists"; done
 
 state=$(sinfo -h -N -n "$node" -o '%T')
 [ "$state" = idle ] && ok "node $node idle after every job" || fail "node $node is '$state'"
