@@ -383,6 +383,7 @@ grep -q "^verdict: $D2 complete; delta ok" "$D/days/$D2/status.txt" || fail "$D2
 m=$D/months/2026-10
 grep -Eq "^month end: monthly chain of 2026-10 submitted: chain 2026-10: import=$(jobid "$m" import) run=[0-9]+ report=[0-9]+ reconcile=[0-9]+ status=$(jobid "$m" status)\$" "$st3" &&
   ok "$D3's status job fed the monthly chain: $(grep '^month end' "$st3")" || fail "$D3 status.txt does not name the monthly chain it submitted: $(cat "$st3")"
+tail -n 1 "$st3" | grep -q "^verdict: $D3 " || fail "$D3 status.txt does not end with its verdict: $(tail -n 2 "$st3")"
 for step in import run report reconcile status; do expect_job "$(jobid "$m" $step)" COMPLETED 0:0 "monthly 2026-10 $step"; done
 e=$(job "$(jobid "$D/days/$D3" status)" EndTime) s=$(job "$(jobid "$m" import)" StartTime)
 [[ ! $s < $e ]] || fail "the monthly chain started $s, before $D3's chain ended $e"
