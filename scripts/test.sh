@@ -32,16 +32,20 @@ echo "== ctest (build)"
 (cd build && ctest -j2 --output-on-failure) || status=1
 block_end "gcc build + ctest"
 
-# == Slurm end-to-end (tests/slurm/e2e.sh; slurm/ on a real single-node Slurm, as root)
-# Brings up munged/slurmctld/slurmd under a temp dir, runs the monthly chains of two
-# generated months, checks jobs, outputs and node state, stops the daemons by pid.
-# Bounded to 5 minutes; ATTRIB_TEST_SLURM=0 skips it.
+# == Slurm end-to-end (tests/slurm/e2e.sh, tests/slurm/daily.sh; slurm/ on a real
+# single-node Slurm, as root). Each brings up munged/slurmctld/slurmd under a temp dir,
+# runs its chains (e2e: the monthly chains of two generated months; daily: three days
+# of the daily month-to-date chain and the monthly chain its month end feeds), checks
+# jobs, outputs and node state, stops the daemons by pid. About 30 + 50 s; each bounded
+# to 5 minutes; ATTRIB_TEST_SLURM=0 skips them.
 if [ "${ATTRIB_TEST_SLURM:-1}" != 0 ]; then
-  echo "== Slurm end-to-end"
-  slurm_rc=0
-  timeout -k 10 300 tests/slurm/e2e.sh build/attrib || slurm_rc=$?
-  if [ $slurm_rc = 77 ]; then echo "test: Slurm end-to-end skipped"
-  elif [ $slurm_rc != 0 ]; then echo "test: Slurm end-to-end FAILED (exit $slurm_rc)" >&2; status=1; fi
+  for t in e2e daily; do
+    echo "== Slurm end-to-end ($t)"
+    slurm_rc=0
+    timeout -k 10 300 tests/slurm/$t.sh build/attrib || slurm_rc=$?
+    if [ $slurm_rc = 77 ]; then echo "test: Slurm end-to-end ($t) skipped"
+    elif [ $slurm_rc != 0 ]; then echo "test: Slurm end-to-end ($t) FAILED (exit $slurm_rc)" >&2; status=1; fi
+  done
 fi
 # == end of Slurm end-to-end
 block_t0=$SECONDS

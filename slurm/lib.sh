@@ -230,3 +230,256 @@ attrib_month_status() { # MONTH [EXCLUDE_JOBID]
   echo "verdict: $M complete; reconcile: $(cat "$m/reconcile.verdict" 2>/dev/null || echo '?')"
   return 0
 }
+
+# --- the daily chain (slurm/daily.sh, slurm/daily.sbatch) ---------------------------------
+# $ATTRIB_DATA/days/YYYY-MM-DD/    one day's month-to-date chain (the month's first day
+#                                   to DAY inclusive):
+#   input.h5 rejects.csv results.h5 report.{txt,csv,json,html}    as a month's
+#   delta.txt delta-conversions.json delta-campaigns.json delta.verdict
+#   status.txt  logs/STEP-JOBID.log  state/STEP.{jobid,ok,failed,stale,skipped}
+
+ATTRIB_DAY_STEPS="import run report delta"
+
+attrib_daily_defaults() { # the daily chain's settings (after attrib_load_config)
+  export ATTRIB_DAILY_LABELS=${ATTRIB_DAILY_LABELS:-0}
+  export ATTRIB_DAILY_TOLERANCE=${ATTRIB_DAILY_TOLERANCE:-0.001}
+  export ATTRIB_DAILY_MAX_REVISED_RATE=${ATTRIB_DAILY_MAX_REVISED_RATE:-0.01}
+  export ATTRIB_DAILY_MAX_REVISED=${ATTRIB_DAILY_MAX_REVISED:-}
+  export ATTRIB_DAILY_REVIEW_FAILS=${ATTRIB_DAILY_REVIEW_FAILS:-1}
+  export ATTRIB_DAILY_DELTA_LIMIT=${ATTRIB_DAILY_DELTA_LIMIT:-0}
+  export ATTRIB_DAILY_FEED_MONTHLY=${ATTRIB_DAILY_FEED_MONTHLY:-1}
+  export ATTRIB_DELTA_SBATCH=${ATTRIB_DELTA_SBATCH:-}
+}
+
+attrib_daily_check_settings() { # the daily settings are well formed, else a message and 2
+  local v
+  for v in ATTRIB_DAILY_LABELS ATTRIB_DAILY_REVIEW_FAILS ATTRIB_DAILY_FEED_MONTHLY; do
+    [[ ${!v} =~ ^[01]$ ]] || { echo "attrib-slurm: $v must be 0 or 1, not '${!v}'" >&2; return 2; }
+  done
+  for v in ATTRIB_DAILY_TOLERANCE ATTRIB_DAILY_MAX_REVISED_RATE; do
+    [[ ${!v} =~ ^[0-9]+(\.[0-9]+)?$ ]] || { echo "attrib-slurm: $v must be a number >= 0, not '${!v}'" >&2; return 2; }
+  done
+  [[ $ATTRIB_DAILY_MAX_REVISED =~ ^([0-9]+)?$ ]] || { echo "attrib-slurm: ATTRIB_DAILY_MAX_REVISED must be a count or empty, not '$ATTRIB_DAILY_MAX_REVISED'" >&2; return 2; }
+  [[ $ATTRIB_DAILY_DELTA_LIMIT =~ ^[0-9]+$ ]] || { echo "attrib-slurm: ATTRIB_DAILY_DELTA_LIMIT must be a count, not '$ATTRIB_DAILY_DELTA_LIMIT'" >&2; return 2; }
+}
+
+attrib_check_day() { # YYYY-MM-DD, a real date
+  [[ $1 =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}$ ]] && [ "$(date -u -d "$1" +%Y-%m-%d 2>/dev/null)" = "$1" ] ||
+    { echo "attrib-slurm: bad day '$1' (want YYYY-MM-DD)" >&2; return 2; }
+}
+attrib_day_month() { echo "${1:0:7}"; }                                  # YYYY-MM-DD -> YYYY-MM
+attrib_day_next() { date -u -d "$1 +1 day" +%Y-%m-%d; }                  # -> the day after
+attrib_day_prev() { date -u -d "$1 -1 day" +%Y-%m-%d; }                  # -> the day before
+attrib_day_is_month_end() { [ "$(attrib_day_next "$1")" = "$(attrib_month_next "$(attrib_day_month "$1")")" ]; }
+attrib_day_dir() { echo "$ATTRIB_DATA/days/$1"; }
+
+attrib_day_report_formats() { # ATTRIB_REPORT_FORMATS, with csv (the status reads it)
+  case " $ATTRIB_REPORT_FORMATS " in *" csv "*) echo "$ATTRIB_REPORT_FORMATS" ;; *) echo "$ATTRIB_REPORT_FORMATS csv" ;; esac
+}
+
+attrib_day_step_outputs() { # STEP DAY -> the files whose existence means "done"
+  local d f
+  d=$(attrib_day_dir "$2")
+  case $1 in
+  import) echo "$d/input.h5" ;;
+  run) echo "$d/results.h5" ;;
+  report) for f in $(attrib_day_report_formats); do echo "$d/report.$(attrib_report_ext "$f")"; done ;;
+  delta) echo "$d/delta.verdict" ;;
+  esac
+}
+
+attrib_day_step_complete() { # STEP DAY: its outputs exist and no redo is pending. A delta
+  local d f                  # is final whatever its verdict (ok, review, no-previous)
+  d=$(attrib_day_dir "$2")
+  [ -e "$d/state/$1.stale" ] && return 1
+  for f in $(attrib_day_step_outputs "$1" "$2"); do [ -s "$f" ] || return 1; done
+  return 0
+}
+
+attrib_day_previous() { # DAY -> the latest earlier day of DAY's month whose run is complete
+  local first d
+  first=$(attrib_month_first "$(attrib_day_month "$1")")
+  d=$1
+  while [[ $d > $first ]]; do
+    d=$(attrib_day_prev "$d")
+    attrib_day_step_complete run "$d" && { echo "$d"; return 0; }
+  done
+  return 1
+}
+
+# The drops a chain imports, in the order monthly's import.sbatch reads them: for each
+# day from FROM (the lookback margin's first day) to TO (exclusive), its events files;
+# from CONV_FROM on also its conversions files. Sets ATTRIB_DROP_ARGS (--events F and
+# --conversions F for attrib import), ATTRIB_DROP_NEV and ATTRIB_DROP_NCONV (file
+# counts), ATTRIB_DROP_MISSING (the days from CONV_FROM without both files); warns on
+# stderr for margin days without events.
+attrib_drop_files() { # FROM CONV_FROM TO
+  local d dd f ev cv
+  ATTRIB_DROP_ARGS=() ATTRIB_DROP_MISSING=() ATTRIB_DROP_NEV=0 ATTRIB_DROP_NCONV=0
+  shopt -s nullglob
+  for d in $(attrib_days "$1" "$3"); do
+    dd=$ATTRIB_DATA/drops/$d
+    ev=("$dd"/events*.csv "$dd"/events*.csv.gz "$dd"/events*.csv.zst)
+    cv=("$dd"/conversions*.csv "$dd"/conversions*.csv.gz "$dd"/conversions*.csv.zst)
+    for f in "${ev[@]}"; do ATTRIB_DROP_ARGS+=(--events "$f"); ATTRIB_DROP_NEV=$((ATTRIB_DROP_NEV + 1)); done
+    if [[ $d < $2 ]]; then
+      ((${#ev[@]})) || echo "attrib-slurm: import: warning: lookback margin day $d has no events drop in $dd" >&2
+      continue
+    fi
+    for f in "${cv[@]}"; do ATTRIB_DROP_ARGS+=(--conversions "$f"); ATTRIB_DROP_NCONV=$((ATTRIB_DROP_NCONV + 1)); done
+    ((${#ev[@]} && ${#cv[@]})) || ATTRIB_DROP_MISSING+=("$d")
+  done
+  shopt -u nullglob
+}
+
+attrib_day_figures() { # REPORT_CSV -> "C conversions, value V, K campaigns credited"
+  awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) { if ($i == "conversions") c = i; if ($i == "value") v = i }; next }
+           c && v { n += $c; s += $v; if ($c > 0) k++ }
+           END { if (!c || !v) { print "?"; exit } printf "%.3f conversions, value %.2f, %d campaigns credited\n", n, s, k }' "$1"
+}
+
+attrib_verdict_field() { # VERDICT_LINE KEY -> the value of KEY=VALUE (reason=: the rest)
+  if [ "$2" = reason ]; then echo "$1" | sed -n 's/.* reason=//p'; return; fi
+  echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p" | head -n 1
+}
+
+attrib_day_delta_summary() { # DAY -> one line on the delta, from delta.verdict
+  local d v kind prev k
+  local -A x=()
+  d=$(attrib_day_dir "$1")
+  v=$(cat "$d/delta.verdict" 2>/dev/null) || { echo "no delta"; return; }
+  kind=${v%% *}
+  case $kind in
+  no-previous) echo "no earlier results in $(attrib_day_month "$1") to compare with (first day of the month or of the chain)" ;;
+  ok | review)
+    prev=$(echo "$v" | cut -d' ' -f2)
+    for k in new lost moved credit_changed revised of rate campaigns_changed conversions_delta value_delta reason; do
+      x[$k]=$(attrib_verdict_field "$v" $k)
+    done
+    echo "against $prev: ${x[new]} new, ${x[lost]} lost, ${x[moved]} moved, ${x[credit_changed]} credit changed;" \
+      "${x[revised]} of the ${x[of]} conversions credited on $prev revised ($(awk -v r="${x[rate]}" 'BEGIN { printf "%.3g%%", 100 * r }'));" \
+      "per campaign: ${x[campaigns_changed]} changed, conversions ${x[conversions_delta]}, value ${x[value_delta]}$(
+        [ "$kind" = review ] && echo "; REVIEW: ${x[reason]}")"
+    ;;
+  *) echo "$v" ;;
+  esac
+}
+
+# Status of a day's chain: as attrib_month_status (same markers, same exit codes: 0 done,
+# 1 a step failed or the delta asks for review, 3 in progress, 4 not submitted), plus
+# the day's figures and the delta's size.
+attrib_day_status() { # DAY [EXCLUDE_JOBID]
+  local D=$1 self=${2:-} d st step job js ec reason line first_fail="" active="" missing="" msg review="" mk
+  d=$(attrib_day_dir "$D")
+  st=$d/state
+  echo "day $D  (month to date $(attrib_month_first "$(attrib_day_month "$D")") .. $D; $d)"
+  for step in $ATTRIB_DAY_STEPS; do
+    job=$(cat "$st/$step.jobid" 2>/dev/null || true)
+    js="" ec="" reason=""
+    if [ -n "$job" ] && [ "$job" != "$self" ]; then
+      js=$(attrib_job_field "$job" JobState)
+      ec=$(attrib_job_field "$job" ExitCode)
+      reason=$(attrib_job_field "$job" Reason)
+    fi
+    if [ -n "$js" ] && attrib_job_active "$job"; then
+      line="${js,,} (job $job${reason:+, $reason})"
+      active=${active:-$step}
+    elif [ "$step" = delta ] && attrib_day_step_complete delta "$D" &&
+      [ "$(cut -d' ' -f1 "$d/delta.verdict")" = review ]; then
+      # a delta beyond the bound: final (a rerun skips it), but the day needs a look
+      mk=$st/$step.failed; [ -f "$mk" ] || mk=$st/$step.ok
+      line="REVIEW$([ -f "$mk" ] && echo " (job $(sed -n 's/.*job=\([^ ]*\).*/\1/p;q' "$mk"), exit $(sed -n 's/.*exit=\([^ ]*\).*/\1/p;q' "$mk" | grep . || echo 0))"): the change is beyond the bound; see $d/delta.txt"
+      review=1
+    elif [ -f "$st/$step.failed" ]; then
+      msg=$(sed -n '2,$p' "$st/$step.failed" | sed 's/^/      | /')
+      line="FAILED (job $(sed -n 's/.*job=\([^ ]*\).*/\1/p;q' "$st/$step.failed"), exit $(sed -n 's/.*exit=\([^ ]*\).*/\1/p;q' "$st/$step.failed")${js:+, $js $ec}); log: $d/logs/$step-$job.log"
+      [ -n "$msg" ] && line="$line"$'\n'"$msg"
+      first_fail=${first_fail:-$step}
+    elif [ -f "$st/$step.ok" ] && ! [ -f "$st/$step.stale" ]; then
+      if attrib_day_step_complete "$step" "$D"; then
+        line="done (job $(sed -n 's/.*job=\([^ ]*\).*/\1/p;q' "$st/$step.ok")${js:+, $js $ec})"
+      else
+        line="FAILED: job finished but its output is missing: $(attrib_day_step_outputs "$step" "$D" | tr '\n' ' ')"
+        first_fail=${first_fail:-$step}
+      fi
+    elif [ "$js" = CANCELLED ] && [ "$reason" = DependencyNeverSatisfied ]; then
+      line="CANCELLED, not run: an earlier step failed (job $job)"
+      first_fail=${first_fail:-$step}
+    elif [ -n "$js" ]; then
+      line="FAILED: job $job ended $js $ec${reason:+ ($reason)} without finishing the step; log: $d/logs/$step-$job.log"
+      first_fail=${first_fail:-$step}
+    elif [ -f "$st/$step.running" ] && [ -n "$job" ] && [ "$job" != "$self" ]; then
+      line="FAILED: job $job vanished while running the step"
+      first_fail=${first_fail:-$step}
+    elif [ -n "$job" ] && [ "$job" = "$self" ]; then
+      line="running"
+    elif attrib_day_step_complete "$step" "$D"; then
+      line="done (output exists)"
+    elif [ -f "$st/$step.stale" ] && [ -n "$job" ]; then
+      line="not run (job $job unknown to Slurm); outputs are stale"
+      first_fail=${first_fail:-$step}
+    else
+      line="not done"
+      missing=${missing:-$step}
+    fi
+    printf '  %-10s %s\n' "$step" "$line"
+  done
+  if [ -s "$d/report.csv" ] && attrib_day_step_complete report "$D"; then
+    echo "figures: $(attrib_day_figures "$d/report.csv")"
+  fi
+  attrib_day_step_complete delta "$D" && echo "delta: $(attrib_day_delta_summary "$D")"
+  if attrib_day_is_month_end "$D" && [ -d "$(attrib_month_dir "$(attrib_day_month "$D")")/state" ]; then
+    echo "monthly: $(attrib_month_status "$(attrib_day_month "$D")" 2>/dev/null | tail -n 1 | sed 's/^verdict: //')"
+  fi
+  if [ -n "$first_fail" ]; then
+    echo "verdict: $D FAILED at step $first_fail; later steps did not run or were cancelled"
+    return 1
+  elif [ -n "$active" ]; then
+    echo "verdict: $D in progress (at step $active)"
+    return 3
+  elif [ -n "$missing" ]; then
+    echo "verdict: $D incomplete (from step $missing: not submitted)"
+    return 4
+  elif [ -n "$review" ]; then
+    echo "verdict: $D complete; REVIEW: $(attrib_verdict_field "$(cat "$d/delta.verdict")" reason)"
+    [ "${ATTRIB_DAILY_REVIEW_FAILS:-1}" = 0 ] || return 1
+    return 0
+  fi
+  echo "verdict: $D complete; delta $(cut -d' ' -f1 "$d/delta.verdict" 2>/dev/null || echo '?')"
+  return 0
+}
+
+# The month's last day feeds the monthly chain: slurm/monthly.sh MONTH, unless the
+# month's chain is queued or running, or complete (FORCE=1: redone unless running), with
+# the day's results as the last reconcile reference (after published/ and external/):
+# the month's figures must equal the day's. Run from inside a job (the day's status
+# job), the job's own SLURM_* variables are not passed on. Prints one line on what it
+# did; returns 1 when the submission failed.
+attrib_daily_feed_monthly() { # DAY FORCE [MONTHLY_ARGS...]
+  local D=$1 force=$2 M mst step job out ref
+  shift 2
+  M=$(attrib_day_month "$D")
+  mst=$(attrib_month_dir "$M")/state
+  for step in $ATTRIB_STEPS status; do
+    job=$(cat "$mst/$step.jobid" 2>/dev/null || true)
+    if [ -n "$job" ] && attrib_job_active "$job"; then
+      echo "monthly chain of $M already queued or running (job $job): not submitted again"
+      return 0
+    fi
+  done
+  if [ "$force" = 0 ] && attrib_month_status "$M" >/dev/null 2>&1; then
+    echo "monthly chain of $M complete: not submitted again"
+    return 0
+  fi
+  ref="${ATTRIB_RECONCILE_REF:+$ATTRIB_RECONCILE_REF }$(attrib_day_dir "$D")/results.h5"
+  [ "$force" = 1 ] && set -- --force "$@"
+  if out=$(
+    if [ -n "${SLURM_JOB_ID:-}" ]; then for v in ${!SLURM_@}; do [ "$v" = SLURM_CONF ] || unset "$v"; done; fi
+    ATTRIB_RECONCILE_REF=$ref "$ATTRIB_SLURM_DIR/monthly.sh" "$@" "$M" 2>&1
+  ); then
+    echo "monthly chain of $M submitted: $(printf '%s\n' "$out" | grep '^chain ' | tail -n 1)"
+    return 0
+  fi
+  echo "monthly chain of $M NOT submitted (submit it with slurm/monthly.sh $M): $(printf '%s\n' "$out" | tail -n 3 | tr '\n' ' ')"
+  return 1
+}
