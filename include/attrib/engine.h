@@ -38,6 +38,10 @@ typedef struct attrib_engine_cfg {
      * accumulator must have been initialised for as many, attrib_acc_init_compare). */
     const int *compare;
     size_t ncompare;
+    /* NULL, or the removal effect of every catalog campaign (by index): then markov
+     * conversions are credited at once instead of waiting for attrib_engine_finish_markov
+     * (attrib explain, with the removal effects of a run). */
+    const double *re;
 } attrib_engine_cfg;
 
 /* Run the engine on this rank's rows. `events` and `conversions` are consumed: they are
@@ -95,6 +99,10 @@ void attrib_engine_close(attrib_engine *e);
  * c.ts - t.ts of each (ms), written to share[0..n). Bit-identical to the engine's. */
 void attrib_engine_model_shares(const attrib_adv_rule *r, size_t n, const uint64_t *age,
                                 double *share);
+/* The same for every model: camp[i] is candidate i's campaign (catalog index) and re the
+ * removal effect per campaign index (markov; may be NULL for the others). */
+void attrib_engine_model_shares_dd(const attrib_adv_rule *r, size_t n, const uint64_t *age,
+                                   const uint32_t *camp, const double *re, double *share);
 /* The engine's dedup (docs/models.md, "Dedup") of rows [e0, e0+n) of `events`, all of one identity:
  * kept[i] = the offset (0..n) of the row kept for row e0+i's event id (itself when it is
  * the kept row), or UINT32_MAX for a row whose campaign is absent from the bound rules'

@@ -64,6 +64,12 @@ typedef struct attrib_xtouch {
     uint32_t rule_version;
     uint32_t position;   /* 1-based among the path (credited / zero_share), else 0 */
     double credit, credited_value; /* credited: the engine's /credits figures */
+    /* on the path of a markov or shapley conversion: candidates of the path on its
+     * campaign, its campaign's removal effect (markov), and its weight before
+     * normalising (markov: RE / multiplicity; shapley: 1 / (distinct campaigns x
+     * multiplicity)) */
+    uint32_t multiplicity;
+    double removal_effect, weight;
     int dup_exact;       /* duplicate: an exact copy of the kept row */
     int in_journey;      /* ts within the longest lookback before/after the conversion */
 } attrib_xtouch;
@@ -95,6 +101,7 @@ typedef struct attrib_explanation {
     size_t ncamps;
     attrib_xcamp *camp;        /* by campaign_id */
     size_t before_journey, after_journey; /* touches outside the horizon (not in_journey) */
+    size_t ndistinct;          /* distinct campaigns of the path (markov, shapley) */
 } attrib_explanation;
 
 typedef struct attrib_explain_in {
@@ -103,6 +110,9 @@ typedef struct attrib_explain_in {
     size_t ntypes;             /* conversion type names of the input */
     uint64_t conversion_id, identity;
     uint32_t advertiser_id;
+    /* The removal effect of every catalog campaign (by index), from a run's
+     * /report/markov: needed when the conversion's model is markov; NULL otherwise. */
+    const double *re;
 } attrib_explain_in;
 
 /* Explain conversion (identity, advertiser_id, conversion_id). `events` must hold every
@@ -157,6 +167,8 @@ typedef struct attrib_explain_query {
     uint64_t identity;      /* when has_identity: only rows of this identity */
     int has_advertiser, has_identity;
     int64_t from, to; /* period, INT64_MIN / INT64_MAX when open */
+    const char *results_path; /* a run's results (--results): /report/markov's removal
+                                 effects for markov conversions; NULL */
 } attrib_explain_query;
 
 /* An explanation with what its renderers need to name things. */

@@ -11,7 +11,8 @@
 
 const char attrib_usage_explain[] =
     "usage: attrib explain -c RULES -i IN.h5 --conversion ID [--advertiser A]\n"
-    "                      [--identity H] [--from DATE] [--to DATE] [--model M] [--json]\n"
+    "                      [--identity H] [--from DATE] [--to DATE] [--model M]\n"
+    "                      [--results RESULTS.h5] [--json]\n"
     "\n"
     "Explain how `attrib run` attributes one conversion: every touch of the conversion's\n"
     "identity for its advertiser, from the longest lookback before the conversion to the\n"
@@ -27,6 +28,9 @@ const char attrib_usage_explain[] =
     "      --identity H     its identity hash, when several identities use that id\n"
     "      --from DATE      --to DATE  --model M: as given to attrib run, so that the\n"
     "                       explanation agrees with a run made with them\n"
+    "      --results FILE   the run's results: a markov conversion's weights are the\n"
+    "                       removal effects of the whole period, read from its\n"
+    "                       /report/markov (required for those; docs/datadriven.md)\n"
     "      --json           one JSON document instead of text\n"
     "\n"
     "Statuses: credited (a candidate with a share of the credit), zero_share (a candidate\n"
@@ -46,11 +50,12 @@ const char attrib_usage_explain[] =
     "length, credited touches, exclusions by reason, touches after the conversion and\n"
     "dropped duplicates, sorted like /credits.\n";
 
-enum { OPT_CONVERSION = ATTRIB_OPT_ID_USER, OPT_ADVERTISER, OPT_IDENTITY };
+enum { OPT_CONVERSION = ATTRIB_OPT_ID_USER, OPT_ADVERTISER, OPT_IDENTITY, OPT_RESULTS };
 
 static const attrib_opt options[] = {
     ATTRIB_OPT_RULES, ATTRIB_OPT_INPUT, {"conversion", 0, 1, OPT_CONVERSION},
     {"advertiser", 0, 1, OPT_ADVERTISER}, {"identity", 0, 1, OPT_IDENTITY},
+    {"results", 0, 1, OPT_RESULTS},
     ATTRIB_OPT_FROM, ATTRIB_OPT_TO, ATTRIB_OPT_MODEL, ATTRIB_OPT_JSON, ATTRIB_OPT_QUIET,
     ATTRIB_OPT_END};
 
@@ -85,6 +90,7 @@ static int parse(int argc, char **argv, attrib_explain_query *q, int *json)
             ATTRIB_TRY(attrib_args_u64(&a, UINT64_MAX, &q->identity));
             q->has_identity = 1;
             break;
+        case OPT_RESULTS: q->results_path = a.val; break;
         case ATTRIB_ARGS_POS:
             return attrib_err_set(ATTRIB_EUSAGE, "unexpected argument '%s'", a.val);
         default: return id;

@@ -299,6 +299,7 @@ struct attrib_engine {
     attrib_pathmap *paths; /* NULL unless journeys are counted */
     uint32_t *pathbuf;
     size_t pathcap;
+    const double *re;      /* removal effects given up front (explain), or NULL */
     const int *cmp;        /* --compare models (ATTRIB_MODEL_OWN: the rules'), ncmp */
     size_t ncmp;
     double *cshare;        /* candcap: shares under a compared model */
@@ -581,10 +582,12 @@ static void attribute(engine *e, uint64_t identity, const lconv *c, const ltouch
     if (need_mult)
         x.ndistinct = multiplicities(e, e->mcamp, n);
 
-    uint32_t mask = ar->model == ATTRIB_MODEL_MARKOV ? PEND_CREDIT : 0;
+    const int defer = ar->model == ATTRIB_MODEL_MARKOV && !e->re;
+    x.re = e->re;
+    uint32_t mask = defer ? PEND_CREDIT : 0;
     for (size_t k = 0; k < e->ncmp; k++) {
         const attrib_adv_rule m = attrib_rules_adv_with_model(ar, e->cmp[k]);
-        if (m.model == ATTRIB_MODEL_MARKOV) {
+        if (m.model == ATTRIB_MODEL_MARKOV && !e->re) {
             mask |= UINT32_C(1) << k;
             continue;
         }
@@ -610,7 +613,7 @@ static void attribute(engine *e, uint64_t identity, const lconv *c, const ltouch
                                        tt->kind};
         }
     }
-    if (ar->model == ATTRIB_MODEL_MARKOV)
+    if (defer)
         return;
 
     model_table[ar->model](n, e->age, ar, &x, e->share);
@@ -1169,6 +1172,7 @@ int attrib_engine_open(const attrib_engine_cfg *cfg, attrib_table *credits, attr
     e->labels = cfg->labels;
     assert(!e->labels || e->labels->schema == &attrib_schema_labels);
     e->paths = cfg->paths;
+    e->re = cfg->re;
     e->cmp = cfg->compare;
     e->ncmp = cfg->ncompare;
     if (e->ncmp > 31 || (e->ncmp && acc->ncmp != e->ncmp)) {
@@ -1553,6 +1557,28 @@ void attrib_engine_model_shares(const attrib_adv_rule *r, size_t n, const uint64
     assert(n >= 1 && (unsigned)r->model < ATTRIB_NMODELS && r->model != ATTRIB_MODEL_MARKOV &&
            r->model != ATTRIB_MODEL_SHAPLEY);
     model_table[r->model](n, age, r, NULL, share);
+}
+
+void attrib_engine_model_shares_dd(const attrib_adv_rule *r, size_t n, const uint64_t *age,
+                                   const uint32_t *camp, const double *re, double *share)
+{
+    assert(n >= 1 && (unsigned)r->model < ATTRIB_NMODELS);
+    uint32_t *mult = attrib_xmalloc(n * sizeof *mult);
+    size_t nd = 0;
+    for (size_t i = 0; i < n; i++) { /* explain: few candidates, quadratic is fine */
+        size_t m = 0, first = 1;
+        for (size_t j = 0; j < n; j++) {
+            m += camp[j] == camp[i];
+            if (j < i && camp[j] == camp[i])
+                first = 0;
+        }
+        mult[i] = (uint32_t)m;
+        nd += first;
+    }
+    const model_ctx x = {camp, mult, nd, re};
+    assert(r->model != ATTRIB_MODEL_MARKOV || re);
+    model_table[r->model](n, age, r, &x, share);
+    free(mult);
 }
 
 void attrib_engine_dedup_touches(const attrib_rules *r, const attrib_table *ev, size_t e0,

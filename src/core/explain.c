@@ -63,7 +63,7 @@ static int xrow_cmp(const void *a, const void *b)
 
 typedef struct xscratch {
     size_t cap;
-    uint32_t *cand;
+    uint32_t *cand, *camp;
     uint64_t *age;
     double *share;
 } xscratch;
@@ -76,6 +76,7 @@ static void scratch_grow(xscratch *s, size_t n)
     while (c < n)
         c *= 2;
     s->cand = attrib_xrealloc(s->cand, c * sizeof *s->cand);
+    s->camp = attrib_xrealloc(s->camp, c * sizeof *s->camp);
     s->age = attrib_xrealloc(s->age, c * sizeof *s->age);
     s->share = attrib_xrealloc(s->share, c * sizeof *s->share);
     s->cap = c;
@@ -84,6 +85,7 @@ static void scratch_grow(xscratch *s, size_t n)
 static void scratch_free(xscratch *s)
 {
     free(s->cand);
+    free(s->camp);
     free(s->age);
     free(s->share);
 }
@@ -104,7 +106,7 @@ static const attrib_adv_rule *adv_rule_at(const attrib_rules *r, uint32_t advid,
 static int classify(const attrib_rules *r, int64_t cts, uint16_t ctype,
                     const attrib_adv_rule *ar, const xrow *t, size_t n, xscratch *s,
                     uint8_t *status, uint32_t *pos, double *share, attrib_xcounts *k,
-                    int *priority_applied)
+                    int *priority_applied, const double *re)
 {
     scratch_grow(s, n ? n : 1);
     size_t nc = 0, nbefore = 0, has_eng = 0;
@@ -166,9 +168,18 @@ static int classify(const attrib_rules *r, int64_t cts, uint16_t ctype,
             *priority_applied = m < nc;
     }
     k->path_length += (uint32_t)m;
-    for (size_t j = 0; j < m; j++)
+    for (size_t j = 0; j < m; j++) {
         s->age[j] = (uint64_t)cts - (uint64_t)t[s->cand[j]].ts;
-    attrib_engine_model_shares(ar, m, s->age, s->share);
+        s->camp[j] = t[s->cand[j]].camp;
+    }
+    if (ar->model == ATTRIB_MODEL_MARKOV && !re) {
+        /* run --explain counts before the fit: every markov candidate is credited (each
+         * is on its conversion's path, so its removal effect is > 0: docs/datadriven.md) */
+        for (size_t j = 0; j < m; j++)
+            s->share[j] = 1.0 / (double)m;
+    } else {
+        attrib_engine_model_shares_dd(ar, m, s->age, s->camp, re, s->share);
+    }
     for (size_t j = 0; j < m; j++) {
         const uint32_t i = s->cand[j];
         const int credited = s->share[j] > 0;
@@ -360,7 +371,7 @@ int attrib_explain_build(const attrib_explain_in *in, const attrib_table *events
     attrib_table_append(&E2, &E, 0, E.n);
     attrib_table_append(&C2, &C, 0, C.n);
     {
-        const attrib_engine_cfg cfg = {.rules = r, .from = in->from, .to = in->to};
+        const attrib_engine_cfg cfg = {.rules = r, .from = in->from, .to = in->to, .re = in->re};
         rc = attrib_engine_run(&cfg, &E2, &C2, in->ntypes, &cr, &un, &acc);
         if (rc)
             goto done;
@@ -430,17 +441,50 @@ int attrib_explain_build(const attrib_explain_in *in, const attrib_table *events
     }
     if (nrows) /* rows is NULL when there are none (qsort's argument is nonnull) */
         qsort(rows, nrows, sizeof *rows, xrow_cmp);
+    if (x->in_period && x->adv_rule.model == ATTRIB_MODEL_MARKOV && !in->re) {
+        rc = attrib_err_set(ATTRIB_EUSAGE,
+                            "conversion %" PRIu64 " is credited by model markov, whose weights are "
+                            "the removal effects of the whole period: give the run's results "
+                            "with --results RESULTS.h5",
+                            in->conversion_id);
+        goto done;
+    }
     status = attrib_xmalloc((nrows ? nrows : 1) * sizeof *status);
     pos = attrib_xmalloc((nrows ? nrows : 1) * sizeof *pos);
     share = attrib_xmalloc((nrows ? nrows : 1) * sizeof *share);
     x->outcome = classify(r, x->ts, x->type, &x->adv_rule, rows, nrows, &s, status, pos, share,
-                          &x->counts, &x->priority_applied);
+                          &x->counts, &x->priority_applied, in->re);
     for (size_t i = 0; i < nrows; i++) {
         attrib_xtouch *t = &x->touch[rows[i].tag];
         t->status = (enum attrib_xstatus)status[i];
         t->position = pos[i];
         t->credit = share[i];
         t->credited_value = share[i] * x->value;
+    }
+    /* markov, shapley: where each weight comes from (the shares came from the engine's
+     * own functions above) */
+    if (x->adv_rule.model == ATTRIB_MODEL_MARKOV || x->adv_rule.model == ATTRIB_MODEL_SHAPLEY) {
+        for (size_t i = 0; i < nrows; i++) {
+            if (!pos[i])
+                continue;
+            uint32_t m = 0, first = 1;
+            for (size_t j = 0; j < nrows; j++)
+                if (pos[j] && rows[j].camp == rows[i].camp) {
+                    m++;
+                    first &= !(j < i);
+                }
+            x->ndistinct += first;
+            attrib_xtouch *t = &x->touch[rows[i].tag];
+            t->multiplicity = m;
+            t->removal_effect = in->re ? in->re[rows[i].camp] : 0;
+        }
+        for (size_t i = 0; i < nrows; i++) {
+            attrib_xtouch *t = &x->touch[rows[i].tag];
+            if (pos[i])
+                t->weight = x->adv_rule.model == ATTRIB_MODEL_MARKOV
+                                ? t->removal_effect / (double)t->multiplicity
+                                : 1.0 / ((double)x->ndistinct * (double)t->multiplicity);
+        }
     }
     if (x->ntouches)
         qsort(x->touch, x->ntouches, sizeof *x->touch, xtouch_cmp);
@@ -643,7 +687,8 @@ int attrib_explain_counts(const attrib_engine_cfg *cfg, attrib_table *events,
             for (size_t d = 0; d < ndup; d++)
                 k.duplicate_touches += dupadv[d] == c->advid;
             const int outcome = classify(r, c->ts, c->type, adv_rule_at(r, c->advid, c->ts),
-                                         nrows ? rows + lo : rows, hi - lo, &s, NULL, NULL, NULL, &k, NULL);
+                                         nrows ? rows + lo : rows, hi - lo, &s, NULL, NULL, NULL, &k, NULL,
+                                         NULL);
             counts_row(out, c->cid, c->advid, id, c->ts, outcome, &k);
         }
     next:

@@ -135,6 +135,17 @@ static void print_json(const attrib_explain_view *c, FILE *out)
             attrib_json_num(out, t->status == ATTRIB_XS_CREDITED ? t->credited_value : 0.0);
             json_key(out, "in_journey", &h);
             fputs(t->in_journey ? "true" : "false", out);
+            if (t->position && (x->adv_rule.model == ATTRIB_MODEL_MARKOV ||
+                                x->adv_rule.model == ATTRIB_MODEL_SHAPLEY)) {
+                json_key(out, "multiplicity", &h); /* its campaign's candidates on the path */
+                fprintf(out, "%u", (unsigned)t->multiplicity);
+                if (x->adv_rule.model == ATTRIB_MODEL_MARKOV) {
+                    json_key(out, "removal_effect", &h);
+                    attrib_json_num(out, t->removal_effect);
+                }
+                json_key(out, "weight", &h);
+                attrib_json_num(out, t->weight);
+            }
             fputc('}', out);
         }
         fputc(']', out);

@@ -158,6 +158,36 @@ static int choose(const attrib_explain_query *q, const attrib_table *m, uint32_t
     return 0;
 }
 
+/* Local. The removal effects of /report/markov in a run's results, by catalog index. */
+static int read_removal_effects(const char *path, const attrib_rules *r, double **out)
+{
+    *out = NULL;
+    attrib_h5file *f = NULL;
+    ATTRIB_TRY(attrib_h5_open(MPI_COMM_NULL, path, &f));
+    uint64_t n = 0;
+    attrib_table t;
+    int rc = attrib_h5_table_rows(f, &attrib_schema_report_markov, &n);
+    if (rc) {
+        attrib_h5_close(f);
+        return attrib_err_set(ATTRIB_EINPUT, "%s has no /report/markov (written by attrib run "
+                              "when a model is markov or shapley, or with --journeys)", path);
+    }
+    rc = attrib_h5_read_table(f, &attrib_schema_report_markov, 0, n, &t);
+    attrib_h5_close(f);
+    if (rc)
+        return rc;
+    const size_t nc = attrib_rules_ncampaigns(r);
+    double *re = attrib_xcalloc(nc ? nc : 1, sizeof *re);
+    for (size_t i = 0; i < t.n; i++) {
+        const int64_t k = attrib_rules_camp_index(r, ATTRIB_COL(&t, ATTRIB_RM_CAMPAIGN_ID, uint32_t)[i]);
+        if (k >= 0)
+            re[k] = ATTRIB_COL(&t, ATTRIB_RM_REMOVAL_EFFECT, double)[i];
+    }
+    attrib_table_free(&t);
+    *out = re;
+    return 0;
+}
+
 /* Collective. The rules on every rank, with the query's model. */
 static int load_rules(const attrib_par *p, const attrib_explain_query *q, attrib_rules **rules)
 {
@@ -188,6 +218,7 @@ int attrib_explain_scan(const attrib_par *p, const attrib_explain_query *q,
     attrib_table_init(&convs, &attrib_schema_conversions, 1);
     attrib_table_init(&evs, &attrib_schema_events, 1);
     attrib_input *in = NULL;
+    double *re = NULL;
     int rc;
 
     ATTRIB_TRY_GOTO(rc, load_rules(p, q, &res->rules), done);
@@ -214,20 +245,24 @@ int attrib_explain_scan(const attrib_par *p, const attrib_explain_query *q,
         done);
     input_close_file(in);
 
-    /* 3. Rank 0 explains. */
-    if (p->rank == 0) {
+    /* 3. Rank 0 explains (markov: with the removal effects of a run's results). */
+    if (p->rank == 0 && q->results_path)
+        rc = read_removal_effects(q->results_path, res->rules, &re);
+    if (p->rank == 0 && !rc) {
         const attrib_explain_in xin = {.rules = res->rules,
                                        .from = q->from,
                                        .to = q->to,
                                        .ntypes = in->ntypes,
                                        .conversion_id = q->conversion_id,
                                        .identity = sel[1],
-                                       .advertiser_id = (uint32_t)sel[0]};
+                                       .advertiser_id = (uint32_t)sel[0],
+                                       .re = re};
         rc = attrib_explain_build(&xin, &evs, &convs, &res->x);
     }
     rc = attrib_par_agree(p, rc);
 
 done:
+    free(re);
     attrib_table_free(&convs);
     attrib_table_free(&evs);
     if (rc) {

@@ -151,6 +151,28 @@ static void print_text(const attrib_explain_view *c, FILE *out)
     fprintf(out, "\n");
     attrib_explain_model_summary(c, buf, sizeof buf);
     fprintf(out, "  %s\n", buf);
+    if (ar->model == ATTRIB_MODEL_MARKOV || ar->model == ATTRIB_MODEL_SHAPLEY) {
+        fprintf(out, ar->model == ATTRIB_MODEL_MARKOV
+                         ? "  weights: removal effect of the touch's campaign (fitted on every "
+                           "journey of the period, --results) / its candidates on that "
+                           "campaign; credit = weight / sum of weights\n"
+                         : "  weights: 1 / (%zu distinct campaigns x the touch's candidates on "
+                           "its campaign)\n",
+                x->ndistinct);
+        for (size_t i = 0; i < x->ntouches; i++) {
+            const attrib_xtouch *t = &x->touch[i];
+            if (!t->position)
+                continue;
+            if (ar->model == ATTRIB_MODEL_MARKOV)
+                fprintf(out, "    event %llu campaign %u: RE %.6g / %u = weight %.6g -> credit %.6g\n",
+                        (unsigned long long)t->event_id, (unsigned)t->campaign_id,
+                        t->removal_effect, (unsigned)t->multiplicity, t->weight, t->credit);
+            else
+                fprintf(out, "    event %llu campaign %u: 1 / (%zu x %u) = %.6g\n",
+                        (unsigned long long)t->event_id, (unsigned)t->campaign_id, x->ndistinct,
+                        (unsigned)t->multiplicity, t->credit);
+        }
+    }
 }
 void attrib_explain_print_text(const attrib_explain_result *r, FILE *out)
 {

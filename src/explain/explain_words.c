@@ -147,6 +147,18 @@ void attrib_explain_model_summary(const attrib_explain_view *c, char *buf, size_
                  "half-life), normalised to sum 1",
                  n, n == 1 ? "" : "s", hl);
         break;
+    case ATTRIB_MODEL_MARKOV:
+        snprintf(buf, size,
+                 "markov over %u candidate%s: each weighs its campaign's removal effect divided "
+                 "by the candidates on that campaign, normalised to sum 1",
+                 n, n == 1 ? "" : "s");
+        break;
+    case ATTRIB_MODEL_SHAPLEY:
+        snprintf(buf, size,
+                 "shapley over %u candidate%s on %zu campaign%s: 1/%zu per campaign, split "
+                 "equally among its candidates",
+                 n, n == 1 ? "" : "s", x->ndistinct, x->ndistinct == 1 ? "" : "s", x->ndistinct);
+        break;
     default:
         if (n == 1)
             snprintf(buf, size, "%s (first %g, last %g) over 1 candidate: it gets 1", name,

@@ -53,7 +53,7 @@ expect 2 "^attrib: explain: --advertiser: '4294967296' is not an integer from 0 
 expect 2 "^attrib: explain: --identity: '18446744073709551616' is not an integer" \
     "${X[@]}" --conversion 2 --identity 18446744073709551616
 expect 2 "^attrib: explain: --conversion: '-1' is not an integer" "${X[@]}" --conversion -1
-expect 2 "^attrib: explain: --model: unknown model 'lastclick' \(valid: last_touch, first_touch, linear, time_decay, position_based, u_shaped, j_curve, inverse_j\)" \
+expect 2 "^attrib: explain: --model: unknown model 'lastclick' \(valid: last_touch, first_touch, linear, time_decay, position_based, u_shaped, j_curve, inverse_j, markov, shapley\)" \
     "${X[@]}" --conversion 2 --model lastclick
 expect 2 "^attrib: explain: --from: 'yesterday' is not a date" "${X[@]}" --conversion 2 --from yesterday
 expect 2 "^attrib: explain: --from must be before --to\. See 'attrib explain --help'\.\$" \

@@ -161,4 +161,26 @@ then echo "PASS removal effects equal the independent reference"; else echo "FAI
 if ! exp "$W/rb.h5" report/paths >/dev/null 2>&1 && [ "$(exp "$W/rj.h5" report/paths | wc -l)" -gt 10 ]; then
   echo "PASS rule-based run without the data-driven tables; --journeys writes them"
 else echo "FAIL data-driven tables of a rule-based run"; fail=1; fi
+# explain: a markov conversion's weights from the run's /report/markov (--results), a
+# shapley one's from its candidates; without --results a markov conversion is refused.
+F="$ATTRIB_SRC/tests/fixtures/datadriven/journeys_compare"
+"$ATTRIB" import -q --events "$F/events.csv" --conversions "$F/conversions.csv" --campaigns "$F/campaigns.csv" -o "$W/jc.h5" 2>/dev/null
+P=(--from 2026-10-10 --to 2026-10-20)
+"$ATTRIB" run -q -c "$F/rules.cfg" -i "$W/jc.h5" "${P[@]}" -o "$W/jcr.h5"
+set +e
+"$ATTRIB" explain -c "$F/rules.cfg" -i "$W/jc.h5" --conversion 1 "${P[@]}" >/dev/null 2>"$W/x.err"; xrc=$?
+set -e
+"$ATTRIB" explain -c "$F/rules.cfg" -i "$W/jc.h5" --conversion 1 "${P[@]}" --results "$W/jcr.h5" --json > "$W/x1.json"
+"$ATTRIB" explain -c "$F/rules.cfg" -i "$W/jc.h5" --conversion 3 "${P[@]}" --json > "$W/x3.json"
+if [ $xrc = 2 ] && grep -q -- "--results" "$W/x.err" && $PY - "$W/x1.json" "$W/x3.json" <<'PYEOF'
+import json, sys
+x1 = {t["event_id"]: t for t in json.load(open(sys.argv[1]))["touches"]}
+x3 = {t["event_id"]: t for t in json.load(open(sys.argv[2]))["touches"]}
+want = {101: (0.5, 2, 0.25, 1 / 6), 102: (0.5, 2, 0.25, 1 / 6), 103: (1.0, 1, 1.0, 2 / 3)}
+ok = all(abs(x1[e]["removal_effect"] - r) < 1e-12 and x1[e]["multiplicity"] == m and
+         abs(x1[e]["weight"] - w) < 1e-12 and abs(x1[e]["credit"] - c) < 1e-12 for e, (r, m, w, c) in want.items())
+ok = ok and x3[302]["weight"] == 1 and x3[302]["credit"] == 1 and x3[301]["status"] == "beaten_by_engagement"
+sys.exit(0 if ok else 1)
+PYEOF
+then echo "PASS explain shows markov and shapley weights (and asks for --results)"; else echo "FAIL explain of markov/shapley conversions"; cat "$W/x.err"; fail=1; fi
 exit $fail
