@@ -520,7 +520,7 @@ static int seg_cmp(const void *a, const void *b)
  * the table's length only, so files are the same whatever the number of ranks; tables
  * of 16 Mi rows and more keep chunks of chunk_rows, small ones a single chunk. */
 #define PAR_CHUNKS 16
-#define MAX_CHUNK_BYTES ((size_t)2 << 20)
+#define MAX_CHUNK_BYTES ((size_t)8 << 20)
 #define MIN_CHUNK_ROWS ((uint64_t)1 << 14)
 static uint64_t table_chunk_rows(uint64_t total)
 {

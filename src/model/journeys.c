@@ -173,11 +173,30 @@ bad:
 
 /* ---- /report/paths ---- */
 
+/* Decimal digits of v at out (no NUL); their number. */
+static size_t put_u32(uint32_t v, char *out)
+{
+    char tmp[10];
+    size_t n = 0;
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    for (size_t i = 0; i < n; i++)
+        out[i] = tmp[n - 1 - i];
+    return n;
+}
+
 static size_t path_string(const uint32_t *c, size_t n, char *out)
 {
     size_t k = 0;
-    for (size_t i = 0; i < n; i++)
-        k += (size_t)sprintf(out + k, i ? " > %u" : "%u", c[i]);
+    for (size_t i = 0; i < n; i++) {
+        if (i) {
+            memcpy(out + k, " > ", 3);
+            k += 3;
+        }
+        k += put_u32(c[i], out + k);
+    }
     return k;
 }
 
@@ -281,12 +300,14 @@ static int u32_cmp(const void *pa, const void *pb)
 }
 
 /* Campaign ids by the bytewise order of their decimal strings. */
+typedef struct dec_key {
+    char s[12];
+    uint32_t id;
+} dec_key;
+
 static int dec_cmp(const void *pa, const void *pb)
 {
-    char a[16], b[16];
-    snprintf(a, sizeof a, "%u", *(const uint32_t *)pa);
-    snprintf(b, sizeof b, "%u", *(const uint32_t *)pb);
-    return strcmp(a, b);
+    return strcmp(((const dec_key *)pa)->s, ((const dec_key *)pb)->s);
 }
 
 static size_t find_u32(const uint32_t *v, size_t n, uint32_t x)
@@ -318,25 +339,62 @@ int attrib_pathmap_fit(const attrib_pathmap *m, int (*order_of)(uint32_t, void *
         while (g1 < m->n && m->e[idx[g1]].adv == adv)
             nsteps += m->e[idx[g1++]].len;
         const size_t np = g1 - g0;
-        /* the advertiser's campaigns: by id (lookup) and by decimal string (channels) */
-        uint32_t *ids = attrib_xmalloc(nsteps * sizeof *ids);
-        size_t nid = 0;
+        /* the advertiser's campaigns (distinct: an open-addressing set over the steps),
+         * by id (lookup) and by decimal string (channels) */
+        size_t cap = 64;
+        while (cap < 2 * nsteps && cap < ((size_t)1 << 20))
+            cap *= 2;
+        uint32_t *set = attrib_xmalloc(cap * sizeof *set);
+        uint8_t *used = attrib_xcalloc(cap, 1);
+        uint32_t *ids = NULL;
+        size_t nu = 0, idcap = 0;
         for (size_t i = g0; i < g1; i++) {
             const pentry *x = &m->e[idx[i]];
-            memcpy(ids + nid, m->step + x->off, x->len * sizeof *ids);
-            nid += x->len;
+            for (uint32_t k = 0; k < x->len; k++) {
+                const uint32_t c = m->step[x->off + k];
+                size_t h = (size_t)((c * UINT64_C(0x9E3779B97F4A7C15)) >> 40) & (cap - 1);
+                while (used[h] && set[h] != c)
+                    h = (h + 1) & (cap - 1);
+                if (used[h])
+                    continue;
+                if (2 * (nu + 1) > cap) { /* grow: rebuild from ids */
+                    cap *= 2;
+                    free(set);
+                    free(used);
+                    set = attrib_xmalloc(cap * sizeof *set);
+                    used = attrib_xcalloc(cap, 1);
+                    for (size_t j = 0; j < nu; j++) {
+                        size_t g = (size_t)((ids[j] * UINT64_C(0x9E3779B97F4A7C15)) >> 40) & (cap - 1);
+                        while (used[g])
+                            g = (g + 1) & (cap - 1);
+                        used[g] = 1;
+                        set[g] = ids[j];
+                    }
+                    h = (size_t)((c * UINT64_C(0x9E3779B97F4A7C15)) >> 40) & (cap - 1);
+                    while (used[h])
+                        h = (h + 1) & (cap - 1);
+                }
+                used[h] = 1;
+                set[h] = c;
+                if (nu == idcap) {
+                    idcap = idcap ? idcap * 2 : 64;
+                    ids = attrib_xrealloc(ids, idcap * sizeof *ids);
+                }
+                ids[nu++] = c;
+            }
         }
-        qsort(ids, nid, sizeof *ids, u32_cmp);
-        size_t nu = 0;
-        for (size_t i = 0; i < nid; i++)
-            if (nu == 0 || ids[i] != ids[nu - 1])
-                ids[nu++] = ids[i];
-        uint32_t *bydec = attrib_xmalloc(nu * sizeof *bydec);
-        memcpy(bydec, ids, nu * sizeof *bydec);
+        free(set);
+        free(used);
+        qsort(ids, nu, sizeof *ids, u32_cmp);
+        dec_key *bydec = attrib_xmalloc(nu * sizeof *bydec);
+        for (size_t k = 0; k < nu; k++) {
+            bydec[k].s[put_u32(ids[k], bydec[k].s)] = '\0';
+            bydec[k].id = ids[k];
+        }
         qsort(bydec, nu, sizeof *bydec, dec_cmp);
         uint32_t *chan_of = attrib_xmalloc(nu * sizeof *chan_of); /* by id order */
         for (size_t k = 0; k < nu; k++)
-            chan_of[find_u32(ids, nu, bydec[k])] = (uint32_t)k;
+            chan_of[find_u32(ids, nu, bydec[k].id)] = (uint32_t)k;
         uint64_t *off = attrib_xmalloc((np + 1) * sizeof *off);
         uint32_t *step = attrib_xmalloc(nsteps * sizeof *step);
         uint64_t *conv = attrib_xmalloc(np * sizeof *conv);

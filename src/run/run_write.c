@@ -51,7 +51,7 @@ static int write_paths(attrib_run *r, attrib_h5file *out, int level)
     strw[ATTRIB_RP_PATH] = (size_t)shape[1];
     ATTRIB_TRY(attrib_par_agree(p, attrib_h5_table_create(out, &attrib_schema_report_paths,
                                                           shape[0], strw, level)));
-    size_t block = ((size_t)2 << 20) / (size_t)shape[1];
+    size_t block = ((size_t)16 << 20) / (size_t)shape[1];
     block = block < 1024 ? 1024 : block;
     attrib_table *t = &r->dd[0];
     attrib_table_set_strw(t, ATTRIB_RP_PATH, (size_t)shape[1]);
