@@ -100,6 +100,15 @@ int attrib_h5_table_write_block(attrib_h5file *f, const attrib_table *local,
                                 uint64_t global_offset);
 
 
+/* Local: one process, the file closed everywhere else. Reopen `path` read-write (the
+ * serial driver) and add table t, all its rows, its string column `vcol` stored as
+ * variable-length strings vstr[0 .. t->n) (NUL-terminated; t's own column is not read):
+ * parallel HDF5 cannot write variable-length data. `name` names the file in messages
+ * (NULL: path). Readers (attrib_h5_read_table) give such a column the width of the
+ * longest string of the rows read. */
+int attrib_h5_add_table_vlen(const char *path, const char *name, const attrib_table *t,
+                             size_t vcol, const char *const *vstr, int level);
+
 /* The schema_version attrib writes and accepts. */
 #define ATTRIB_SCHEMA_VERSION 1
 

@@ -49,6 +49,9 @@ attrib_pathrows *attrib_pathrows_new(const attrib_pathmap *m);
 size_t attrib_pathrows_count(const attrib_pathrows *r);
 size_t attrib_pathrows_width(const attrib_pathrows *r);
 void attrib_pathrows_get(const attrib_pathrows *r, size_t start, size_t count, attrib_table *t);
+/* Every row at once, the path column left empty (width 1): strs[i] is row i's path,
+ * NUL-terminated, valid until attrib_pathrows_free (for a variable-length column). */
+void attrib_pathrows_get_all(const attrib_pathrows *r, attrib_table *t, const char **strs);
 void attrib_pathrows_free(attrib_pathrows *r); /* NULL ok */
 
 /* Fit every advertiser of the map (markov.h, attrib_fit_paths) at the order

@@ -273,6 +273,9 @@ int attrib_h5_close(attrib_h5file *f)
 
 /* The type a column has in memory (native) or in the file (little-endian standard
  * types, what h5py and numpy expect). Enums keep the schema's names over u8. */
+/* A string width meaning "variable length" (col_type, create_table). */
+#define STRW_VLEN SIZE_MAX
+
 static hid_t col_type(const attrib_colspec *cs, size_t strw, int file)
 {
     hid_t t = H5I_INVALID_HID;
@@ -304,6 +307,13 @@ static hid_t col_type(const attrib_colspec *cs, size_t strw, int file)
         return H5Tcopy(file ? H5T_IEEE_F64LE : H5T_NATIVE_DOUBLE);
     case ATTRIB_T_STR:
         t = H5Tcopy(H5T_C_S1);
+        if (t >= 0 && strw == STRW_VLEN) { /* variable length: NUL-terminated strings */
+            if (H5Tset_size(t, H5T_VARIABLE) < 0 || H5Tset_cset(t, H5T_CSET_UTF8) < 0) {
+                H5Tclose(t);
+                return H5I_INVALID_HID;
+            }
+            return t;
+        }
         if (t >= 0 &&
             (H5Tset_size(t, strw ? strw : 1) < 0 || H5Tset_strpad(t, H5T_STR_NULLPAD) < 0 ||
              H5Tset_cset(t, H5T_CSET_UTF8) < 0)) {
@@ -400,7 +410,13 @@ static int int_ok(hid_t t, size_t size, H5T_sign_t sign)
 }
 
 /* Does the stored type of a column match its spec? 1 yes, 0 no (with *why for enums). */
-static int type_matches(const attrib_colspec *cs, hid_t t, char *why, size_t whylen)
+/* Variable-length strings are accepted only where attrib writes them. */
+static int vlen_allowed(const attrib_schema *s, size_t c)
+{
+    return s == &attrib_schema_report_paths && c == ATTRIB_RP_PATH;
+}
+
+static int type_matches(const attrib_colspec *cs, hid_t t, int allow_vlen, char *why, size_t whylen)
 {
     *why = 0;
     switch (cs->type) {
@@ -438,8 +454,9 @@ static int type_matches(const attrib_colspec *cs, hid_t t, char *why, size_t why
         return int_ok(t, 8, H5T_SGN_2);
     case ATTRIB_T_F64:
         return H5Tget_class(t) == H5T_FLOAT && H5Tget_size(t) == 8;
-    case ATTRIB_T_STR:
-        return H5Tget_class(t) == H5T_STRING && H5Tis_variable_str(t) == 0;
+    case ATTRIB_T_STR: /* fixed length, or variable where allowed (/report/paths' path) */
+        return H5Tget_class(t) == H5T_STRING &&
+               (H5Tis_variable_str(t) == 0 || (allow_vlen && H5Tis_variable_str(t) > 0));
     }
     return 0;
 }
@@ -551,7 +568,7 @@ static int create_table(attrib_h5file *f, const attrib_schema *s, uint64_t total
      * MAX_CHUNK_BYTES, the same for every column of the table. */
     size_t widest = 1;
     for (size_t c = 0; c < s->ncols; c++) {
-        const size_t w = s->cols[c].type == ATTRIB_T_STR ? strw[c] : 8;
+        const size_t w = s->cols[c].type == ATTRIB_T_STR ? (strw[c] == STRW_VLEN ? 16 : strw[c]) : 8;
         widest = w > widest ? w : widest;
     }
     if (chunk[0] > MAX_CHUNK_BYTES / widest)
@@ -569,10 +586,12 @@ static int create_table(attrib_h5file *f, const attrib_schema *s, uint64_t total
         hid_t dset = H5I_INVALID_HID;
         /* Every row is written (the callers cover [0, total)), so HDF5 need not write
          * fill values first: in parallel it allocates filtered datasets early. */
+        const int vlen = cs->type == ATTRIB_T_STR && strw[c] == STRW_VLEN;
         if (ftype < 0 || dcpl < 0 || fspace < 0 || H5Pset_chunk(dcpl, 1, chunk) < 0 ||
-            H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER) < 0) {
+            (!vlen && H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER) < 0)) {
             rc = h5fail(f, ATTRIB_EINTERNAL, "cannot set up dataset /%s/%s", s->name, cs->name);
-        } else if (level > 0) {
+        } else if (level > 0 && !vlen) {
+            /* (variable-length data takes no filters: its strings live in the heap) */
             unsigned cd[1] = {(unsigned)level};
             /* Shuffling bytes helps numbers (high bytes alike), not text. */
             if ((cs->type != ATTRIB_T_STR && H5Pset_shuffle(dcpl) < 0) ||
@@ -583,7 +602,7 @@ static int create_table(attrib_h5file *f, const attrib_schema *s, uint64_t total
         /* A Fletcher-32 checksum of every stored chunk, last in the pipeline: a damaged
          * chunk is then an error on read rather than silently different numbers (a zstd
          * frame carries no checksum, and raw blocks or level 0 have no check at all). */
-        if (rc == 0 && H5Pset_fletcher32(dcpl) < 0)
+        if (rc == 0 && !vlen && H5Pset_fletcher32(dcpl) < 0)
             rc = h5fail(f, ATTRIB_EINTERNAL, "cannot set up the checksum of /%s/%s", s->name,
                         cs->name);
         if (rc == 0) {
@@ -809,7 +828,7 @@ static int open_column(attrib_h5file *f, const attrib_schema *s, size_t c, hid_t
     }
     H5Sget_simple_extent_dims(space, dims, NULL);
     *rows = dims[0];
-    if (!type_matches(cs, *ftype, why, sizeof why)) {
+    if (!type_matches(cs, *ftype, vlen_allowed(s, c), why, sizeof why)) {
         found_desc(*ftype, got, sizeof got);
         rc = attrib_err_set(ATTRIB_EINPUT, "%s: dataset /%s: expected %s, found %s%s%s", f->name,
                             path, expected_desc(cs), got, *why ? ": " : "", why);
@@ -1042,12 +1061,40 @@ static int read_direct(attrib_h5file *f, const attrib_schema *s, size_t c, hid_t
     return 1;
 }
 
+/* Rows [start, start+count) of a variable-length string column into *buf (count
+ * pointers, each freed with H5free_memory), *width the longest (at least 1). */
+static int read_vlen(attrib_h5file *f, const attrib_schema *s, size_t c, hid_t dset, hid_t ftype,
+                     uint64_t start, uint64_t count, char ***buf, size_t *width)
+{
+    *buf = attrib_xcalloc(count ? (size_t)count : 1, sizeof **buf);
+    *width = 1;
+    if (count == 0)
+        return 0;
+    hsize_t st[1] = {start}, cnt[1] = {count};
+    hid_t mtype = H5Tcopy(H5T_C_S1), fspace = H5Dget_space(dset), mspace = H5Screate_simple(1, cnt, NULL);
+    int rc = 0;
+    if (mtype < 0 || fspace < 0 || mspace < 0 || H5Tset_size(mtype, H5T_VARIABLE) < 0 ||
+        H5Tset_cset(mtype, H5Tget_cset(ftype)) < 0 ||
+        H5Sselect_hyperslab(fspace, H5S_SELECT_SET, st, NULL, cnt, NULL) < 0 ||
+        H5Dread(dset, mtype, mspace, fspace, H5P_DEFAULT, *buf) < 0)
+        rc = h5fail(f, ATTRIB_EINPUT, "cannot read dataset /%s/%s", s->name, s->cols[c].name);
+    for (uint64_t i = 0; i < count && rc == 0; i++) {
+        const size_t l = (*buf)[i] ? strlen((*buf)[i]) : 0;
+        *width = l > *width ? l : *width;
+    }
+    CLOSE(H5Sclose, mspace);
+    CLOSE(H5Sclose, fspace);
+    CLOSE(H5Tclose, mtype);
+    return rc;
+}
+
 int attrib_h5_read_table(attrib_h5file *f, const attrib_schema *s, uint64_t start, uint64_t count,
                          attrib_table *out)
 {
     attrib_table_init(out, s, 1);
     int rc = 0;
     hid_t dset[ATTRIB_MAX_COLS], ftype[ATTRIB_MAX_COLS];
+    char **vbuf[ATTRIB_MAX_COLS] = {0}; /* variable-length string columns, read first */
     direct_bufs bufs = {0};
     for (size_t c = 0; c < s->ncols; c++)
         dset[c] = ftype[c] = H5I_INVALID_HID;
@@ -1062,7 +1109,9 @@ int attrib_h5_read_table(attrib_h5file *f, const attrib_schema *s, uint64_t star
                                 "it has %llu",
                                 f->name, s->name, s->cols[c].name, (unsigned long long)start,
                                 (unsigned long long)(start + count), (unsigned long long)n);
-        if (rc == 0 && s->cols[c].type == ATTRIB_T_STR)
+        if (rc == 0 && s->cols[c].type == ATTRIB_T_STR && H5Tis_variable_str(ftype[c]) > 0)
+            rc = read_vlen(f, s, c, dset[c], ftype[c], start, count, &vbuf[c], &out->strw[c]);
+        else if (rc == 0 && s->cols[c].type == ATTRIB_T_STR)
             out->strw[c] = H5Tget_size(ftype[c]);
     }
     if (rc == 0) {
@@ -1073,6 +1122,16 @@ int attrib_h5_read_table(attrib_h5file *f, const attrib_schema *s, uint64_t star
     }
     for (size_t c = 0; c < s->ncols && rc == 0 && count > 0; c++) {
         const attrib_colspec *cs = &s->cols[c];
+        if (vbuf[c]) { /* into the fixed width of the longest string of these rows */
+            const size_t w = out->strw[c];
+            for (uint64_t i = 0; i < count; i++) {
+                char *d = (char *)out->col[c] + i * w;
+                const size_t l = vbuf[c][i] ? strlen(vbuf[c][i]) : 0;
+                memcpy(d, vbuf[c][i] ? vbuf[c][i] : "", l);
+                memset(d + l, 0, w - l);
+            }
+            continue;
+        }
         hid_t mtype, fspace = H5I_INVALID_HID, mspace = H5I_INVALID_HID;
         hsize_t st[1] = {start}, cnt[1] = {count};
         if (cs->type == ATTRIB_T_STR)
@@ -1100,6 +1159,11 @@ int attrib_h5_read_table(attrib_h5file *f, const attrib_schema *s, uint64_t star
     }
     direct_bufs_free(&bufs);
     for (size_t c = 0; c < s->ncols; c++) {
+        if (vbuf[c]) {
+            for (uint64_t i = 0; i < count; i++)
+                H5free_memory(vbuf[c][i]);
+            free(vbuf[c]);
+        }
         CLOSE(H5Tclose, ftype[c]);
         CLOSE(H5Dclose, dset[c]);
     }
@@ -1352,4 +1416,41 @@ int attrib_h5_get_attr_i64(attrib_h5file *f, const char *name, int64_t *value)
     CLOSE(H5Tclose, type);
     CLOSE(H5Aclose, attr);
     return rc;
+}
+
+int attrib_h5_add_table_vlen(const char *path, const char *name, const attrib_table *t,
+                             size_t vcol, const char *const *vstr, int level)
+{
+    ATTRIB_TRY(h5_init());
+    attrib_h5file *f = file_new(MPI_COMM_NULL, path);
+    if (name)
+        attrib_h5_set_name(f, name);
+    f->fid = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    if (f->fid < 0) {
+        int rc = h5fail(f, ATTRIB_EIO, "cannot reopen the file to add /%s", t->schema->name);
+        file_free(f);
+        return rc;
+    }
+    f->writing = 1;
+    size_t strw[ATTRIB_MAX_COLS];
+    for (size_t c = 0; c < t->schema->ncols; c++)
+        strw[c] = c == vcol ? STRW_VLEN : t->strw[c];
+    int rc = create_table(f, t->schema, t->n, strw, level);
+    for (size_t c = 0; c < t->schema->ncols && rc == 0 && t->n > 0; c++) {
+        const attrib_colspec *cs = &t->schema->cols[c];
+        char dpath[600];
+        snprintf(dpath, sizeof dpath, "%s/%s", t->schema->name, cs->name);
+        hid_t dset = H5Dopen2(f->fid, dpath, H5P_DEFAULT);
+        hid_t mtype = col_type(cs, c == vcol ? STRW_VLEN : t->strw[c], 0);
+        if (dset < 0 || mtype < 0 ||
+            H5Dwrite(dset, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT,
+                     c == vcol ? (const void *)vstr : t->col[c]) < 0)
+            rc = h5fail(f, ATTRIB_EIO, "cannot write dataset /%s", dpath);
+        CLOSE(H5Tclose, mtype);
+        CLOSE(H5Dclose, dset);
+    }
+    if (rc)
+        f->failed = 1;
+    const int crc = attrib_h5_close(f);
+    return rc ? rc : crc;
 }

@@ -215,7 +215,7 @@ static int prow_cmp(const void *pa, const void *pb, void *ctx)
     const pentry *e = r->m->e;
     if (e[a].adv != e[b].adv)
         return e[a].adv < e[b].adv ? -1 : 1;
-    const size_t la = r->soff[a + 1] - r->soff[a], lb = r->soff[b + 1] - r->soff[b];
+    const size_t la = r->soff[a + 1] - r->soff[a] - 1, lb = r->soff[b + 1] - r->soff[b] - 1;
     const int k = memcmp(r->chars + r->soff[a], r->chars + r->soff[b], la < lb ? la : lb);
     if (k)
         return k;
@@ -230,14 +230,15 @@ attrib_pathrows *attrib_pathrows_new(const attrib_pathmap *m)
     r->soff = attrib_xmalloc((m->n + 1) * sizeof *r->soff);
     uint64_t total = 0;
     for (size_t i = 0; i < m->n; i++)
-        total += (uint64_t)m->e[i].len * 13; /* "4294967295 > " */
+        total += (uint64_t)m->e[i].len * 13 + 1; /* "4294967295 > ", NUL */
     r->chars = attrib_xmalloc(total ? (size_t)total : 1);
     r->soff[0] = 0;
     r->width = 1;
     for (size_t i = 0; i < m->n; i++) {
         const pentry *x = &m->e[i];
         const size_t l = path_string(m->step + x->off, x->len, r->chars + r->soff[i]);
-        r->soff[i + 1] = r->soff[i] + l;
+        r->chars[r->soff[i] + l] = '\0';
+        r->soff[i + 1] = r->soff[i] + l + 1;
         r->width = l > r->width ? l : r->width;
         r->order[i] = i;
     }
@@ -265,7 +266,22 @@ void attrib_pathrows_get(const attrib_pathrows *r, size_t start, size_t count, a
         const pentry *x = &r->m->e[k];
         ATTRIB_COL(t, ATTRIB_RP_ADVERTISER_ID, uint32_t)[i] = x->adv;
         attrib_table_set_str(t, ATTRIB_RP_PATH, i, r->chars + r->soff[k],
-                             (size_t)(r->soff[k + 1] - r->soff[k]));
+                             (size_t)(r->soff[k + 1] - r->soff[k] - 1));
+        ATTRIB_COL(t, ATTRIB_RP_CONVERSIONS, uint64_t)[i] = x->conv;
+        ATTRIB_COL(t, ATTRIB_RP_VALUE, double)[i] = attrib_fx_to_double(x->value, ATTRIB_FX_MONEY_SHIFT);
+        ATTRIB_COL(t, ATTRIB_RP_NULLS, uint64_t)[i] = x->nulls;
+    }
+}
+
+void attrib_pathrows_get_all(const attrib_pathrows *r, attrib_table *t, const char **strs)
+{
+    attrib_table_set_strw(t, ATTRIB_RP_PATH, 1);
+    attrib_table_resize(t, r->m->n);
+    for (size_t i = 0; i < r->m->n; i++) {
+        const size_t k = r->order[i];
+        const pentry *x = &r->m->e[k];
+        ATTRIB_COL(t, ATTRIB_RP_ADVERTISER_ID, uint32_t)[i] = x->adv;
+        strs[i] = r->chars + r->soff[k];
         ATTRIB_COL(t, ATTRIB_RP_CONVERSIONS, uint64_t)[i] = x->conv;
         ATTRIB_COL(t, ATTRIB_RP_VALUE, double)[i] = attrib_fx_to_double(x->value, ATTRIB_FX_MONEY_SHIFT);
         ATTRIB_COL(t, ATTRIB_RP_NULLS, uint64_t)[i] = x->nulls;

@@ -2,6 +2,7 @@
  * exclusive scan), /explain/conversion when asked, the report tables from rank 0, and
  * the root attributes of a results file (include/attrib/results.h). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 
@@ -36,32 +37,18 @@ static int share_shape(const attrib_par *p, attrib_table *t, uint64_t *total)
     return 0;
 }
 
-/* /report/paths from rank 0's sorted rows, in blocks (the path column is as wide as the
- * longest path: a block bounds the memory of the fixed-width strings). */
-static int write_paths(attrib_run *r, attrib_h5file *out, int level)
+/* Rank 0, after the collective close: /report/paths into the closed file, its path a
+ * variable-length string (parallel HDF5 cannot write those; a fixed width would be the
+ * longest path times every row). */
+static int write_paths(attrib_run *r, const char *path, const char *name, int level)
 {
-    const attrib_par *p = r->p;
-    uint64_t shape[2] = {0, 1};
-    if (p->rank == 0 && r->prows) {
-        shape[0] = attrib_pathrows_count(r->prows);
-        shape[1] = attrib_pathrows_width(r->prows);
-    }
-    ATTRIB_TRY(attrib_par_agree(p, attrib_par_bcast_u64(p, shape, 2, 0)));
-    size_t strw[ATTRIB_RP_NCOLS] = {0};
-    strw[ATTRIB_RP_PATH] = (size_t)shape[1];
-    ATTRIB_TRY(attrib_par_agree(p, attrib_h5_table_create(out, &attrib_schema_report_paths,
-                                                          shape[0], strw, level)));
-    size_t block = ((size_t)16 << 20) / (size_t)shape[1];
-    block = block < 1024 ? 1024 : block;
     attrib_table *t = &r->dd[0];
-    attrib_table_set_strw(t, ATTRIB_RP_PATH, (size_t)shape[1]);
-    int rc = 0;
-    for (uint64_t at = 0; at < shape[0] && !rc; at += block) {
-        const size_t n = shape[0] - at < block ? (size_t)(shape[0] - at) : block;
-        if (p->rank == 0)
-            attrib_pathrows_get(r->prows, (size_t)at, n, t);
-        rc = attrib_par_agree(p, attrib_h5_table_write_block(out, t, at));
-    }
+    const size_t n = r->prows ? attrib_pathrows_count(r->prows) : 0;
+    const char **strs = attrib_xmalloc((n ? n : 1) * sizeof *strs);
+    if (r->prows)
+        attrib_pathrows_get_all(r->prows, t, strs);
+    const int rc = attrib_h5_add_table_vlen(path, name, t, ATTRIB_RP_PATH, strs, level);
+    free(strs);
     return rc;
 }
 
@@ -141,9 +128,7 @@ int attrib_run_write(attrib_run *r, const char *path, const char *name)
         if (!rc)
             rc = attrib_h5_write_table(out, &r->rep[i], 0, total, level);
     }
-    /* report/paths, markov, shapley when data-driven; report/models with --compare */
-    if (!rc && r->fig.datadriven)
-        rc = write_paths(r, out, level);
+    /* report/markov, shapley when data-driven (paths below); report/models with --compare */
     for (size_t i = 1; i < (r->o.ncompare ? 4u : 3u) && !rc && r->fig.datadriven; i++) {
         uint64_t total;
         rc = share_shape(p, &r->dd[i], &total);
@@ -154,5 +139,8 @@ int attrib_run_write(attrib_run *r, const char *path, const char *name)
     if (!rc)
         rc = write_meta(r, out);
     const int crc = attrib_h5_close(out);
-    return attrib_par_agree(p, rc ? rc : crc);
+    rc = attrib_par_agree(p, rc ? rc : crc);
+    if (rc || !r->fig.datadriven)
+        return rc;
+    return attrib_par_agree(p, p->rank == 0 ? write_paths(r, path, name, level) : 0);
 }

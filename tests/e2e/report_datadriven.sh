@@ -62,7 +62,7 @@ w = sys.argv[1]
 f = h5py.File(f"{w}/new/r.h5", "r")
 def table(name):
     g = f[f"report/{name}"]
-    return {k: (g[k].asstr()[()] if g[k].dtype.kind == "S" else g[k][()]) for k in g}
+    return {k: (g[k].asstr()[()] if h5py.check_string_dtype(g[k].dtype) else g[k][()]) for k in g}
 P, MK, SH, MO = table("paths"), table("markov"), table("shapley"), table("models")
 text = open(f"{w}/new/r.txt").read()
 j = json.load(open(f"{w}/new/r.json"))
