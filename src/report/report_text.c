@@ -237,7 +237,8 @@ static void text_dd(const attrib_report *rep, FILE *out)
         h[nc++] = "shapley_conversions";
         h[nc++] = "shapley_value";
     }
-    attrib_grid *g = attrib_grid_create(nc, h, "rrrrrrr" + (7 - nc));
+    static const char align[] = "rrrrrrr"; /* right-aligned: the last nc of them */
+    attrib_grid *g = attrib_grid_create(nc, h, &align[7 - nc]);
     char b[7][64];
     const char *cells[7];
     double tot[4] = {0, 0, 0, 0};
