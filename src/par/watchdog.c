@@ -167,8 +167,8 @@ _Noreturn static void silent_exit(double t, double timeout)
     const char *cmd = attrib_err_command();
     fprintf(stderr,
             "attrib: %s%srank %d: no word for %g s from %s %s, during phase '%s': a host down "
-            "or the network partitioned; ending the job (exit 3; ATTRIB_SILENCE_TIMEOUT sets "
-            "the bound, 0 turns it off)\n",
+            "or the network partitioned; ending the job (exit 3; --silence-timeout or "
+            "ATTRIB_SILENCE_TIMEOUT set the bound, 0 turns it off)\n",
             cmd, *cmd ? ": " : "", W.rank, timeout, count == 1 ? "rank" : "ranks", list,
             atomic_load(&g_phase));
     fflush(stderr);
