@@ -52,7 +52,7 @@ static struct {
     pthread_t th;
     atomic_int stop;
     _Atomic double timeout; /* seconds; 0 = do not judge (heartbeats go on) */
-    double interval;
+    _Atomic double interval; /* seconds between heartbeats: T/5 within [0.05, 1] */
     /* rank 0: per rank; others: index 0 only (rank 0) */
     double *last;
     unsigned char *gone;
@@ -184,16 +184,17 @@ static void *watchdog_main(void *arg)
     while (!atomic_load(&W.stop)) {
         t = now_s();
         drain_recv(t);
-        if (t >= next_send) {
+        const double interval = atomic_load(&W.interval);
+        if (t >= next_send || next_send - t > interval) {
             send_all(HB_BEAT);
-            next_send = t + W.interval;
+            next_send = t + interval;
         }
         const double timeout = atomic_load(&W.timeout);
         if (timeout > 0)
             for (int i = 0; i < npeers(); i++)
                 if (peer_rank(i) != W.rank && !W.gone[i] && t - W.last[i] > timeout)
                     silent_exit(t, timeout);
-        const double nap = W.interval / 5 < 0.1 ? W.interval / 5 : 0.1;
+        const double nap = interval / 5 < 0.1 ? interval / 5 : 0.1;
         struct timespec ts = {0, (long)(nap * 1e9)};
         nanosleep(&ts, NULL);
     }
@@ -212,9 +213,17 @@ static void *watchdog_main(void *arg)
     return NULL;
 }
 
+static double beat_interval(double timeout)
+{
+    const double i = timeout / 5 < 1.0 ? timeout / 5 : 1.0;
+    return i < 0.05 ? 0.05 : i;
+}
+
 int attrib_par_watchdog(const attrib_par *p, double timeout)
 {
     if (W.running) {
+        if (timeout > 0)
+            atomic_store(&W.interval, beat_interval(timeout));
         atomic_store(&W.timeout, timeout);
         return 0;
     }
@@ -229,9 +238,7 @@ int attrib_par_watchdog(const attrib_par *p, double timeout)
     W.size = p->size;
     atomic_store(&W.timeout, timeout);
     atomic_store(&W.stop, 0);
-    W.interval = timeout / 5 < 1.0 ? timeout / 5 : 1.0;
-    if (W.interval < 0.05)
-        W.interval = 0.05;
+    atomic_store(&W.interval, beat_interval(timeout));
     const int n = npeers();
     W.last = attrib_xcalloc((size_t)n, sizeof *W.last);
     W.gone = attrib_xcalloc((size_t)n, sizeof *W.gone);

@@ -203,6 +203,20 @@ echo "== faults ($((SECONDS - t_start)) s so far): a host lost (3 hosts x 2 rank
 one gen --events 100000 --conversions 10000 --seed 5 -q -o fin.h5
 one run -q -c "$RULES" -i fin.h5 -o fref.h5
 dump fref.h5 >fref.txt
+# For the faults from outside and the partition: enough rows that the run is still
+# exchanging when the host is hit, once its plan line is out.
+one gen --events 1000000 --conversions 100000 --seed 6 -q -o part.h5
+one run -q -c "$RULES" -i part.h5 -o pref.h5
+TABLES="credits unattributed report/campaign report/daily report/daily_touch report/advertiser"
+for t in $TABLES; do one export pref.h5 $t >"pref.${t//\//_}.csv"; done
+rerun_part() { # WHAT: the same, for part.h5 (every table through attrib export)
+  rm -f out.h5
+  mpi 2 40 "$ATTRIB" run -q -c "$RULES" -i "$W/part.h5" -o "$W/out.h5" || fail "$1: the rerun failed"
+  [ ! -e out.h5.tmp ] || fail "$1: out.h5.tmp left by the rerun"
+  for t in $TABLES; do
+    cmp -s "pref.${t//\//_}.csv" <(one export out.h5 $t) || fail "$1: the rerun's $t differs"
+  done
+}
 rerun_same() { # WHAT: a clean rerun over the debris equals the reference
   rm -f out.h5
   mpi 2 40 "$ATTRIB" run -q -c "$RULES" -i "$W/fin.h5" -o "$W/out.h5" || fail "$1: the rerun failed"
@@ -230,7 +244,7 @@ no_pids_left "$NS-h3" 15
 # From outside, by pid: h3's ranks, then h3's launcher daemon, once the exchange runs.
 for what in ranks orted; do
   rm -f out.h5 out.h5.tmp
-  mpi 2 60 "$ATTRIB" run -c "$RULES" -i "$W/fin.h5" -o "$W/out.h5" >o.txt 2>e.txt &
+  mpi 2 60 "$ATTRIB" run -c "$RULES" -i "$W/part.h5" -o "$W/out.h5" >o.txt 2>e.txt &
   job=$!; BG+=($job)
   n=0
   until grep -q "^attrib: plan" e.txt; do
@@ -251,15 +265,13 @@ for what in ranks orted; do
   [ $ms -lt 10000 ] || fail "kill $what of h3: the job ended $ms ms after"
   [ ! -e out.h5 ] || fail "kill $what of h3: out.h5 exists"
   no_pids_left "$NS-h3" 15
-  rerun_same "kill $what of h3"
+  rerun_part "kill $what of h3"
   echo "PASS h3's $what (pids $(echo $pids)) killed from outside mid-run: exit $rc after $ms ms; rerun identical"
   left
 done
 
 # ---- 4. a network partition
 echo "== partition ($((SECONDS - t_start)) s so far): h3's link down mid-run, ATTRIB_SILENCE_TIMEOUT=3"
-# Enough rows that the run is still exchanging when the link goes down.
-one gen --events 1000000 --conversions 100000 --seed 6 -q -o part.h5
 rm -f out.h5 out.h5.tmp
 ATTRIB_SILENCE_TIMEOUT=3 mpi 2 60 -x ATTRIB_SILENCE_TIMEOUT "$ATTRIB" run -c "$RULES" \
   -i "$W/part.h5" -o "$W/out.h5" >o.txt 2>e.txt &
@@ -284,10 +296,6 @@ grep -qE "^attrib: run: rank 0: no word for 3 s from ranks 4 \(h3, last heard in
 no_pids_left "$NS-h3" 15
 ip -n "$SW" link set p3 up
 # The same job again, the link back: equal to one process on one host (every table).
-mpi 2 40 "$ATTRIB" run -q -c "$RULES" -i "$W/part.h5" -o "$W/out.h5" || fail "partition: the rerun failed"
-one run -q -c "$RULES" -i part.h5 -o pref.h5
-for t in credits unattributed report/campaign report/daily report/daily_touch report/advertiser; do
-  cmp -s <(one export pref.h5 $t) <(one export out.h5 $t) || fail "partition: the rerun's $t differs"
-done
+rerun_part "partition"
 echo "PASS partition: exit 3 after $ms ms, the silent ranks named; h3 emptied itself; rerun identical"
 echo "cluster: ok ($((SECONDS - t_start)) s)"
