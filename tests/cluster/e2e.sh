@@ -3,7 +3,7 @@
 #
 #   tests/cluster/e2e.sh [ATTRIB_BINARY]        (default: $ATTRIB, else build/attrib)
 #
-# The hosts are Linux network namespaces ATTRIB_CLUSTER_NS-h1..h3 (tests/cluster/netns.sh),
+# The hosts are Linux network namespaces atcPID-h1..h3 (tests/cluster/netns.sh),
 # each with its own address on the test subnet 10.78.0.0/24, its own hostname (h1..h3,
 # a UTS namespace per launch) and lo up, joined by a bridge in a fourth namespace; the
 # subnet has no route to anything else. mpirun runs on h1 and starts its daemons on h2
@@ -19,8 +19,9 @@
 #      dataset, its type and values: h5dump -A 0 -m %.17g), as one process on one host;
 #   3. faults: both ranks of h3 SIGKILLed as each phase of run begins (the test hook
 #      ATTRIB_TEST_CRASH), all of h3's ranks killed from outside by pid, h3's launcher
-#      daemon (orted) killed: the job ends non-zero within seconds, no output file, and
-#      the rerun is identical;
+#      daemon (orted) killed: the job ends non-zero within seconds, no output file (for
+#      the daemon: none, or a complete and identical one when its orphaned ranks
+#      finished the job before mpirun noticed), and the rerun is identical;
 #   4. a network partition (h3's bridge port set down mid-run): attrib's silence
 #      watchdog (ATTRIB_SILENCE_TIMEOUT, docs/cluster.md) ends the job with exit 3 within
 #      its bound, naming the phase and ranks 4 and 5 on h3; no output; after the link is
@@ -30,7 +31,7 @@
 # exit (trap). KEEP=1 keeps the temp dir.
 # Exit 0 pass, 1 fail, 77 skipped: not root, or network namespaces cannot be created here.
 set -euo pipefail
-case "${1:-}" in -h|--help) sed -n '2,33p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
+case "${1:-}" in -h|--help) sed -n '2,32p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
 D=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$D/../.." && pwd)
 ATTRIB=${1:-${ATTRIB:-$src/build/attrib}}
@@ -263,10 +264,20 @@ for what in ranks orted; do
   ms=$((($(date +%s%N) - t0) / 1000000))
   [ $rc != 0 ] && [ $rc != 124 ] || fail "kill $what of h3: exit $rc: $(tail -5 e.txt)"
   [ $ms -lt 10000 ] || fail "kill $what of h3: the job ended $ms ms after"
-  [ ! -e out.h5 ] || fail "kill $what of h3: out.h5 exists"
+  note=""
+  if [ -e out.h5 ]; then
+    # Only for the daemon: its ranks live on without it (orphans) and may finish the
+    # job, rename included, in the ~2 s mpirun takes to notice the daemon is gone. Then
+    # every rank succeeded and the output must be complete and right.
+    [ "$what" = orted ] || fail "kill $what of h3: out.h5 exists"
+    for t in $TABLES; do
+      cmp -s "pref.${t//\//_}.csv" <(one export out.h5 $t) || fail "kill orted of h3: out.h5 exists and its $t differs"
+    done
+    note=" (the orphaned ranks had finished the job: out.h5 complete and identical)"
+  fi
   no_pids_left "$NS-h3" 15
   rerun_part "kill $what of h3"
-  echo "PASS h3's $what (pids $(echo $pids)) killed from outside mid-run: exit $rc after $ms ms; rerun identical"
+  echo "PASS h3's $what (pids $(echo $pids)) killed from outside mid-run: exit $rc after $ms ms$note; rerun identical"
   left
 done
 
