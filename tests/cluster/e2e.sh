@@ -14,7 +14,8 @@
 # Checked:
 #   1. the hosts are distinct: each rank prints its hostname and address; the byte
 #      counters of the bridge ports grow by the run's exchange;
-#   2. gen, import, run (every model and preset, and --explain), explain and report
+#   2. gen, import, run (every model and preset; --explain --labels --compare all
+#      --journeys), explain and report
 #      across the hosts at 3x1 and 3x2 ranks give the same tables, bit for bit (every
 #      dataset, its type and values: h5dump -A 0 -m %.17g), as one process on one host;
 #   3. faults: both ranks of h3 SIGKILLed as each phase of run begins (the test hook
@@ -31,7 +32,7 @@
 # exit (trap). KEEP=1 keeps the temp dir.
 # Exit 0 pass, 1 fail, 77 skipped: not root, or network namespaces cannot be created here.
 set -euo pipefail
-case "${1:-}" in -h|--help) sed -n '2,32p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
+case "${1:-}" in -h|--help) sed -n '2,33p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;; esac
 D=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$D/../.." && pwd)
 ATTRIB=${1:-${ATTRIB:-$src/build/attrib}}
@@ -148,10 +149,13 @@ for k in 1 2; do
 done
 echo "PASS gen and import at 3x1 and 3x2 ranks ($((SECONDS - t_start)) s so far)"
 before=$(port_bytes)
-one run -q -c "$RULES" -i imp1.h5 -o ref.h5 --explain
+# Every optional output at once: /explain/conversion, /labels, /report/models (every
+# model), /report/paths, /report/markov, /report/shapley.
+XOPT="--explain --labels --compare all --journeys"
+one run -q -c "$RULES" -i imp1.h5 -o ref.h5 $XOPT
 for k in 1 2; do
-  mpi $k 40 "$ATTRIB" run -c "$RULES" -i "$W/imp1.h5" -o "$W/run$k.h5" --explain 2>run$k.err
-  same ref.h5 run$k.h5 "run --explain 3x$k"
+  mpi $k 40 "$ATTRIB" run -c "$RULES" -i "$W/imp1.h5" -o "$W/run$k.h5" $XOPT 2>run$k.err
+  same ref.h5 run$k.h5 "run $XOPT 3x$k"
 done
 after=$(port_bytes)
 grep -E "^attrib: (exchange|run done)" run2.err | sed 's/^/  3x2: /'
@@ -174,8 +178,8 @@ for fmt in text csv json; do
   [ "$(wc -l <rep1.$fmt)" -gt 5 ] || fail "report --format $fmt: too short"
   diff <(norm rep1.$fmt) <(norm rep2.$fmt) || fail "report --format $fmt differs"
 done
-echo "PASS run --explain at 3x1 and 3x2 ranks, reports equal"
-for m in last_touch first_touch linear time_decay position_based u_shaped j_curve inverse_j; do
+echo "PASS run $XOPT at 3x1 and 3x2 ranks, reports equal"
+for m in last_touch first_touch linear time_decay position_based u_shaped j_curve inverse_j markov shapley; do
   one run -q -c "$RULES" -i imp1.h5 -o ref.$m.h5 --model $m
   for k in 1 2; do
     mpi $k 40 "$ATTRIB" run -q -c "$RULES" -i "$W/imp1.h5" -o "$W/run$k.$m.h5" --model $m
@@ -225,7 +229,7 @@ rerun_same() { # WHAT: a clean rerun over the debris equals the reference
   dump out.h5 >out.txt
   cmp -s fref.txt out.txt || fail "$1: the rerun differs"
 }
-for phase in rules read plan exchange match reduce sort write; do
+for phase in rules read plan exchange match fit reduce sort write; do
   rm -f out.h5 out.h5.tmp
   rc=0
   t0=$(date +%s%N)
@@ -300,7 +304,7 @@ grep "silence\|no word" e.txt | sed 's/^/  /' || true
 [ $rc = 3 ] || fail "partition: exit $rc (want 3) after $ms ms: $(cat e.txt)"
 # The bound: 3 s of silence, then mpirun's own give-up on h3's daemon (tcp_retries2=3).
 [ $ms -lt 20000 ] || fail "partition: the job ended $ms ms after the link went down (bound 20 s)"
-grep -qE "^attrib: run: rank 0: no word for 3 s from ranks 4 \(h3, last heard in '[a-z-]+'\), 5 \(h3, last heard in '[a-z-]+'\), during phase '(exchange|match|reduce|sort|write)'" e.txt ||
+grep -qE "^attrib: run: rank 0: no word for 3 s from ranks 4 \(h3, last heard in '[a-z-]+'\), 5 \(h3, last heard in '[a-z-]+'\), during phase '(exchange|match|fit|reduce|sort|write)'" e.txt ||
   fail "partition: no message naming ranks 4 and 5 of h3 and the phase: $(cat e.txt)"
 [ ! -e out.h5 ] || fail "partition: out.h5 exists"
 # The cut-off side ends too: its ranks hear nothing from rank 0, its daemon loses mpirun.
