@@ -155,13 +155,19 @@ _Noreturn static void silent_exit(double t, double timeout)
     size_t n = 0;
     int count = 0;
     list[0] = '\0';
+    /* Named: every rank that has missed three heartbeats or more, not only the first
+     * past the bound (ranks cut off together fall silent within a heartbeat). */
+    const double interval = atomic_load(&W.interval);
+    const double named = 3 * interval < timeout ? 3 * interval : timeout;
     for (int i = 0; i < npeers(); i++) {
         const int r = peer_rank(i);
-        if (r == W.rank || W.gone[i] || t - W.last[i] <= timeout)
+        if (r == W.rank || W.gone[i] || t - W.last[i] <= named)
             continue;
         if (n < sizeof list - 200)
-            n += (size_t)snprintf(list + n, sizeof list - n, "%s%d (%s, last heard in '%s')",
-                                  count ? ", " : "", r, W.host[i], W.peer_phase[i]);
+            n += (size_t)snprintf(list + n, sizeof list - n,
+                                  "%s%d (%s, silent %.1f s, last heard in '%s')",
+                                  count ? ", " : "", r, W.host[i], t - W.last[i],
+                                  W.peer_phase[i]);
         count++;
     }
     const char *cmd = attrib_err_command();

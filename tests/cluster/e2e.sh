@@ -307,7 +307,7 @@ grep "silence\|no word" e.txt | sed 's/^/  /' || true
 [ $rc = 3 ] || fail "partition: exit $rc (want 3) after $ms ms: $(cat e.txt)"
 # The bound: 3 s of silence, then mpirun's own give-up on h3's daemon (tcp_retries2=3).
 [ $ms -lt 20000 ] || fail "partition: the job ended $ms ms after the link went down (bound 20 s)"
-grep -qE "^attrib: run: rank 0: no word for 3 s from ranks 4 \(h3, last heard in '[a-z-]+'\), 5 \(h3, last heard in '[a-z-]+'\), during phase '(exchange|match|fit|reduce|sort|write)'" e.txt ||
+grep -qE "^attrib: run: rank 0: no word for 3 s from ranks 4 \(h3, silent [0-9.]+ s, last heard in '[a-z-]+'\), 5 \(h3, silent [0-9.]+ s, last heard in '[a-z-]+'\), during phase '(exchange|match|fit|reduce|sort|write)'" e.txt ||
   fail "partition: no message naming ranks 4 and 5 of h3 and the phase: $(cat e.txt)"
 [ ! -e out.h5 ] || fail "partition: out.h5 exists"
 # The cut-off side ends too: its ranks hear nothing from rank 0, its daemon loses mpirun.
