@@ -50,6 +50,23 @@ fi
 # == end of Slurm end-to-end
 block_t0=$SECONDS
 
+# == cluster (network namespaces): tests/cluster/e2e.sh brings up three "hosts" (network
+# namespaces on a private subnet, joined by a bridge), runs gen, import, run (every
+# model), explain and report across them over TCP and compares every table with one
+# host, kills a host's ranks in each phase and its daemon, and cuts its link mid-run
+# (the silence watchdog must end the job with exit 3). Everything is removed on any
+# exit. Exit 77 (skipped) only where network namespaces cannot be created; 3-4 minutes
+# on 2 shared cores, bounded to 6; ATTRIB_TEST_CLUSTER=0 skips it.
+if [ "${ATTRIB_TEST_CLUSTER:-1}" != 0 ]; then
+  echo "== cluster (network namespaces)"
+  cluster_rc=0
+  timeout -k 10 360 tests/cluster/e2e.sh build/attrib || cluster_rc=$?
+  if [ $cluster_rc = 77 ]; then echo "test: cluster test skipped (network namespaces cannot be created here)"
+  elif [ $cluster_rc != 0 ]; then echo "test: cluster test FAILED (exit $cluster_rc)" >&2; status=1; fi
+  block_end "cluster (network namespaces)"
+fi
+# == end of cluster
+
 if [ "${ATTRIB_TEST_QUICK:-0}" != 1 ]; then
   # tests/lsan.supp suppresses libc's vasprintf frame (Open MPI's asprintf leaks lose
   # their stack there); that is only sound while attrib itself never calls asprintf.

@@ -51,6 +51,31 @@ void attrib_progress_begin(attrib_par *p, const char *phase);
 void attrib_progress_end(attrib_par *p, const char *phase, uint64_t rows, uint64_t bytes,
                          const char *extra);
 
+/* ---- The silence watchdog (watchdog.c) ----
+ * A thread per rank exchanges heartbeats with rank 0 on a communicator of its own; a
+ * rank not heard from for `timeout` seconds (a host down, a network partition) makes
+ * the rank that noticed print one line naming the silent ranks, their hosts and the
+ * phase, and _exit(3). Local work does not count, however long. Needs
+ * MPI_THREAD_MULTIPLE (else it stays off), and more than one rank. */
+#define ATTRIB_SILENCE_TIMEOUT_DEFAULT 60.0
+
+/* Local. ATTRIB_SILENCE_TIMEOUT (seconds, 0 = off), or the default when unset; a bad
+ * value is reported on stderr and the default used. */
+double attrib_par_timeout_env(void);
+
+/* Collective the first time it starts the thread (every rank passes the same timeout),
+ * local afterwards (changes the timeout; 0 = heartbeats go on but nobody is judged).
+ * 0, or ATTRIB_EMPI with the message set. */
+int attrib_par_watchdog(const attrib_par *p, double timeout);
+
+/* Local. Say goodbye to the peers (no longer expected to speak) and stop the thread;
+ * before MPI_Finalize. Nothing when no watchdog runs. */
+void attrib_par_watchdog_stop(void);
+
+/* Local. Name the current phase (a string that lives as long as the process): the
+ * watchdog's messages and heartbeats carry it. attrib_progress_begin calls it. */
+void attrib_par_phase(const char *name);
+
 /* Collective. Sum a u64 over ranks (to every rank). */
 uint64_t attrib_par_sum_u64(const attrib_par *p, uint64_t v);
 /* Collective. Exclusive prefix sum of a u64 (rank 0 gets 0). */

@@ -13,7 +13,7 @@ const char attrib_usage_run[] =
     "usage: attrib run -c RULES -i IN.h5 -o OUT.h5 [--from DATE] [--to DATE] [--model M]\n"
     "                  [--compare all|M1,M2,...] [--journeys]\n"
     "                  [--plan] [--explain] [--labels] [--level N] [--memory-per-rank SIZE]\n"
-    "                  [-q]\n"
+    "                  [--silence-timeout S] [-q]\n"
     "\n"
     "Attribute every conversion of IN.h5 (written by `attrib import` or `attrib gen`) to\n"
     "the touches that led to it, under the rules of RULES (see `attrib check`), and write\n"
@@ -52,6 +52,11 @@ const char attrib_usage_run[] =
     "                     input does not fit, stop before reading and name the rank count\n"
     "                     needed. Output rows (credits) come on top of the budget; label\n"
     "                     rows (--labels) are counted in it.\n"
+    "      --silence-timeout S\n"
+    "                     end the job (exit 3) when a rank has not been heard from for S\n"
+    "                     seconds (a host down, a network partition), naming the ranks and\n"
+    "                     the phase; 0 = off (default $ATTRIB_SILENCE_TIMEOUT, else 60;\n"
+    "                     docs/cluster.md)\n"
     "  -q, --quiet        no progress lines\n"
     "\n"
     "Run under `mpirun -n N attrib run …` or `srun attrib run …` for N processes. The\n"
@@ -61,7 +66,7 @@ const char attrib_usage_run[] =
     "/explain/conversion and /labels (docs/formats.md).\n";
 
 enum { OPT_PLAN = ATTRIB_OPT_ID_USER, OPT_EXPLAIN, OPT_LABELS, OPT_LEVEL, OPT_MEMORY, OPT_COMPARE,
-       OPT_JOURNEYS };
+       OPT_JOURNEYS, OPT_SILENCE };
 
 static const attrib_opt options[] = {
     ATTRIB_OPT_RULES, ATTRIB_OPT_INPUT, ATTRIB_OPT_OUTPUT, ATTRIB_OPT_FROM, ATTRIB_OPT_TO,
@@ -69,13 +74,14 @@ static const attrib_opt options[] = {
     {"plan", 0, 0, OPT_PLAN}, {"explain", 0, 0, OPT_EXPLAIN}, {"labels", 0, 0, OPT_LABELS},
     {"level", 0, 1, OPT_LEVEL}, {"compare", 0, 1, OPT_COMPARE},
     {"journeys", 0, 0, OPT_JOURNEYS},
-    {"memory-per-rank", 0, 1, OPT_MEMORY}, ATTRIB_OPT_END};
+    {"memory-per-rank", 0, 1, OPT_MEMORY}, {"silence-timeout", 0, 1, OPT_SILENCE}, ATTRIB_OPT_END};
 
 typedef struct run_cli {
     attrib_run_opts run;
     int compare[ATTRIB_NMODELS + 1];
     const char *output;
     int plan_only, quiet;
+    int64_t silence; /* seconds; -1 = not given */
 } run_cli;
 
 /* --compare all | M1,M2,...: model names or `own`, each once. */
@@ -124,6 +130,7 @@ static int parse_args(int argc, char **argv, run_cli *c)
     o->to = INT64_MAX;
     o->level = 1;
     o->model = -1;
+    c->silence = -1;
     attrib_args a;
     attrib_args_init(&a, argc, argv);
     uint64_t level;
@@ -152,6 +159,10 @@ static int parse_args(int argc, char **argv, run_cli *c)
             o->level = (int)level;
             break;
         case OPT_MEMORY: ATTRIB_TRY(attrib_args_size(&a, &o->memory_per_rank)); break;
+        case OPT_SILENCE:
+            ATTRIB_TRY(attrib_args_u64(&a, 1000000, &level));
+            c->silence = (int64_t)level;
+            break;
         default: return id; /* an unknown option, a missing value: the message is set */
         }
     }
@@ -190,6 +201,8 @@ int attrib_cmd_run(const attrib_cmd_ctx *ctx, int argc, char **argv)
     if (rc)
         return attrib_cmd_fail(ctx, rc, 0);
     p->progress = !c.quiet;
+    if (c.silence >= 0 && (rc = attrib_par_watchdog(p, (double)c.silence)) != 0)
+        return attrib_cmd_fail(ctx, rc, 0);
 
     /* The output is checked before any work: its directory, and that it is not an input. */
     attrib_output *out = NULL;

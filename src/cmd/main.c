@@ -139,7 +139,9 @@ int main(int argc, char **argv)
     }
     single_node_mpi_defaults();
     private_session_dir();
-    if (MPI_Init(&argc, &argv) != MPI_SUCCESS) {
+    /* MPI_THREAD_MULTIPLE: the silence watchdog's thread calls MPI (src/par/watchdog.c). */
+    int provided = MPI_THREAD_SINGLE;
+    if (MPI_Init_thread(&argc, &argv, MPI_THREAD_MULTIPLE, &provided) != MPI_SUCCESS) {
         fprintf(stderr, "attrib: %s: cannot initialise MPI\n", cmd->name);
         remove_session_dir();
         return 3;
@@ -151,9 +153,12 @@ int main(int argc, char **argv)
     attrib_par par;
     attrib_par_init(&par, MPI_COMM_WORLD);
     ctx.par = &par;
+    if (attrib_par_watchdog(&par, attrib_par_timeout_env()) != 0)
+        attrib_par_die(&par, "%s", attrib_err_msg());
     int rc = cmd->run(&ctx, argc - 1, argv + 1);
     fflush(stdout);
     fflush(stderr);
+    attrib_par_watchdog_stop();
     MPI_Finalize();
     remove_session_dir();
     return rc;

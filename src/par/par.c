@@ -90,7 +90,7 @@ void attrib_par_agree_strw(const attrib_par *p, attrib_table *t)
 
 void attrib_progress_begin(attrib_par *p, const char *phase)
 {
-    (void)phase;
+    attrib_par_phase(phase);
     p->t_phase = MPI_Wtime();
 }
 

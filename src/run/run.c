@@ -16,6 +16,7 @@ const char *const attrib_run_phase_names[] = {"read",   "plan", "exchange", "mat
 
 void run_test_crash(const attrib_par *p, const char *phase)
 {
+    attrib_par_phase(phase); /* every phase begins here: the watchdog names it */
     const char *s = getenv("ATTRIB_TEST_CRASH");
     const size_t n = strlen(phase);
     if (s && strncmp(s, phase, n) == 0 && s[n] == ':' && atoi(s + n + 1) == p->rank)
