@@ -62,8 +62,10 @@ const char attrib_usage_run[] =
     "Run under `mpirun -n N attrib run …` or `srun attrib run …` for N processes. The\n"
     "output tables are identical, bit for bit, for any N and any input row order.\n"
     "Tables written: /credits, /unattributed, /report/campaign, /report/daily,\n"
-    "/report/daily_touch, /report/advertiser, and with the options above\n"
-    "/explain/conversion and /labels (docs/formats.md).\n";
+    "/report/daily_touch, /report/advertiser; with the options above /explain/conversion,\n"
+    "/labels and /report/models; when a model is markov or shapley, with --compare or\n"
+    "--journeys, /report/paths, /report/markov and /report/shapley (docs/formats.md,\n"
+    "docs/datadriven.md).\n";
 
 enum { OPT_PLAN = ATTRIB_OPT_ID_USER, OPT_EXPLAIN, OPT_LABELS, OPT_LEVEL, OPT_MEMORY, OPT_COMPARE,
        OPT_JOURNEYS, OPT_SILENCE };
