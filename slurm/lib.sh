@@ -165,57 +165,74 @@ attrib_job_active() { # JOBID: pending, running or finishing
 # every step is done, 1 when a step failed or was cancelled, 3 while in progress,
 # 4 when steps were never submitted.
 
+# One step's line of a chain's status (attrib_month_status, attrib_day_status): sets
+# _line, and _class to active, failed, missing, special or "" (done). DIR is the chain's
+# directory (DIR/state, DIR/logs), KEY its month or day. OK_COMPLETE_FN STEP KEY: does an
+# ok marker mean done; COMPLETE_FN STEP KEY: are its outputs there; OUTPUTS_FN STEP KEY:
+# what they are; SPECIAL_FN STEP KEY (optional): a line of its own for a step that is not
+# running (the day's delta marked for review), printed when it returns 0.
+attrib_step_status() { # STEP KEY SELF DIR OK_COMPLETE_FN COMPLETE_FN OUTPUTS_FN [SPECIAL_FN]
+  local step=$1 key=$2 self=$3 d=$4 okc=$5 complete=$6 outputs=$7 special=${8:-}
+  local st=$4/state job js="" ec="" reason="" msg
+  _line="" _class=""
+  job=$(cat "$st/$step.jobid" 2>/dev/null || true)
+  if [ -n "$job" ] && [ "$job" != "$self" ]; then
+    js=$(attrib_job_field "$job" JobState)
+    ec=$(attrib_job_field "$job" ExitCode)
+    reason=$(attrib_job_field "$job" Reason)
+  fi
+  if [ -n "$js" ] && attrib_job_active "$job"; then
+    _line="${js,,} (job $job${reason:+, $reason})" _class=active
+  elif [ -n "$special" ] && _line=$("$special" "$step" "$key"); then
+    _class=special
+  elif [ -f "$st/$step.failed" ]; then
+    msg=$(sed -n '2,$p' "$st/$step.failed" | sed 's/^/      | /')
+    _line="FAILED (job $(sed -n 's/.*job=\([^ ]*\).*/\1/p;q' "$st/$step.failed"), exit $(sed -n 's/.*exit=\([^ ]*\).*/\1/p;q' "$st/$step.failed")${js:+, $js $ec}); log: $d/logs/$step-$job.log"
+    [ -n "$msg" ] && _line="$_line"$'\n'"$msg"
+    _class=failed
+  elif [ -f "$st/$step.ok" ] && ! [ -f "$st/$step.stale" ]; then
+    if "$okc" "$step" "$key"; then
+      _line="done (job $(sed -n 's/.*job=\([^ ]*\).*/\1/p;q' "$st/$step.ok")${js:+, $js $ec})"
+    else
+      _line="FAILED: job finished but its output is missing: $("$outputs" "$step" "$key" | tr '\n' ' ')"
+      _class=failed
+    fi
+  elif [ "$js" = CANCELLED ] && [ "$reason" = DependencyNeverSatisfied ]; then
+    _line="CANCELLED, not run: an earlier step failed (job $job)" _class=failed
+  elif [ -n "$js" ]; then
+    # the job ended without writing a marker: time limit, node failure, cancelled,
+    # or a job "COMPLETED" whose steps never ran
+    _line="FAILED: job $job ended $js $ec${reason:+ ($reason)} without finishing the step; log: $d/logs/$step-$job.log"
+    _class=failed
+  elif [ -f "$st/$step.running" ] && [ -n "$job" ] && [ "$job" != "$self" ]; then
+    _line="FAILED: job $job vanished while running the step" _class=failed
+  elif [ -n "$job" ] && [ "$job" = "$self" ]; then
+    _line="running"
+  elif "$complete" "$step" "$key"; then
+    _line="done (output exists)"
+  elif [ -f "$st/$step.stale" ] && [ -n "$job" ]; then
+    _line="not run (job $job unknown to Slurm); outputs are stale" _class=failed
+  else
+    _line="not done" _class=missing
+  fi
+}
+
+# The month's reconcile writes no output of its own: its ok marker is enough.
+attrib_month_ok_complete() { attrib_step_complete "$1" "$2" || [ "$1" = reconcile ]; }
+
 attrib_month_status() { # MONTH [EXCLUDE_JOBID]
-  local M=$1 self=${2:-} m st step job js ec reason line first_fail="" active="" missing="" msg
+  local M=$1 self=${2:-} m step first_fail="" active="" missing=""
   m=$(attrib_month_dir "$M")
-  st=$m/state
   echo "month $M  ($m)"
   for step in $ATTRIB_STEPS; do
-    job=$(cat "$st/$step.jobid" 2>/dev/null || true)
-    js="" ec="" reason=""
-    if [ -n "$job" ] && [ "$job" != "$self" ]; then
-      js=$(attrib_job_field "$job" JobState)
-      ec=$(attrib_job_field "$job" ExitCode)
-      reason=$(attrib_job_field "$job" Reason)
-    fi
-    if [ -n "$js" ] && attrib_job_active "$job"; then
-      line="${js,,} (job $job${reason:+, $reason})"
-      active=${active:-$step}
-    elif [ -f "$st/$step.failed" ]; then
-      msg=$(sed -n '2,$p' "$st/$step.failed" | sed 's/^/      | /')
-      line="FAILED (job $(sed -n 's/.*job=\([^ ]*\).*/\1/p;q' "$st/$step.failed"), exit $(sed -n 's/.*exit=\([^ ]*\).*/\1/p;q' "$st/$step.failed")${js:+, $js $ec}); log: $m/logs/$step-$job.log"
-      [ -n "$msg" ] && line="$line"$'\n'"$msg"
-      first_fail=${first_fail:-$step}
-    elif [ -f "$st/$step.ok" ] && ! [ -f "$st/$step.stale" ]; then
-      if attrib_step_complete "$step" "$M" || [ "$step" = reconcile ]; then
-        line="done (job $(sed -n 's/.*job=\([^ ]*\).*/\1/p;q' "$st/$step.ok")${js:+, $js $ec})"
-      else
-        line="FAILED: job finished but its output is missing: $(attrib_step_outputs "$step" "$M" | tr '\n' ' ')"
-        first_fail=${first_fail:-$step}
-      fi
-    elif [ "$js" = CANCELLED ] && [ "$reason" = DependencyNeverSatisfied ]; then
-      line="CANCELLED, not run: an earlier step failed (job $job)"
-      first_fail=${first_fail:-$step}
-    elif [ -n "$js" ]; then
-      # the job ended without writing a marker: time limit, node failure, cancelled,
-      # or a job "COMPLETED" whose steps never ran
-      line="FAILED: job $job ended $js $ec${reason:+ ($reason)} without finishing the step; log: $m/logs/$step-$job.log"
-      first_fail=${first_fail:-$step}
-    elif [ -f "$st/$step.running" ] && [ -n "$job" ] && [ "$job" != "$self" ]; then
-      line="FAILED: job $job vanished while running the step"
-      first_fail=${first_fail:-$step}
-    elif [ -n "$job" ] && [ "$job" = "$self" ]; then
-      line="running"
-    elif attrib_step_complete "$step" "$M"; then
-      line="done (output exists)"
-    elif [ -f "$st/$step.stale" ] && [ -n "$job" ]; then
-      line="not run (job $job unknown to Slurm); outputs are stale"
-      first_fail=${first_fail:-$step}
-    else
-      line="not done"
-      missing=${missing:-$step}
-    fi
-    printf '  %-10s %s\n' "$step" "$line"
+    attrib_step_status "$step" "$M" "$self" "$m" attrib_month_ok_complete attrib_step_complete \
+      attrib_step_outputs
+    case $_class in
+    active) active=${active:-$step} ;;
+    failed) first_fail=${first_fail:-$step} ;;
+    missing) missing=${missing:-$step} ;;
+    esac
+    printf '  %-10s %s\n' "$step" "$_line"
   done
   if [ -n "$first_fail" ]; then
     echo "verdict: $M FAILED at step $first_fail; later steps did not run or were cancelled"
@@ -368,61 +385,31 @@ attrib_day_delta_summary() { # DAY -> one line on the delta, from delta.verdict
 # Status of a day's chain: as attrib_month_status (same markers, same exit codes: 0 done,
 # 1 a step failed or the delta asks for review, 3 in progress, 4 not submitted), plus
 # the day's figures and the delta's size.
+# The status line of a day's delta beyond the bound: final (a rerun skips it), but the
+# day needs a look. Returns 1 for any other step or delta.
+attrib_day_review_line() { # STEP DAY
+  local d mk
+  d=$(attrib_day_dir "$2")
+  [ "$1" = delta ] && attrib_day_step_complete delta "$2" &&
+    [ "$(cut -d' ' -f1 "$d/delta.verdict")" = review ] || return 1
+  mk=$d/state/$1.failed; [ -f "$mk" ] || mk=$d/state/$1.ok
+  echo "REVIEW$([ -f "$mk" ] && echo " (job $(sed -n 's/.*job=\([^ ]*\).*/\1/p;q' "$mk"), exit $(sed -n 's/.*exit=\([^ ]*\).*/\1/p;q' "$mk" | grep . || echo 0))"): the change is beyond the bound; see $d/delta.txt"
+}
+
 attrib_day_status() { # DAY [EXCLUDE_JOBID]
-  local D=$1 self=${2:-} d st step job js ec reason line first_fail="" active="" missing="" msg review="" mk
+  local D=$1 self=${2:-} d step first_fail="" active="" missing="" review=""
   d=$(attrib_day_dir "$D")
-  st=$d/state
   echo "day $D  (month to date $(attrib_month_first "$(attrib_day_month "$D")") .. $D; $d)"
   for step in $ATTRIB_DAY_STEPS; do
-    job=$(cat "$st/$step.jobid" 2>/dev/null || true)
-    js="" ec="" reason=""
-    if [ -n "$job" ] && [ "$job" != "$self" ]; then
-      js=$(attrib_job_field "$job" JobState)
-      ec=$(attrib_job_field "$job" ExitCode)
-      reason=$(attrib_job_field "$job" Reason)
-    fi
-    if [ -n "$js" ] && attrib_job_active "$job"; then
-      line="${js,,} (job $job${reason:+, $reason})"
-      active=${active:-$step}
-    elif [ "$step" = delta ] && attrib_day_step_complete delta "$D" &&
-      [ "$(cut -d' ' -f1 "$d/delta.verdict")" = review ]; then
-      # a delta beyond the bound: final (a rerun skips it), but the day needs a look
-      mk=$st/$step.failed; [ -f "$mk" ] || mk=$st/$step.ok
-      line="REVIEW$([ -f "$mk" ] && echo " (job $(sed -n 's/.*job=\([^ ]*\).*/\1/p;q' "$mk"), exit $(sed -n 's/.*exit=\([^ ]*\).*/\1/p;q' "$mk" | grep . || echo 0))"): the change is beyond the bound; see $d/delta.txt"
-      review=1
-    elif [ -f "$st/$step.failed" ]; then
-      msg=$(sed -n '2,$p' "$st/$step.failed" | sed 's/^/      | /')
-      line="FAILED (job $(sed -n 's/.*job=\([^ ]*\).*/\1/p;q' "$st/$step.failed"), exit $(sed -n 's/.*exit=\([^ ]*\).*/\1/p;q' "$st/$step.failed")${js:+, $js $ec}); log: $d/logs/$step-$job.log"
-      [ -n "$msg" ] && line="$line"$'\n'"$msg"
-      first_fail=${first_fail:-$step}
-    elif [ -f "$st/$step.ok" ] && ! [ -f "$st/$step.stale" ]; then
-      if attrib_day_step_complete "$step" "$D"; then
-        line="done (job $(sed -n 's/.*job=\([^ ]*\).*/\1/p;q' "$st/$step.ok")${js:+, $js $ec})"
-      else
-        line="FAILED: job finished but its output is missing: $(attrib_day_step_outputs "$step" "$D" | tr '\n' ' ')"
-        first_fail=${first_fail:-$step}
-      fi
-    elif [ "$js" = CANCELLED ] && [ "$reason" = DependencyNeverSatisfied ]; then
-      line="CANCELLED, not run: an earlier step failed (job $job)"
-      first_fail=${first_fail:-$step}
-    elif [ -n "$js" ]; then
-      line="FAILED: job $job ended $js $ec${reason:+ ($reason)} without finishing the step; log: $d/logs/$step-$job.log"
-      first_fail=${first_fail:-$step}
-    elif [ -f "$st/$step.running" ] && [ -n "$job" ] && [ "$job" != "$self" ]; then
-      line="FAILED: job $job vanished while running the step"
-      first_fail=${first_fail:-$step}
-    elif [ -n "$job" ] && [ "$job" = "$self" ]; then
-      line="running"
-    elif attrib_day_step_complete "$step" "$D"; then
-      line="done (output exists)"
-    elif [ -f "$st/$step.stale" ] && [ -n "$job" ]; then
-      line="not run (job $job unknown to Slurm); outputs are stale"
-      first_fail=${first_fail:-$step}
-    else
-      line="not done"
-      missing=${missing:-$step}
-    fi
-    printf '  %-10s %s\n' "$step" "$line"
+    attrib_step_status "$step" "$D" "$self" "$d" attrib_day_step_complete attrib_day_step_complete \
+      attrib_day_step_outputs attrib_day_review_line
+    case $_class in
+    active) active=${active:-$step} ;;
+    failed) first_fail=${first_fail:-$step} ;;
+    missing) missing=${missing:-$step} ;;
+    special) review=1 ;;
+    esac
+    printf '  %-10s %s\n' "$step" "$_line"
   done
   if [ -s "$d/report.csv" ] && attrib_day_step_complete report "$D"; then
     echo "figures: $(attrib_day_figures "$d/report.csv")"
