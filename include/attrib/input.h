@@ -16,6 +16,8 @@ typedef struct attrib_input {
     attrib_h5file *f;     /* open on p->comm until attrib_input_close */
     char *path;           /* as the user gave it */
     uint64_t nevents, nconversions;
+    int has_links;        /* the file has /links (checked: columns a, b of equal length) */
+    uint64_t nlinks;      /* its rows, 0 without */
     char **type_names;    /* conversions/type_names, bytewise sorted */
     size_t ntypes;
     attrib_table catalog; /* /campaigns, whole on every rank, sorted by campaign_id */

@@ -120,6 +120,13 @@ enum {
 enum { ATTRIB_RP_ADVERTISER_ID, ATTRIB_RP_PATH, ATTRIB_RP_CONVERSIONS, ATTRIB_RP_VALUE, ATTRIB_RP_NULLS, ATTRIB_RP_NCOLS };
 enum { ATTRIB_RM_ADVERTISER_ID, ATTRIB_RM_CAMPAIGN_ID, ATTRIB_RM_REMOVAL_EFFECT, ATTRIB_RM_CONVERSIONS, ATTRIB_RM_VALUE, ATTRIB_RM_NCOLS };
 enum { ATTRIB_RS_ADVERTISER_ID, ATTRIB_RS_CAMPAIGN_ID, ATTRIB_RS_CONVERSIONS, ATTRIB_RS_VALUE, ATTRIB_RS_NCOLS };
+/* /links (input, import --links) and /report/identity (run, one row). */
+enum { ATTRIB_LK_A, ATTRIB_LK_B, ATTRIB_LK_NCOLS };
+enum {
+    ATTRIB_RI_LINKS, ATTRIB_RI_VERTICES, ATTRIB_RI_COMPONENTS, ATTRIB_RI_MERGED_COMPONENTS,
+    ATTRIB_RI_IDENTITIES_MERGED, ATTRIB_RI_OVERSIZE_COMPONENTS, ATTRIB_RI_OVERSIZE_IDENTITIES,
+    ATTRIB_RI_LARGEST_COMPONENT, ATTRIB_RI_NCOLS
+};
 enum {
     ATTRIB_RMO_ADVERTISER_ID, ATTRIB_RMO_CAMPAIGN_ID, ATTRIB_RMO_MODEL, ATTRIB_RMO_CONVERSIONS, ATTRIB_RMO_VALUE,
     ATTRIB_RMO_CREDITED_TOUCHES, ATTRIB_RMO_NCOLS
@@ -139,6 +146,8 @@ extern const attrib_schema attrib_schema_report_paths;      /* "report/paths" */
 extern const attrib_schema attrib_schema_report_markov;     /* "report/markov" */
 extern const attrib_schema attrib_schema_report_shapley;    /* "report/shapley" */
 extern const attrib_schema attrib_schema_report_models;     /* "report/models" (run --compare) */
+extern const attrib_schema attrib_schema_links;             /* "links" (input, import --links) */
+extern const attrib_schema attrib_schema_report_identity;   /* "report/identity" (run, one row) */
 
 /* All schemas above, NULL-terminated; and lookup by table name with or without '/'. */
 extern const attrib_schema *const attrib_schemas[];

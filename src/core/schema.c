@@ -102,13 +102,24 @@ const attrib_schema attrib_schema_report_models = {
     {{"advertiser_id", U32, NULL}, {"campaign_id", U32, NULL}, {"model", STR, NULL},
      {"conversions", F64, NULL}, {"value", F64, NULL}, {"credited_touches", U64, NULL}}};
 
+/* The identity graph's edges, as identity hashes (docs/identity.md). */
+const attrib_schema attrib_schema_links = {"links", ATTRIB_LK_NCOLS, {{"a", U64, NULL}, {"b", U64, NULL}}};
+
+/* The stitching figures of a run: one row (docs/identity.md). */
+const attrib_schema attrib_schema_report_identity = {
+    "report/identity", ATTRIB_RI_NCOLS,
+    {{"links", U64, NULL}, {"vertices", U64, NULL}, {"components", U64, NULL},
+     {"merged_components", U64, NULL}, {"identities_merged", U64, NULL},
+     {"oversize_components", U64, NULL}, {"oversize_identities", U64, NULL},
+     {"largest_component", U64, NULL}}};
+
 const attrib_schema *const attrib_schemas[] = {
     &attrib_schema_events, &attrib_schema_conversions, &attrib_schema_campaigns,
     &attrib_schema_credits, &attrib_schema_unattributed, &attrib_schema_report_campaign,
     &attrib_schema_report_daily, &attrib_schema_report_daily_touch,
     &attrib_schema_report_advertiser, &attrib_schema_labels, &attrib_schema_report_paths,
     &attrib_schema_report_markov, &attrib_schema_report_shapley, &attrib_schema_report_models,
-    &attrib_schema_explain_conversion, NULL};
+    &attrib_schema_links, &attrib_schema_report_identity, &attrib_schema_explain_conversion, NULL};
 
 const attrib_schema *attrib_schema_find(const char *name)
 {

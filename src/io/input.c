@@ -41,6 +41,10 @@ int attrib_input_open(const attrib_par *p, const char *path, attrib_rules *rules
         rc = attrib_h5_table_rows(in->f, &attrib_schema_conversions, &in->nconversions);
     if (!rc)
         rc = attrib_h5_table_rows(in->f, &attrib_schema_campaigns, &ncat);
+    if (!rc && attrib_h5_exists(in->f, "links") > 0) { /* optional: import --links, gen --links */
+        in->has_links = 1;
+        rc = attrib_h5_table_rows(in->f, &attrib_schema_links, &in->nlinks);
+    }
     if (!rc)
         rc = attrib_h5_read_strings(in->f, "conversions/type_names", &in->type_names, &in->ntypes);
     if (!rc)
