@@ -64,6 +64,10 @@ int attrib_idgraph_apply(const attrib_par *p, const attrib_idgraph *g, uint64_t 
 int attrib_idgraph_members(const attrib_par *p, const attrib_idgraph *g, uint64_t person,
                            uint64_t **members, size_t *n);
 
+/* Local. The bytes each FastSV round sent (all ranks; *rounds of them, as in the
+ * figures), for benchmarks. NULL and 0 for NULL. */
+const uint64_t *attrib_idgraph_round_bytes(const attrib_idgraph *g, int *rounds);
+
 /* Local. NULL ok. */
 void attrib_idgraph_free(attrib_idgraph *g);
 
