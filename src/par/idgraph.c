@@ -49,13 +49,15 @@
 #define HT_SALT 0xbb67ae8584caa73bULL
 #define NONE UINT64_MAX
 
+typedef struct kv {
+    uint64_t k, v;
+} kv;
+
 struct attrib_idgraph {
     int P;
     size_t nv;          /* vertices owned here */
-    uint64_t *v;        /* sorted */
-    uint64_t *person;   /* per vertex: its label when merged, else itself */
-    uint32_t *ht;       /* open addressing: vertex index + 1, 0 empty */
-    uint64_t htmask;
+    struct kv *ht;      /* open addressing: {vertex, its person}; {0, 1} is empty */
+    uint64_t htcap;
     int rounds;
     uint64_t *round_bytes; /* per round, all ranks */
 };
@@ -103,11 +105,34 @@ static void m_put(memt *m, void *p, size_t bytes)
     m->cur -= bytes;
 }
 
+/* A scratch buffer that only grows (its contents are not kept), so that the rounds do
+ * not fault fresh pages in every time. */
+typedef struct gbuf {
+    void *p;
+    size_t cap;
+} gbuf;
+
+static void *g_need(memt *m, gbuf *b, size_t bytes)
+{
+    if (bytes > b->cap || !b->p) {
+        if (b->p)
+            m_put(m, b->p, b->cap);
+        b->cap = bytes > b->cap + b->cap / 2 ? bytes : b->cap + b->cap / 2;
+        b->p = m_get(m, b->cap);
+    }
+    return b->p;
+}
+
+static void g_free(memt *m, gbuf *b)
+{
+    if (b->p)
+        m_put(m, b->p, b->cap);
+    b->p = NULL;
+    b->cap = 0;
+}
+
 /* ---- LSD radix sorts (11-bit digits, constant digits skipped), stable ---- */
 
-typedef struct kv {
-    uint64_t k, v;
-} kv;
 
 #define RBITS 11
 #define RB (1u << RBITS)
@@ -151,34 +176,64 @@ static void radix_kv(kv *a, kv *t, size_t n, int byv)
     free(h);
 }
 
-/* ---- the vertex hash table ---- */
+/* ---- the vertex hash table ----
+ * Linear probing over {key, value} slots (the key in the slot: one cache miss a lookup),
+ * two thirds full (slots = 1.5 x vertices + 2; a multiply-high picks the first). While building, the value is the vertex index and NONE marks an
+ * empty slot; the graph keeps {vertex, person} with {0, 1} empty (a vertex 0 has
+ * person 0, as a person is never above its vertex). Lookups in loops prefetch the slot
+ * of the key PF_AHEAD places on. */
+#define PF_AHEAD 8
 
-static uint32_t *ht_build(const uint64_t *v, size_t nv, uint64_t *mask, memt *M, size_t *bytes)
+static inline uint64_t ht_slot(uint64_t id, uint64_t cap)
 {
-    uint64_t cap = 2;
-    while (cap < 2 * (uint64_t)nv)
-        cap <<= 1;
-    *bytes = (size_t)cap * sizeof(uint32_t);
-    uint32_t *ht = m_get(M, *bytes);
-    memset(ht, 0, *bytes);
-    *mask = cap - 1;
+    return (uint64_t)(((unsigned __int128)mix64(id ^ HT_SALT) * cap) >> 64);
+}
+
+static inline uint64_t ht_next(uint64_t h, uint64_t cap)
+{
+    return h + 1 == cap ? 0 : h + 1;
+}
+
+static kv *ht_build(const uint64_t *v, size_t nv, uint64_t *capp, memt *M, size_t *bytes)
+{
+    const uint64_t cap = (uint64_t)nv + nv / 2 + 2;
+    *bytes = (size_t)cap * sizeof(kv);
+    kv *ht = m_get(M, *bytes);
+    for (uint64_t h = 0; h < cap; h++)
+        ht[h] = (kv){0, NONE};
+    *capp = cap;
     for (size_t i = 0; i < nv; i++) {
-        uint64_t h = mix64(v[i] ^ HT_SALT) & *mask;
-        while (ht[h])
-            h = (h + 1) & *mask;
-        ht[h] = (uint32_t)(i + 1);
+        uint64_t h = ht_slot(v[i], *capp);
+        while (ht[h].v != NONE)
+            h = ht_next(h, *capp);
+        ht[h] = (kv){v[i], i};
     }
     return ht;
 }
 
-static inline int64_t ht_find(const uint32_t *ht, uint64_t mask, const uint64_t *v, uint64_t id)
+/* The index of vertex `id` while building: it must be there. */
+static inline size_t ht_index(const attrib_par *p, const kv *ht, uint64_t cap, uint64_t id)
 {
-    for (uint64_t h = mix64(id ^ HT_SALT) & mask;; h = (h + 1) & mask) {
-        const uint32_t s = ht[h];
-        if (!s)
-            return -1;
-        if (v[s - 1] == id)
-            return (int64_t)s - 1;
+    for (uint64_t h = ht_slot(id, cap);; h = ht_next(h, cap)) {
+        if (ht[h].k == id && ht[h].v != NONE)
+            return (size_t)ht[h].v;
+        if (ht[h].v == NONE)
+            attrib_par_die(p, "identity graph: %016llx is not a vertex of its owner",
+                           (unsigned long long)id);
+    }
+}
+
+#define PF(ht, cap, id) __builtin_prefetch(&(ht)[ht_slot((id), (cap))])
+
+/* The graph's person of `id`, or `id` when it is not a vertex here. */
+static inline uint64_t g_person(const kv *ht, uint64_t cap, uint64_t id)
+{
+    for (uint64_t h = ht_slot(id, cap);; h = ht_next(h, cap)) {
+        const kv s = ht[h];
+        if (s.k == id && (id != 0 || s.v != 1))
+            return s.v;
+        if (s.k == 0 && s.v == 1)
+            return id;
     }
 }
 
@@ -503,9 +558,9 @@ int attrib_idgraph_build(const attrib_par *p, const uint64_t *a, const uint64_t 
         req[qp[k].v] = (uint32_t)(nv - 1);
     }
     m_put(&M, qp, (size_t)Q * sizeof(kv));
-    uint64_t htmask;
+    uint64_t htcap;
     size_t htbytes;
-    uint32_t *ht = ht_build(V, nv, &htmask, &M, &htbytes);
+    kv *ht = ht_build(V, nv, &htcap, &M, &htbytes);
 
     /* 4. FastSV rounds. */
     uint64_t *f = m_get(&M, nv * 8), *gf = m_get(&M, nv * 8), *mn = m_get(&M, nv * 8);
@@ -514,6 +569,7 @@ int attrib_idgraph_build(const attrib_par *p, const uint64_t *a, const uint64_t 
     memcpy(gf, V, nv * 8);
     const uint64_t links = attrib_par_sum_u64(p, m);
     int rounds = 0;
+    gbuf bsend = {NULL, 0}, brecv = {NULL, 0};
     while (links > 0) {
         const uint64_t b0 = c.bytes;
         /* (a) gf to the edge ranks, (b) the smallest gf of the neighbours back. */
@@ -523,6 +579,11 @@ int attrib_idgraph_build(const attrib_par *p, const uint64_t *a, const uint64_t 
         for (size_t j = 0; j < ne; j++)
             mE[j] = NONE;
         for (size_t e = 0; e < m; e++) {
+            if (e + 2 * PF_AHEAD < m) {
+                const uint32_t z = ed[2 * (e + 2 * PF_AHEAD) + 1];
+                __builtin_prefetch(&gfE[z]);
+                __builtin_prefetch(&mE[z]);
+            }
             const uint32_t x = ed[2 * e], y = ed[2 * e + 1];
             mE[x] = min64(mE[x], gfE[y]);
             mE[y] = min64(mE[y], gfE[x]);
@@ -541,15 +602,14 @@ int attrib_idgraph_build(const attrib_par *p, const uint64_t *a, const uint64_t 
                 ns++;
             }
         prefix(scount, disp, P);
-        kv *hs = m_get(&M, ns * sizeof(kv));
+        kv *hs = g_need(&M, &bsend, ns * sizeof(kv));
         for (size_t i = 0; i < nv; i++)
             if (mn[i] < gf[i])
                 hs[disp[owner_of(f[i], P)]++] = (kv){f[i], mn[i]};
         xcounts(&c, scount, rcount);
         const uint64_t nh = prefix(rcount, disp, P);
-        kv *hr = m_get(&M, (size_t)nh * sizeof(kv));
+        kv *hr = g_need(&M, &brecv, (size_t)nh * sizeof(kv));
         xchg(&c, hs, scount, hr, rcount, sizeof(kv));
-        m_put(&M, hs, ns * sizeof(kv));
         int changed = 0;
         /* aggressive hooking and shortcutting */
         for (size_t i = 0; i < nv; i++) {
@@ -560,37 +620,35 @@ int attrib_idgraph_build(const attrib_par *p, const uint64_t *a, const uint64_t 
             }
         }
         for (size_t k = 0; k < (size_t)nh; k++) {
-            const int64_t i = ht_find(ht, htmask, V, hr[k].k);
-            if (i < 0)
-                attrib_par_die(p, "identity graph: a parent is not a vertex of its owner");
+            if (k + PF_AHEAD < (size_t)nh)
+                PF(ht, htcap, hr[k + PF_AHEAD].k);
+            const size_t i = ht_index(p, ht, htcap, hr[k].k);
             if (hr[k].v < f[i]) {
                 f[i] = hr[k].v;
                 changed = 1;
             }
         }
-        m_put(&M, hr, (size_t)nh * sizeof(kv));
         /* (d) gf = f[f] */
         memset(scount, 0, (size_t)P * sizeof *scount);
         size_t nq = 0;
         for (size_t i = 0; i < nv; i++) {
+            if (i + PF_AHEAD < nv)
+                PF(ht, htcap, f[i + PF_AHEAD]);
             if (f[i] == V[i]) {
                 gf[i] = f[i];
                 continue;
             }
             const int o = owner_of(f[i], P);
             if (o == me) {
-                const int64_t j = ht_find(ht, htmask, V, f[i]);
-                if (j < 0)
-                    attrib_par_die(p, "identity graph: a parent is not a vertex of its owner");
-                gf[i] = f[j];
+                gf[i] = f[ht_index(p, ht, htcap, f[i])];
             } else {
                 scount[o]++;
                 nq++;
             }
         }
         prefix(scount, disp, P);
-        uint64_t *qs = m_get(&M, nq * 8);
-        uint32_t *qi = m_get(&M, nq * 4);
+        uint64_t *qs = g_need(&M, &bsend, nq * 12);
+        uint32_t *qi = (uint32_t *)(qs + nq);
         for (size_t i = 0; i < nv; i++)
             if (f[i] != V[i]) {
                 const int o = owner_of(f[i], P);
@@ -602,20 +660,16 @@ int attrib_idgraph_build(const attrib_par *p, const uint64_t *a, const uint64_t 
             }
         xcounts(&c, scount, rcount);
         const uint64_t nqr = prefix(rcount, disp, P);
-        uint64_t *qr = m_get(&M, (size_t)nqr * 8);
+        uint64_t *qr = g_need(&M, &brecv, (size_t)nqr * 8);
         xchg(&c, qs, scount, qr, rcount, 8);
         for (size_t k = 0; k < (size_t)nqr; k++) {
-            const int64_t j = ht_find(ht, htmask, V, qr[k]);
-            if (j < 0)
-                attrib_par_die(p, "identity graph: a parent is not a vertex of its owner");
-            qr[k] = f[j];
+            if (k + PF_AHEAD < (size_t)nqr)
+                PF(ht, htcap, qr[k + PF_AHEAD]);
+            qr[k] = f[ht_index(p, ht, htcap, qr[k])];
         }
         xchg(&c, qr, rcount, qs, scount, 8);
         for (size_t k = 0; k < nq; k++)
             gf[qi[k]] = qs[k];
-        m_put(&M, qr, (size_t)nqr * 8);
-        m_put(&M, qi, nq * 4);
-        m_put(&M, qs, nq * 8);
         rounds++;
         if ((size_t)rounds > rbcap) {
             rbcap = rbcap ? 2 * rbcap : 32;
@@ -628,6 +682,8 @@ int attrib_idgraph_build(const attrib_par *p, const uint64_t *a, const uint64_t 
         if (!any)
             break;
     }
+    g_free(&M, &bsend);
+    g_free(&M, &brecv);
     m_put(&M, qb, (size_t)Q * 8);
     m_put(&M, mE, ne * 8);
     m_put(&M, gfE, ne * 8);
@@ -665,13 +721,14 @@ int attrib_idgraph_build(const attrib_par *p, const uint64_t *a, const uint64_t 
     uint64_t *size = mn;
     memset(size, 0, nv * 8);
     for (size_t k = 0; k < (size_t)nlr; k++) {
-        const int64_t i = ht_find(ht, htmask, V, lr[k].k);
-        if (i < 0)
-            attrib_par_die(p, "identity graph: a label is not a vertex of its owner");
+        if (k + PF_AHEAD < (size_t)nlr)
+            PF(ht, htcap, lr[k + PF_AHEAD].k);
+        const size_t i = ht_index(p, ht, htcap, lr[k].k);
         size[i] += lr[k].v;
+        lr[k].k = i; /* the answer below needs the index only */
     }
     for (size_t k = 0; k < (size_t)nlr; k++)
-        lr[k].v = size[ht_find(ht, htmask, V, lr[k].k)];
+        lr[k].v = size[lr[k].k];
     xchg(&c, lr, rcount, ls, scount, sizeof(kv));
     m_put(&M, lr, (size_t)nlr * sizeof(kv));
     prefix(scount, disp, P);
@@ -731,13 +788,16 @@ int attrib_idgraph_build(const attrib_par *p, const uint64_t *a, const uint64_t 
         attrib_par_die(p, "identity graph: MPI_Allreduce of the time failed");
     fig->seconds = smax;
 
+    /* The table becomes {vertex, person}. */
+    for (uint64_t h = 0; h < htcap; h++)
+        ht[h] = ht[h].v == NONE ? (kv){0, 1} : (kv){ht[h].k, person[ht[h].v]};
+    m_put(&M, V, nv * sizeof *V);
+    m_put(&M, person, nv * 8);
     attrib_idgraph *g = attrib_xcalloc(1, sizeof *g);
     g->P = P;
     g->nv = nv;
-    g->v = V;
-    g->person = person;
     g->ht = ht;
-    g->htmask = htmask;
+    g->htcap = htcap;
     g->rounds = rounds;
     g->round_bytes = rball;
     *out = g;
@@ -792,9 +852,9 @@ int attrib_idgraph_apply(const attrib_par *p, const attrib_idgraph *g, uint64_t 
     uint64_t *rbuf = m_get(&M, (size_t)nr * 8);
     xchg(&c, sb, scount, rbuf, rcount, 8);
     for (size_t k = 0; k < (size_t)nr; k++) {
-        const int64_t i = g->nv ? ht_find(g->ht, g->htmask, g->v, rbuf[k]) : -1;
-        if (i >= 0)
-            rbuf[k] = g->person[i];
+        if (k + PF_AHEAD < (size_t)nr)
+            PF(g->ht, g->htcap, rbuf[k + PF_AHEAD]);
+        rbuf[k] = g_person(g->ht, g->htcap, rbuf[k]);
     }
     xchg(&c, rbuf, rcount, sb, scount, 8);
     m_put(&M, rbuf, (size_t)nr * 8);
@@ -817,6 +877,17 @@ int attrib_idgraph_apply(const attrib_par *p, const attrib_idgraph *g, uint64_t 
 
 /* ---- members ---- */
 
+static int in_graph(const attrib_idgraph *g, uint64_t id)
+{
+    for (uint64_t h = ht_slot(id, g->htcap);; h = ht_next(h, g->htcap)) {
+        const kv s = g->ht[h];
+        if (s.k == id && (id != 0 || s.v != 1))
+            return 1;
+        if (s.k == 0 && s.v == 1)
+            return 0;
+    }
+}
+
 static int cmp_u64(const void *x, const void *y)
 {
     const uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
@@ -830,16 +901,17 @@ int attrib_idgraph_members(const attrib_par *p, const attrib_idgraph *g, uint64_
     *n = 0;
     size_t k = 0, cap = 16;
     uint64_t *mine = attrib_xmalloc(cap * sizeof *mine);
-    for (size_t i = 0; i < g->nv; i++)
-        if (g->person[i] == person) {
+    for (uint64_t h = 0; h < g->htcap; h++) {
+        const kv s = g->ht[h];
+        if (s.v == person && (s.k != 0 || s.v != 1)) {
             if (k == cap) {
                 cap *= 2;
                 mine = attrib_xrealloc(mine, cap * sizeof *mine);
             }
-            mine[k++] = g->v[i];
+            mine[k++] = s.k;
         }
-    if (owner_of(person, p->size) == p->rank &&
-        (g->nv == 0 || ht_find(g->ht, g->htmask, g->v, person) < 0)) {
+    }
+    if (owner_of(person, p->size) == p->rank && !in_graph(g, person)) {
         if (k == cap)
             mine = attrib_xrealloc(mine, ++cap * sizeof *mine);
         mine[k++] = person;
@@ -885,8 +957,6 @@ void attrib_idgraph_free(attrib_idgraph *g)
 {
     if (!g)
         return;
-    free(g->v);
-    free(g->person);
     free(g->ht);
     free(g->round_bytes);
     free(g);

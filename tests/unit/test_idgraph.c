@@ -391,6 +391,17 @@ int main(int argc, char **argv)
     add(&L, 5, 3);
     check_case(&p, "one edge, repeated", &L, 1000, 3);
 
+    /* the extreme hashes (0 and 1 are the table's empty mark; a vertex 0 has person 0) */
+    L.n = 0;
+    add(&L, 0, 1);
+    add(&L, UINT64_MAX, 2);
+    add(&L, UINT64_MAX - 1, 0);
+    add(&L, 1, UINT64_MAX - 1);
+    check_case(&p, "hashes 0, 1, max", &L, 1000, 4);
+    check_case(&p, "hashes 0, 1, max, cap 2", &L, 2, 5);
+    add(&L, 3, 1);
+    check_case(&p, "hashes 0, 1, max, 1 a person", &L, 1, 6);
+
     /* random graphs, sparse to dense, some with ids sharing their low bits */
     const struct {
         size_t nv, ne;
