@@ -403,6 +403,22 @@ static int check(const attrib_par *p, uint64_t budget, uint64_t need, uint64_t i
 
 /* ---- build ---- */
 
+/* An update of one planned entry: its position in the block of the rank it goes to. */
+typedef struct __attribute__((packed)) upd {
+    uint64_t v;
+    uint32_t pos;
+} upd;
+
+/* Collective. Whether sending the `changed` of `all` entries as updates (12 bytes) beats
+ * sending all of them (8 bytes), over all ranks (so that every rank takes one way). */
+static int sparse_pays(const attrib_par *p, uint64_t changed, uint64_t all)
+{
+    uint64_t v[2] = {changed, all};
+    if (attrib_par_sum_u64_array(p, v, 2) < 0)
+        attrib_par_die(p, "identity graph: %s", attrib_err_msg());
+    return 3 * v[0] < 2 * v[1];
+}
+
 int attrib_idgraph_build(const attrib_par *p, const uint64_t *a, const uint64_t *b, size_t n,
                          uint64_t max_component, uint64_t budget, attrib_idgraph **out,
                          attrib_idgraph_figures *fig)
@@ -526,7 +542,7 @@ int attrib_idgraph_build(const attrib_par *p, const uint64_t *a, const uint64_t 
      * bytes), per planned id its index and a buffer (12), per endpoint 16. */
     {
         const uint64_t setup = M.cur + 8 * Q + 32 * Q;
-        const uint64_t rounds = 8 * (uint64_t)m + 16 * (uint64_t)ne + 12 * Q + 8 * Q + 100 * Q;
+        const uint64_t rounds = 8 * (uint64_t)m + 17 * (uint64_t)ne + 12 * Q + 8 * Q + 101 * Q;
         rc = check(p, budget, setup > rounds ? setup : rounds, Q);
     }
     if (rc) {
@@ -565,19 +581,55 @@ int attrib_idgraph_build(const attrib_par *p, const uint64_t *a, const uint64_t 
     /* 4. FastSV rounds. */
     uint64_t *f = m_get(&M, nv * 8), *gf = m_get(&M, nv * 8), *mn = m_get(&M, nv * 8);
     uint64_t *gfE = m_get(&M, ne * 8), *mE = m_get(&M, ne * 8), *qb = m_get(&M, (size_t)Q * 8);
+    uint8_t *gch = m_get(&M, nv), *ech = m_get(&M, ne);
+    uint64_t *pdisp = attrib_xmalloc((size_t)P * sizeof *pdisp);
+    uint64_t *qdisp = attrib_xmalloc((size_t)P * sizeof *qdisp);
+    prefix(pcount, pdisp, P);
+    prefix(qcount, qdisp, P);
     memcpy(f, V, nv * 8);
     memcpy(gf, V, nv * 8);
+    memset(gch, 1, nv);
+    for (size_t j = 0; j < ne; j++)
+        mE[j] = NONE;
+    for (size_t i = 0; i < nv; i++)
+        mn[i] = NONE;
     const uint64_t links = attrib_par_sum_u64(p, m);
     int rounds = 0;
     gbuf bsend = {NULL, 0}, brecv = {NULL, 0};
     while (links > 0) {
         const uint64_t b0 = c.bytes;
-        /* (a) gf to the edge ranks, (b) the smallest gf of the neighbours back. */
+        /* (a) gf to the edge ranks: all of them, or only those that changed as
+         * (position, value) when that is smaller (gf only decreases, and the edge ranks
+         * keep what they were sent). */
+        uint64_t nch = 0;
         for (size_t k = 0; k < (size_t)Q; k++)
-            qb[k] = gf[req[k]];
-        xchg(&c, qb, qcount, gfE, pcount, 8);
-        for (size_t j = 0; j < ne; j++)
-            mE[j] = NONE;
+            nch += gch[req[k]];
+        if (sparse_pays(p, nch, Q)) {
+            upd *us = g_need(&M, &bsend, (size_t)nch * sizeof(upd));
+            size_t o = 0;
+            for (int d = 0; d < P; d++) {
+                const size_t o0 = o;
+                for (uint64_t k = qdisp[d]; k < qdisp[d] + qcount[d]; k++)
+                    if (gch[req[k]])
+                        us[o++] = (upd){gf[req[k]], (uint32_t)(k - qdisp[d])};
+                scount[d] = o - o0;
+            }
+            xcounts(&c, scount, rcount);
+            const uint64_t nu = prefix(rcount, disp, P);
+            upd *ur = g_need(&M, &brecv, (size_t)nu * sizeof(upd));
+            xchg(&c, us, scount, ur, rcount, sizeof(upd));
+            for (int d = 0; d < P; d++)
+                for (uint64_t k = disp[d]; k < disp[d] + rcount[d]; k++)
+                    gfE[pdisp[d] + ur[k].pos] = ur[k].v;
+        } else {
+            for (size_t k = 0; k < (size_t)Q; k++)
+                qb[k] = gf[req[k]];
+            xchg(&c, qb, qcount, gfE, pcount, 8);
+        }
+        memset(gch, 0, nv);
+        /* (b) per endpoint the smallest gf of its neighbours (it only decreases, so
+         * it is kept and lowered), back to the owners, the same two ways. */
+        memset(ech, 0, ne);
         for (size_t e = 0; e < m; e++) {
             if (e + 2 * PF_AHEAD < m) {
                 const uint32_t z = ed[2 * (e + 2 * PF_AHEAD) + 1];
@@ -585,14 +637,42 @@ int attrib_idgraph_build(const attrib_par *p, const uint64_t *a, const uint64_t 
                 __builtin_prefetch(&mE[z]);
             }
             const uint32_t x = ed[2 * e], y = ed[2 * e + 1];
-            mE[x] = min64(mE[x], gfE[y]);
-            mE[y] = min64(mE[y], gfE[x]);
+            if (gfE[y] < mE[x]) {
+                mE[x] = gfE[y];
+                ech[x] = 1;
+            }
+            if (gfE[x] < mE[y]) {
+                mE[y] = gfE[x];
+                ech[y] = 1;
+            }
         }
-        xchg(&c, mE, pcount, qb, qcount, 8);
-        for (size_t i = 0; i < nv; i++)
-            mn[i] = NONE;
-        for (size_t k = 0; k < (size_t)Q; k++)
-            mn[req[k]] = min64(mn[req[k]], qb[k]);
+        nch = 0;
+        for (size_t j = 0; j < ne; j++)
+            nch += ech[j];
+        if (sparse_pays(p, nch, ne)) {
+            upd *us = g_need(&M, &bsend, (size_t)nch * sizeof(upd));
+            size_t o = 0;
+            for (int d = 0; d < P; d++) {
+                const size_t o0 = o;
+                for (uint64_t j = pdisp[d]; j < pdisp[d] + pcount[d]; j++)
+                    if (ech[j])
+                        us[o++] = (upd){mE[j], (uint32_t)(j - pdisp[d])};
+                scount[d] = o - o0;
+            }
+            xcounts(&c, scount, rcount);
+            const uint64_t nu = prefix(rcount, disp, P);
+            upd *ur = g_need(&M, &brecv, (size_t)nu * sizeof(upd));
+            xchg(&c, us, scount, ur, rcount, sizeof(upd));
+            for (int d = 0; d < P; d++)
+                for (uint64_t k = disp[d]; k < disp[d] + rcount[d]; k++) {
+                    const uint32_t i = req[qdisp[d] + ur[k].pos];
+                    mn[i] = min64(mn[i], ur[k].v);
+                }
+        } else {
+            xchg(&c, mE, pcount, qb, qcount, 8);
+            for (size_t k = 0; k < (size_t)Q; k++)
+                mn[req[k]] = min64(mn[req[k]], qb[k]);
+        }
         /* (c) stochastic hooking: (f[u], mn[u]) to the owner of f[u]. */
         memset(scount, 0, (size_t)P * sizeof *scount);
         size_t ns = 0;
@@ -635,12 +715,15 @@ int attrib_idgraph_build(const attrib_par *p, const uint64_t *a, const uint64_t 
             if (i + PF_AHEAD < nv)
                 PF(ht, htcap, f[i + PF_AHEAD]);
             if (f[i] == V[i]) {
+                gch[i] |= gf[i] != f[i];
                 gf[i] = f[i];
                 continue;
             }
             const int o = owner_of(f[i], P);
             if (o == me) {
-                gf[i] = f[ht_index(p, ht, htcap, f[i])];
+                const uint64_t x = f[ht_index(p, ht, htcap, f[i])];
+                gch[i] |= gf[i] != x;
+                gf[i] = x;
             } else {
                 scount[o]++;
                 nq++;
@@ -668,8 +751,10 @@ int attrib_idgraph_build(const attrib_par *p, const uint64_t *a, const uint64_t 
             qr[k] = f[ht_index(p, ht, htcap, qr[k])];
         }
         xchg(&c, qr, rcount, qs, scount, 8);
-        for (size_t k = 0; k < nq; k++)
+        for (size_t k = 0; k < nq; k++) {
+            gch[qi[k]] |= gf[qi[k]] != qs[k];
             gf[qi[k]] = qs[k];
+        }
         rounds++;
         if ((size_t)rounds > rbcap) {
             rbcap = rbcap ? 2 * rbcap : 32;
@@ -682,6 +767,10 @@ int attrib_idgraph_build(const attrib_par *p, const uint64_t *a, const uint64_t 
         if (!any)
             break;
     }
+    free(pdisp);
+    free(qdisp);
+    m_put(&M, gch, nv);
+    m_put(&M, ech, ne);
     g_free(&M, &bsend);
     g_free(&M, &brecv);
     m_put(&M, qb, (size_t)Q * 8);
