@@ -3,7 +3,7 @@
  * in memory, then attrib_idgraph_build and attrib_idgraph_apply run on it; rank 0 prints
  * one line of figures (key=value) and the bytes of each FastSV round.
  *
- *   attrib-bench-idgraph persons LINKS [APPLY_IDS_PER_RANK] [MAX_COMPONENT]
+ *   attrib-bench-idgraph persons LINKS [APPLY_IDS_PER_RANK] [MAX_COMPONENT] [BUDGET]
  *       "persons with devices": each person has 1..5 devices (random 64-bit ids), each
  *       device after the first linked to an earlier one at random, a repeat of the
  *       first link in the other direction for a third of them, and one person in 2000
@@ -12,6 +12,7 @@
  *   attrib-bench-idgraph chain LENGTH [APPLY_IDS_PER_RANK]
  *       one path of LENGTH vertices with random ids (diameter LENGTH - 1).
  *
+ * BUDGET is the bytes per rank the pass may hold (0, the default: no limit).
  * apply maps APPLY_IDS_PER_RANK ids per rank (default LINKS / ranks): three quarters
  * vertices of the graph (with repeats), a quarter ids outside it. */
 #include <mpi.h>
@@ -54,7 +55,7 @@ int main(int argc, char **argv)
     p.progress = 0;
     if (argc < 3 || (strcmp(argv[1], "persons") && strcmp(argv[1], "chain"))) {
         if (p.rank == 0)
-            fprintf(stderr, "usage: attrib-bench-idgraph persons|chain N [APPLY_IDS] [MAX_COMPONENT]\n");
+            fprintf(stderr, "usage: attrib-bench-idgraph persons|chain N [APPLY_IDS] [MAX_COMPONENT] [BUDGET]\n");
         MPI_Finalize();
         return 2;
     }
@@ -63,6 +64,7 @@ int main(int argc, char **argv)
     const uint64_t P = (uint64_t)p.size, r = (uint64_t)p.rank;
     uint64_t napply = argc > 3 ? strtoull(argv[3], NULL, 10) : (N + P - 1) / P;
     const uint64_t maxc = argc > 4 ? strtoull(argv[4], NULL, 10) : 1000;
+    const uint64_t budget = argc > 5 ? strtoull(argv[5], NULL, 10) : 0;
 
     /* This rank's links. */
     const uint64_t lo = N * r / P, hi = N * (r + 1) / P;
@@ -101,7 +103,7 @@ int main(int argc, char **argv)
     attrib_idgraph *g = NULL;
     attrib_idgraph_figures fig;
     MPI_Barrier(p.comm);
-    int rc = attrib_idgraph_build(&p, a, b, n, maxc, 0, &g, &fig);
+    int rc = attrib_idgraph_build(&p, a, b, n, maxc, budget, &g, &fig);
     if (rc) {
         if (p.rank == 0)
             fprintf(stderr, "attrib-bench-idgraph: %s\n", attrib_err_msg());

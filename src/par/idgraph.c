@@ -375,13 +375,32 @@ static void human(char *buf, size_t len, uint64_t b)
         snprintf(buf, len, "%llu KiB", (unsigned long long)((b + 1023) / 1024));
 }
 
-/* Collective. The most any rank will hold (`need`: what it holds now plus what the
- * next step adds) against the budget, and the 32-bit index limits; every rank returns
- * the same code and message. */
-static int check(const attrib_par *p, uint64_t budget, uint64_t need, uint64_t items)
+/* What the pass holds from the endpoints on, for m distinct edges on this rank, ne
+ * distinct endpoints of them and Q planned ids arriving at it (at most Q vertices): the
+ * endpoint step (edges, their endpoints sorted, the edges as indices: 56 m + 12 ne), the
+ * vertices found (the ids and their sort: 8 m + 40 Q), and the rounds: per edge its two
+ * indices (8), per endpoint gf, the neighbours' minimum and a flag (17), per planned id
+ * its index and a buffer (12) and an update (12 when sparse), per vertex its hash, the
+ * table's 1.5 slots of 16 bytes, f, gf, mn, a flag, and the messages of (c) and (d)
+ * (about 100 bytes with balanced owners). */
+static uint64_t later_need(uint64_t m, uint64_t ne, uint64_t Q)
 {
-    uint64_t loc[2] = {need, items}, glob[2];
-    if (MPI_Allreduce(loc, glob, 2, MPI_UINT64_T, MPI_MAX, p->comm) != MPI_SUCCESS)
+    const uint64_t endpoints = 56 * m + 12 * ne, vertices = 8 * m + 40 * Q;
+    const uint64_t rounds = 8 * m + 17 * ne + 24 * Q + 100 * Q;
+    uint64_t x = endpoints > vertices ? endpoints : vertices;
+    return x > rounds ? x : rounds;
+}
+
+/* Collective. The most any rank will hold in the next step (`need`: what it holds now
+ * plus what that step adds) against the budget, and the 32-bit index limits; every rank
+ * returns the same code and message. The message names the larger of `need` and
+ * `report` (the estimate for the whole pass from what is known so far), so that a budget
+ * raised to it passes the later checks too. */
+static int check(const attrib_par *p, uint64_t budget, uint64_t need, uint64_t report,
+                 uint64_t items)
+{
+    uint64_t loc[3] = {need, items, report > need ? report : need}, glob[3];
+    if (MPI_Allreduce(loc, glob, 3, MPI_UINT64_T, MPI_MAX, p->comm) != MPI_SUCCESS)
         attrib_par_die(p, "identity graph: MPI_Allreduce of the memory needed failed");
     if (glob[1] >= UINT32_MAX)
         return attrib_err_set(ATTRIB_EINPUT,
@@ -391,7 +410,7 @@ static int check(const attrib_par *p, uint64_t budget, uint64_t need, uint64_t i
                               UINT32_MAX - 1);
     if (budget && glob[0] > budget) {
         char a[32], b[32];
-        human(a, sizeof a, glob[0]);
+        human(a, sizeof a, glob[2]);
         human(b, sizeof b, budget);
         return attrib_err_set(ATTRIB_EINPUT,
                               "the identity graph needs %s per rank (--memory-per-rank %s); "
@@ -449,8 +468,12 @@ int attrib_idgraph_build(const attrib_par *p, const uint64_t *a, const uint64_t 
         }
     xcounts(&c, scount, rcount);
     const uint64_t R = prefix(rcount, disp, P);
-    /* Ahead: the links sent and received (16 bytes each), then the sort's scratch. */
-    rc = check(p, budget, 16 * (uint64_t)nn > 16 * R ? 16 * (uint64_t)nn + 16 * R : 32 * R, 0);
+    /* Ahead: the links sent and received (16 bytes each), then the sort's scratch; the
+     * rest estimated with every link distinct, two endpoints each, as many ids planned. */
+    {
+        const uint64_t need = 16 * (uint64_t)nn > 16 * R ? 16 * (uint64_t)nn + 16 * R : 32 * R;
+        rc = check(p, budget, need, later_need(R, 2 * R, 2 * R), 0);
+    }
     if (rc)
         goto out0;
     kv *sb = m_get(&M, nn * sizeof(kv));
@@ -500,7 +523,7 @@ int attrib_idgraph_build(const attrib_par *p, const uint64_t *a, const uint64_t 
                 ends[ne++] = x;
         }
     }
-    rc = check(p, budget, M.cur + 8 * (uint64_t)m + 12 * (uint64_t)ne, ne);
+    rc = check(p, budget, M.cur + 8 * (uint64_t)m + 12 * (uint64_t)ne, later_need(m, ne, ne), ne);
     if (rc) {
         m_put(&M, vs, m * sizeof(kv));
         m_put(&M, E, m * sizeof(kv));
@@ -537,13 +560,10 @@ int attrib_idgraph_build(const attrib_par *p, const uint64_t *a, const uint64_t 
     m_put(&M, pos, ne * sizeof *pos);
     xcounts(&c, pcount, qcount);
     const uint64_t Q = prefix(qcount, disp, P);
-    /* Setup ahead: the ids received and their sort (32 Q); the rounds: per vertex (at
-     * most Q of them) f, gf, mn, the table and the messages of (c) and (d) (about 100
-     * bytes), per planned id its index and a buffer (12), per endpoint 16. */
+    /* Ahead: the ids received and their sort, then the rounds (later_need). */
     {
-        const uint64_t setup = M.cur + 8 * Q + 32 * Q;
-        const uint64_t rounds = 8 * (uint64_t)m + 17 * (uint64_t)ne + 12 * Q + 8 * Q + 101 * Q;
-        rc = check(p, budget, setup > rounds ? setup : rounds, Q);
+        const uint64_t setup = M.cur + 40 * Q, rest = later_need(m, ne, Q);
+        rc = check(p, budget, setup > rest ? setup : rest, 0, Q);
     }
     if (rc) {
         m_put(&M, ids, ne * sizeof *ids);
