@@ -365,14 +365,15 @@ static void xchg(ctx *c, const void *send, const uint64_t *scount, void *recv,
 
 /* ---- the budget ---- */
 
+/* Rounded up, so that a budget of what the message says is enough. */
 static void human(char *buf, size_t len, uint64_t b)
 {
     if (b >= (UINT64_C(1) << 30))
-        snprintf(buf, len, "%.1f GiB", (double)b / 1073741824.0);
+        snprintf(buf, len, "%.1f GiB", (double)((b * 10 + (UINT64_C(1) << 30) - 1) >> 30) / 10.0);
     else if (b >= (UINT64_C(1) << 20))
-        snprintf(buf, len, "%.0f MiB", (double)b / 1048576.0);
+        snprintf(buf, len, "%llu MiB", (unsigned long long)((b + (UINT64_C(1) << 20) - 1) >> 20));
     else
-        snprintf(buf, len, "%llu KiB", (unsigned long long)((b + 1023) / 1024));
+        snprintf(buf, len, "%llu KiB", (unsigned long long)((b + 1023) >> 10));
 }
 
 /* What the pass holds from the endpoints on, for m distinct edges on this rank, ne

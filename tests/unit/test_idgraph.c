@@ -500,6 +500,19 @@ int main(int argc, char **argv)
         MPI_Allreduce(&rc, &mx, 1, MPI_INT, MPI_MAX, p.comm);
         MPI_Allreduce(&rc, &mn, 1, MPI_INT, MPI_MIN, p.comm);
         CHECK(mx == mn);
+        /* The budget the message names is enough. */
+        double x = 0;
+        char unit[8] = "";
+        const char *m = strstr(attrib_err_msg(), "needs ");
+        CHECK(m && sscanf(m, "needs %lf %3s", &x, unit) == 2);
+        uint64_t need = (uint64_t)(x * (strcmp(unit, "GiB") == 0   ? 1073741824.0
+                                         : strcmp(unit, "MiB") == 0 ? 1048576.0
+                                                                    : 1024.0));
+        CHECK(need > 4096);
+        rc = attrib_idgraph_build(&p, a, b, n, 10, need, &g, &fig);
+        CHECK(rc == 0);
+        CHECK(fig.peak_bytes <= need);
+        attrib_idgraph_free(g);
         rc = attrib_idgraph_build(&p, a, b, n, 10, UINT64_C(1) << 40, &g, &fig);
         CHECK(rc == 0);
         attrib_idgraph_free(g);
