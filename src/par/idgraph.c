@@ -138,7 +138,7 @@ static void g_free(memt *m, gbuf *b)
 #define RB (1u << RBITS)
 #define RPASS 6
 
-static void radix_kv(kv *a, kv *t, size_t n, int byv)
+static void lsd_kv(kv *a, kv *t, size_t n, int byv)
 {
     if (n < 2)
         return;
@@ -173,6 +173,82 @@ static void radix_kv(kv *a, kv *t, size_t n, int byv)
     }
     if (src != a)
         memcpy(a, src, n * sizeof *a);
+    free(h);
+}
+
+static inline uint64_t key_of(const kv *x, int byv)
+{
+    return byv ? x->v : x->k;
+}
+
+/* Sort t[0..n) by the low 53 bits of the key, 8-bit digits (those constant skipped);
+ * the result goes to a[0..n) (t is scratch). Runs on a bucket that fits in cache. */
+static void bucket_kv(kv *a, kv *t, size_t n, int byv)
+{
+    if (n < 32) { /* insertion sort, stable */
+        for (size_t i = 1; i < n; i++) {
+            const kv x = t[i];
+            const uint64_t kx = key_of(&x, byv);
+            size_t j = i;
+            while (j > 0 && key_of(&t[j - 1], byv) > kx) {
+                t[j] = t[j - 1];
+                j--;
+            }
+            t[j] = x;
+        }
+        memcpy(a, t, n * sizeof *a);
+        return;
+    }
+    size_t h[7][256];
+    memset(h, 0, sizeof h);
+    for (size_t i = 0; i < n; i++) {
+        const uint64_t x = key_of(&t[i], byv);
+        for (int d = 0; d < 7; d++)
+            h[d][(x >> (8 * d)) & 255]++;
+    }
+    const uint64_t x0 = key_of(&t[0], byv);
+    kv *src = t, *dst = a;
+    for (int d = 0; d < 7; d++) {
+        if (h[d][(x0 >> (8 * d)) & 255] == n)
+            continue;
+        size_t s = 0;
+        for (int b = 0; b < 256; b++) {
+            const size_t c = h[d][b];
+            h[d][b] = s;
+            s += c;
+        }
+        for (size_t i = 0; i < n; i++)
+            dst[h[d][(key_of(&src[i], byv) >> (8 * d)) & 255]++] = src[i];
+        kv *x = src;
+        src = dst;
+        dst = x;
+    }
+    if (src != a)
+        memcpy(a, src, n * sizeof *a);
+}
+
+/* Stable sort of a[0..n) by k (byv 0) or v (byv 1), t scratch of n. Large arrays: one
+ * pass on the top 11 bits into 2048 buckets (keyed hashes spread evenly over them), then
+ * each bucket in cache; small ones: LSD over all 64 bits. */
+static void radix_kv(kv *a, kv *t, size_t n, int byv)
+{
+    if (n < (1u << 14)) {
+        lsd_kv(a, t, n, byv);
+        return;
+    }
+    size_t *h = attrib_xcalloc(RB + 1, sizeof *h);
+    for (size_t i = 0; i < n; i++)
+        h[(key_of(&a[i], byv) >> 53) + 1]++;
+    for (unsigned b = 1; b <= RB; b++)
+        h[b] += h[b - 1];
+    size_t *pos = attrib_xmalloc(RB * sizeof *pos);
+    memcpy(pos, h, RB * sizeof *pos);
+    for (size_t i = 0; i < n; i++)
+        t[pos[key_of(&a[i], byv) >> 53]++] = a[i];
+    for (unsigned b = 0; b < RB; b++)
+        if (h[b + 1] > h[b])
+            bucket_kv(a + h[b], t + h[b], h[b + 1] - h[b], byv);
+    free(pos);
     free(h);
 }
 
