@@ -301,6 +301,23 @@ static inline size_t ht_index(const attrib_par *p, const kv *ht, uint64_t cap, u
 
 #define PF(ht, cap, id) __builtin_prefetch(&(ht)[ht_slot((id), (cap))])
 
+/* The second stage: once the slot is in cache (prefetched 2 * PF_AHEAD before), the
+ * vertex's entry of `arr` when `id` sits in its first slot. */
+static inline void pf_arr(const kv *ht, uint64_t cap, const uint64_t *arr, uint64_t id)
+{
+    const kv *s = &ht[ht_slot(id, cap)];
+    if (s->k == id && s->v != NONE)
+        __builtin_prefetch(&arr[s->v]);
+}
+
+#define PF2(ht, cap, arr, ids, k, n, ...)                                                          \
+    do {                                                                                           \
+        if ((k) + 2 * PF_AHEAD < (n))                                                              \
+            PF(ht, cap, (ids)[(k) + 2 * PF_AHEAD] __VA_ARGS__);                                    \
+        if ((k) + PF_AHEAD < (n))                                                                  \
+            pf_arr(ht, cap, arr, (ids)[(k) + PF_AHEAD] __VA_ARGS__);                               \
+    } while (0)
+
 /* The graph's person of `id`, or `id` when it is not a vertex here. */
 static inline uint64_t g_person(const kv *ht, uint64_t cap, uint64_t id)
 {
@@ -797,8 +814,7 @@ int attrib_idgraph_build(const attrib_par *p, const uint64_t *a, const uint64_t 
             }
         }
         for (size_t k = 0; k < (size_t)nh; k++) {
-            if (k + PF_AHEAD < (size_t)nh)
-                PF(ht, htcap, hr[k + PF_AHEAD].k);
+            PF2(ht, htcap, f, hr, k, (size_t)nh, .k);
             const size_t i = ht_index(p, ht, htcap, hr[k].k);
             if (hr[k].v < f[i]) {
                 f[i] = hr[k].v;
@@ -809,8 +825,7 @@ int attrib_idgraph_build(const attrib_par *p, const uint64_t *a, const uint64_t 
         memset(scount, 0, (size_t)P * sizeof *scount);
         size_t nq = 0;
         for (size_t i = 0; i < nv; i++) {
-            if (i + PF_AHEAD < nv)
-                PF(ht, htcap, f[i + PF_AHEAD]);
+            PF2(ht, htcap, f, f, i, nv);
             if (f[i] == V[i]) {
                 gch[i] |= gf[i] != f[i];
                 gf[i] = f[i];
@@ -843,8 +858,7 @@ int attrib_idgraph_build(const attrib_par *p, const uint64_t *a, const uint64_t 
         uint64_t *qr = g_need(&M, &brecv, (size_t)nqr * 8);
         xchg(&c, qs, scount, qr, rcount, 8);
         for (size_t k = 0; k < (size_t)nqr; k++) {
-            if (k + PF_AHEAD < (size_t)nqr)
-                PF(ht, htcap, qr[k + PF_AHEAD]);
+            PF2(ht, htcap, f, qr, k, (size_t)nqr);
             qr[k] = f[ht_index(p, ht, htcap, qr[k])];
         }
         xchg(&c, qr, rcount, qs, scount, 8);
@@ -907,8 +921,7 @@ int attrib_idgraph_build(const attrib_par *p, const uint64_t *a, const uint64_t 
     uint64_t *size = mn;
     memset(size, 0, nv * 8);
     for (size_t k = 0; k < (size_t)nlr; k++) {
-        if (k + PF_AHEAD < (size_t)nlr)
-            PF(ht, htcap, lr[k + PF_AHEAD].k);
+        PF2(ht, htcap, size, lr, k, (size_t)nlr, .k);
         const size_t i = ht_index(p, ht, htcap, lr[k].k);
         size[i] += lr[k].v;
         lr[k].k = i; /* the answer below needs the index only */
