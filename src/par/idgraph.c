@@ -15,7 +15,11 @@
  * every update is a minimum, so the order in which updates arrive does not matter):
  *   (a) owners send gf of every planned endpoint to the edge ranks (one Alltoallv);
  *   (b) edge ranks take, per endpoint, the smallest gf of its neighbours and send it
- *       back (one Alltoallv); the owner keeps the smallest over edge ranks: mn[u];
+ *       back (one Alltoallv); the owner keeps the smallest over edge ranks: mn[u].
+ *       gf only decreases (shortcutting makes f[u] <= gf[u], so the next gf is too), so
+ *       both sides keep what they were sent and lower it; when fewer than two thirds of
+ *       the values changed (all ranks together), (a) and (b) send only those, as
+ *       (position in the plan's block, value) pairs;
  *   (c) stochastic hooking f[f[u]] = min(f[f[u]], mn[u]): a pair (f[u], mn[u]) to the
  *       owner of f[u], only where mn[u] < gf[u] (else it cannot lower anything);
  *       aggressive hooking f[u] = min(f[u], mn[u]) and shortcutting f[u] = min(f[u],
@@ -31,8 +35,8 @@
  * components (size <= max_component) map their vertices to the label.
  *
  * Messages go through xchg(): one MPI_Alltoallv when every rank's counts fit an int,
- * else rounds of at most ROUND_ELEMS elements per rank (ATTRIB_IDGRAPH_ROUND_ELEMS in
- * the environment lowers it, so tests exercise the rounds). MPI failures end the job
+ * else pieces of at most 2^24 elements per rank and call (ATTRIB_IDGRAPH_ROUND_ELEMS in
+ * the environment lowers both limits, so that tests exercise the pieces). MPI failures end the job
  * (attrib_par_die): no step can go on without the one before. */
 #include "attrib/idgraph.h"
 
@@ -48,6 +52,7 @@
 #define EDGE_SALT 0x3c6ef372fe94f82bULL
 #define HT_SALT 0xbb67ae8584caa73bULL
 #define NONE UINT64_MAX
+#define PIECE_ELEMS (UINT64_C(1) << 24)
 
 typedef struct kv {
     uint64_t k, v;
@@ -399,7 +404,10 @@ static void xchg(ctx *c, const void *send, const uint64_t *scount, void *recv,
     const uint64_t ns = prefix(scount, c->sdisp, P), nr = prefix(rcount, c->rdisp, P);
     c->bytes += (ns - scount[c->me]) * es;
     uint64_t loc[2] = {ns > nr ? ns : nr, 0}, glob[2];
-    const uint64_t chunk = c->round_elems / (uint64_t)P ? c->round_elems / (uint64_t)P : 1;
+    /* Pieces of at most 2^24 elements per rank (or the test's limit), so that the two
+     * piece buffers stay small. */
+    const uint64_t piece = c->round_elems < PIECE_ELEMS ? c->round_elems : PIECE_ELEMS;
+    const uint64_t chunk = piece / (uint64_t)P ? piece / (uint64_t)P : 1;
     for (int d = 0; d < P; d++) {
         const uint64_t r = (min64(scount[d], NONE - chunk) + chunk - 1) / chunk,
                        q = (min64(rcount[d], NONE - chunk) + chunk - 1) / chunk;
@@ -1000,7 +1008,6 @@ int attrib_idgraph_build(const attrib_par *p, const uint64_t *a, const uint64_t 
     g->rounds = rounds;
     g->round_bytes = rball;
     *out = g;
-    (void)htbytes;
 out0:
     free(rb);
     free(scount);
