@@ -542,6 +542,19 @@ static void cv_base(const attrib_gen *g, const ident *d, uint64_t q, cv_row *c)
 
 /* ---- cursors ---- */
 
+/* The device of row r, a re-emission of row `orig` (orig == r: an original row): an
+ * original row's device is drawn uniformly; a re-emission of a person with 2+ devices
+ * always comes under another device than its original (a cross-device redelivery). */
+static inline uint32_t row_device(const ident *d, uint64_t tag, uint64_t r, uint64_t orig)
+{
+    if (d->ndev <= 1)
+        return 0;
+    uint32_t t = (uint32_t)uni_h(hh(d->key ^ tag, orig), d->ndev);
+    if (orig != r)
+        t = (t + 1 + (uint32_t)uni_h(hh(d->key ^ tag, r), d->ndev - 1)) % d->ndev;
+    return t;
+}
+
 void attrib_gen_cursor_init(attrib_gen_cursor *c, const attrib_gen *g, int which, uint64_t lo,
                             uint64_t hi, attrib_u128 we_lo, attrib_u128 wc_lo)
 {
@@ -583,8 +596,6 @@ size_t attrib_gen_cursor_fill(attrib_gen_cursor *c, attrib_table *out, size_t ma
         attrib_table_resize(out, base + k);
         /* The device of each row (0 for a person of one device: no draw). */
         const uint64_t dtag = c->which == ATTRIB_GEN_EVENTS ? TAG_EV_DEV : TAG_CV_DEV;
-#define ROW_DEVICE(i)                                                                       \
-    (d->ndev > 1 ? (uint32_t)uni_h(hh(d->key ^ dtag, c->j + (i)), d->ndev) : 0u)
         if (c->which == ATTRIB_GEN_EVENTS) {
             uint64_t *eid = ATTRIB_COL(out, ATTRIB_EV_EVENT_ID, uint64_t);
             uint64_t *idn = ATTRIB_COL(out, ATTRIB_EV_IDENTITY, uint64_t);
@@ -597,7 +608,7 @@ size_t attrib_gen_cursor_fill(attrib_gen_cursor *c, attrib_table *out, size_t ma
                 uint64_t j = resolve(d, TAG_EV_DUP, c->j + i, &sh);
                 ev_row e;
                 ev_base(g, d, j, &e);
-                const uint32_t t = ROW_DEVICE(i);
+                const uint32_t t = row_device(d, dtag, c->j + i, j);
                 if (ids)
                     ids[n + i] = dev_code(c->id, t);
                 eid[base + i] = d->ev_off + j + 1;
@@ -619,7 +630,7 @@ size_t attrib_gen_cursor_fill(attrib_gen_cursor *c, attrib_table *out, size_t ma
                 uint64_t q = resolve(d, TAG_CV_DUP, c->j + i, &sh);
                 cv_row v;
                 cv_base(g, d, q, &v);
-                const uint32_t t = ROW_DEVICE(i);
+                const uint32_t t = row_device(d, dtag, c->j + i, q);
                 if (ids)
                     ids[n + i] = dev_code(c->id, t);
                 cid[base + i] = d->cv_off + q + 1;
@@ -630,7 +641,6 @@ size_t attrib_gen_cursor_fill(attrib_gen_cursor *c, attrib_table *out, size_t ma
                 val[base + i] = v.value;
             }
         }
-#undef ROW_DEVICE
         c->j += k;
         n += k;
     }
