@@ -19,7 +19,8 @@
 // at most --max-component vertices (default 1000) by the component's smallest identity
 // hash, leaves larger components and unlinked identities alone, and writes the one-row
 // report/identity (links = distinct undirected edges without self links; vertices = the
-// hashes named in the links file; identities_merged + oversize_identities = vertices).
+// hashes named in those edges: a self link is no edge and names no vertex, as import
+// drops it; identities_merged + oversize_identities = vertices).
 // Without --links, or with --no-stitch, the data are used as they are and report/identity
 // is the all-zero row. report/identity is written by default when --links or --no-stitch
 // is given, else only when named in --tables.
@@ -156,14 +157,15 @@ async function main() {
       (stitching ? `, ${cnt.lk} link rows` : '') + ` in ${loadS.toFixed(3)} s`);
 
   // ---- identity graph (SPEC: stitching before dedup) ----
-  // Vertices are numbered 0.. in identity-hash order, so the smallest number of a
+  // Vertices (the hashes of the non-self links) are numbered 0.. in identity-hash order, so the smallest number of a
   // component is its smallest hash. Union-find (union by smaller root, path halving) on
   // the distinct undirected non-self edges; then components of size <= cap map every
   // member to the root's hash, in events and conversions.
   let identity = Object.fromEntries(IDENTITY_COLS.map((k) => [k, 0n]));
   const stitch = async () => {
     await run(`CREATE OR REPLACE TEMP TABLE vtx AS
-      SELECT id, (row_number() OVER (ORDER BY id) - 1)::UBIGINT AS i FROM (SELECT a AS id FROM lk UNION SELECT b FROM lk)`);
+      SELECT id, (row_number() OVER (ORDER BY id) - 1)::UBIGINT AS i
+      FROM (SELECT a AS id FROM lk WHERE a <> b UNION SELECT b FROM lk WHERE a <> b)`);
     await run(`CREATE OR REPLACE TEMP TABLE edges AS
       SELECT DISTINCT least(x.i, y.i) AS u, greatest(x.i, y.i) AS v
       FROM lk JOIN vtx x ON x.id = lk.a JOIN vtx y ON y.id = lk.b WHERE lk.a <> lk.b`);

@@ -16,12 +16,14 @@ usage:
       A hand-written expected table (tests/fixtures/identity/) with its identity
       column resolved: `*` stays (matches anything), `name` becomes the hash of name,
       `min:a|b|c` the smallest (as u64) of the hashes of a, b and c (the identity of a
-      merged component, SPEC: the component's smallest identity hash). The rows are then
+      merged component: the component's smallest identity hash); a part holding `*` is
+      a pattern (fnmatch) over every name in MAP.csv, e.g. `min:hub|leaf*`. The rows are then
       sorted as attrib sorts the table (credits: conversion_id, advertiser_id,
       event_id, identity; unattributed and labels likewise, numerically), since the
       order of rows that differ only by identity depends on the hashes.
 """
 import csv
+import fnmatch
 import gzip
 import io
 import os
@@ -102,7 +104,16 @@ def resolve(m, cell):
     if cell == "*":
         return cell
     if cell.startswith("min:"):
-        return str(min(m[n] for n in cell[4:].split("|")))
+        hs = []
+        for part in cell[4:].split("|"):
+            if "*" in part:  # a pattern over the known names
+                got = [m[n] for n in m if fnmatch.fnmatchcase(n, part)]
+                if not got:
+                    sys.exit("identity_names: pattern %r matches no name" % part)
+                hs += got
+            else:
+                hs.append(m[part])
+        return str(min(hs))
     return str(m[cell])
 
 
