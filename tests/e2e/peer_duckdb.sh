@@ -7,7 +7,7 @@
 # by tests/tools/split_devices.py, imported with --links; the peer computes the
 # components itself from the exported /links, and /report/identity is compared too (and
 # with split_devices.py's own figures), with the default cap, a small one, --no-stitch,
-# and shuffled rows and link files at another rank count.
+# and shuffled rows and link files at another rank count; and on `attrib gen --links`.
 #
 # Environment (CTest): ATTRIB, ATTRIB_SRC, ATTRIB_BUILD, HDF5_PLUGIN_PATH, MPIEXEC.
 # Needs node (exit 77 without it) and the npm package @duckdb/node-api: installed with
@@ -81,7 +81,7 @@ EOF
 
 fail=0
 # Environment of check: LABELS=1 compares /labels too; STITCH=1 takes the input with
-# links (stitched input $W/stitch: in.h5 and its exported CSVs) and compares
+# links (stitched input $STITCH_DIR, default $W/stitch: in.h5 and its exported CSVs) and compares
 # /report/identity; IDENT=1 compares /report/identity on the input without links.
 check() { # name rules [attrib run options...]
     local name=$1 rules=$2
@@ -96,7 +96,7 @@ check() { # name rules [attrib run options...]
         ptab=(--tables "$ptables")
     fi
     if [ "${STITCH:-0}" = 1 ]; then
-        in="$W/stitch/in.h5"; csv="$W/stitch"; plinks=(--links "$csv/links.csv")
+        csv="${STITCH_DIR:-$W/stitch}"; in="$csv/in.h5"; plinks=(--links "$csv/links.csv")
     fi
     if [ "${STITCH:-0}" = 1 ] || [ "${IDENT:-0}" = 1 ]; then
         tables="$tables report/identity"; ptab=(--tables "$ptables,report/identity")
@@ -217,14 +217,33 @@ fi
 "$ATTRIB" import -q --events "$S/shuf/events.csv" --conversions "$S/shuf/conversions.csv" --campaigns "$W/campaigns.csv" \
     --links "$S/shuf/links2.csv.gz" --links "$S/shuf/links1.csv" -o "$S/in_shuf.h5" 2>/dev/null
 "${MPI[@]}" -n 3 "$ATTRIB" run -q -c "$ATTRIB_SRC/conf/example.rules.cfg" -i "$S/in_shuf.h5" -o "$S/out_shuf.h5"
+same=1
 for t in credits unattributed report/campaign report/daily report/daily_touch report/advertiser report/identity; do
     "$ATTRIB" export "$S/out_shuf.h5" "$t" -o "$S/shuf_${t//\//_}.csv"
     if ! cmp -s "$S/shuf_${t//\//_}.csv" "$W/stitch_example/${t//\//_}.csv"; then
-        echo "FAIL: shuffled input and links at 3 ranks: $t differs"
-        fail=1
+        echo "FAIL: shuffled input and links at 3 ranks: $t differs from stitch_example (2 ranks)"
+        diff "$W/stitch_example/${t//\//_}.csv" "$S/shuf_${t//\//_}.csv" | head -n 6 || true
+        fail=1; same=0
     fi
 done
-echo "== stitch_shuffled_np3: every table identical to stitch_example"
+[ "$same" = 0 ] || echo "== stitch_shuffled_np3: every table identical to stitch_example"
+
+# attrib gen --links: its own persons of 1..4 devices (chains, cycles), one hub linked to
+# 500 persons (a component of about 1200 devices, over the default cap), straight to /links
+G="$W/gen_links"
+mkdir -p "$G"
+"$ATTRIB" gen -q --events 20000 --conversions 2000 --devices-per-person 4 --hubs 1 --hub-persons 500 -o "$G/in.h5"
+for t in events conversions campaigns links; do
+    "$ATTRIB" export "$G/in.h5" "$t" -o "$G/$t.csv"
+done
+STITCH_DIR=$G STITCH=1 check gen_links_example "$ATTRIB_SRC/conf/example.rules.cfg"
+STITCH_DIR=$G STITCH=1 check gen_links_cap2_position "$W/versions.rules.cfg" --model position_based --max-component 2
+STITCH_DIR=$G STITCH=1 check gen_links_nostitch "$ATTRIB_SRC/conf/example.rules.cfg" --no-stitch
+for c in gen_links_example gen_links_cap2_position; do
+    if ! awk -F, 'NR == 2 && $4 > 20 && $6 >= 1 { ok = 1 } END { exit !ok }' "$W/$c/report_identity.csv"; then
+        echo "FAIL: $c: expected merged and oversize components"; cat "$W/$c/report_identity.csv"; fail=1
+    fi
+done
 
 if [ "$fail" -ne 0 ]; then
     echo "peer_duckdb: FAILED"
