@@ -376,7 +376,7 @@ int attrib_csv_parse_amount(const char *s, size_t len, double *out)
     memcpy(buf, s, len);
     buf[len] = '\0';
     double v = strtod(buf, NULL);
-    if (!isfinite(v))
+    if (!isfinite(v) || !attrib_amount_ok(v)) /* over ATTRIB_AMOUNT_MAX (table.h) */
         return -1;
     *out = v;
     return 0;

@@ -339,7 +339,20 @@ int attrib_explain_scan(const attrib_par *p, const attrib_explain_query *q,
     }
 
     /* 3. Rank 0 explains (markov: with the removal effects of a run's results). */
-    if (p->rank == 0 && q->results_path)
+    /* The input contract of a run (run_exchange.c): amounts the report sums can hold. */
+    for (size_t i = 0; p->rank == 0 && !rc && i < evs.n; i++)
+        if (!attrib_amount_ok(ATTRIB_COL(&evs, ATTRIB_EV_COST, double)[i]))
+            rc = attrib_err_set(ATTRIB_EINPUT, "%s: dataset /events/cost: event %" PRIu64
+                                " has %g, not an amount from 0 to %g", q->input_path,
+                                ATTRIB_COL(&evs, ATTRIB_EV_EVENT_ID, uint64_t)[i],
+                                ATTRIB_COL(&evs, ATTRIB_EV_COST, double)[i], ATTRIB_AMOUNT_MAX);
+    for (size_t i = 0; p->rank == 0 && !rc && i < convs.n; i++)
+        if (!attrib_amount_ok(ATTRIB_COL(&convs, ATTRIB_CV_VALUE, double)[i]))
+            rc = attrib_err_set(ATTRIB_EINPUT, "%s: dataset /conversions/value: conversion %" PRIu64
+                                " has %g, not an amount from 0 to %g", q->input_path,
+                                ATTRIB_COL(&convs, ATTRIB_CV_CONVERSION_ID, uint64_t)[i],
+                                ATTRIB_COL(&convs, ATTRIB_CV_VALUE, double)[i], ATTRIB_AMOUNT_MAX);
+    if (p->rank == 0 && !rc && q->results_path)
         rc = read_removal_effects(q->results_path, res->rules, &re);
     if (p->rank == 0 && !rc) {
         const attrib_explain_in xin = {.rules = res->rules,

@@ -185,8 +185,8 @@ static void test_numbers(void)
     CHECK(attrib_csv_parse_u64("1x", 2, &u) < 0);
     double d;
     static const char *good[] = {"0", "1.5", "0.1", "123456.789", "+2", ".5", "3.", "1e3",
-                                 "2.5E-3", "0.30000000000000004", "12345678901234567890",
-                                 "1.7976931348623157e308", "4.9e-324", "0.000000000000000000001"};
+                                 "2.5E-3", "0.30000000000000004", "999999999999999.9",
+                                 "1000000000000000", "1e15", "4.9e-324", "0.000000000000000000001"};
     for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
         int rc = attrib_csv_parse_amount(good[i], strlen(good[i]), &d);
         CHECK(rc == 0);
@@ -203,7 +203,10 @@ static void test_numbers(void)
         CHECK(attrib_csv_parse_amount(b, (size_t)len, &d) == 0 && d == strtod(b, NULL));
     }
     static const char *bad[] = {"", "-1", "-0", "nan", "NaN", "inf", "Infinity", "0x10", "1e",
-                                "1e+", "1.2.3", "1,5", " 1", "1 ", ".", "+", "1e400", "e5"};
+                                "1e+", "1.2.3", "1,5", " 1", "1 ", ".", "+", "1e400", "e5",
+                                /* over ATTRIB_AMOUNT_MAX: exact report sums could overflow */
+                                "1000000000000000.1", "1.0000000000000002e15", "12345678901234567890",
+                                "1.7976931348623157e308"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         if (attrib_csv_parse_amount(bad[i], strlen(bad[i]), &d) == 0) {
             fprintf(stderr, "amount '%s' accepted\n", bad[i]);
