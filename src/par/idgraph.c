@@ -49,13 +49,15 @@
 #define HT_SALT 0xbb67ae8584caa73bULL
 #define NONE UINT64_MAX
 
+typedef struct kv {
+    uint64_t k, v;
+} kv;
+
 struct attrib_idgraph {
     int P;
     size_t nv;          /* vertices owned here */
-    uint64_t *v;        /* sorted */
-    uint64_t *person;   /* per vertex: its label when merged, else itself */
-    uint32_t *ht;       /* open addressing: vertex index + 1, 0 empty */
-    uint64_t htmask;
+    struct kv *ht;      /* open addressing: {vertex, its person}; {0, 1} is empty */
+    uint64_t htcap;
     int rounds;
     uint64_t *round_bytes; /* per round, all ranks */
 };
@@ -103,17 +105,40 @@ static void m_put(memt *m, void *p, size_t bytes)
     m->cur -= bytes;
 }
 
+/* A scratch buffer that only grows (its contents are not kept), so that the rounds do
+ * not fault fresh pages in every time. */
+typedef struct gbuf {
+    void *p;
+    size_t cap;
+} gbuf;
+
+static void *g_need(memt *m, gbuf *b, size_t bytes)
+{
+    if (bytes > b->cap || !b->p) {
+        if (b->p)
+            m_put(m, b->p, b->cap);
+        b->cap = bytes > b->cap + b->cap / 2 ? bytes : b->cap + b->cap / 2;
+        b->p = m_get(m, b->cap);
+    }
+    return b->p;
+}
+
+static void g_free(memt *m, gbuf *b)
+{
+    if (b->p)
+        m_put(m, b->p, b->cap);
+    b->p = NULL;
+    b->cap = 0;
+}
+
 /* ---- LSD radix sorts (11-bit digits, constant digits skipped), stable ---- */
 
-typedef struct kv {
-    uint64_t k, v;
-} kv;
 
 #define RBITS 11
 #define RB (1u << RBITS)
 #define RPASS 6
 
-static void radix_kv(kv *a, kv *t, size_t n, int byv)
+static void lsd_kv(kv *a, kv *t, size_t n, int byv)
 {
     if (n < 2)
         return;
@@ -151,34 +176,157 @@ static void radix_kv(kv *a, kv *t, size_t n, int byv)
     free(h);
 }
 
-/* ---- the vertex hash table ---- */
-
-static uint32_t *ht_build(const uint64_t *v, size_t nv, uint64_t *mask, memt *M, size_t *bytes)
+static inline uint64_t key_of(const kv *x, int byv)
 {
-    uint64_t cap = 2;
-    while (cap < 2 * (uint64_t)nv)
-        cap <<= 1;
-    *bytes = (size_t)cap * sizeof(uint32_t);
-    uint32_t *ht = m_get(M, *bytes);
-    memset(ht, 0, *bytes);
-    *mask = cap - 1;
+    return byv ? x->v : x->k;
+}
+
+/* Sort t[0..n) by the low 53 bits of the key, 8-bit digits (those constant skipped);
+ * the result goes to a[0..n) (t is scratch). Runs on a bucket that fits in cache. */
+static void bucket_kv(kv *a, kv *t, size_t n, int byv)
+{
+    if (n < 32) { /* insertion sort, stable */
+        for (size_t i = 1; i < n; i++) {
+            const kv x = t[i];
+            const uint64_t kx = key_of(&x, byv);
+            size_t j = i;
+            while (j > 0 && key_of(&t[j - 1], byv) > kx) {
+                t[j] = t[j - 1];
+                j--;
+            }
+            t[j] = x;
+        }
+        memcpy(a, t, n * sizeof *a);
+        return;
+    }
+    size_t h[7][256];
+    memset(h, 0, sizeof h);
+    for (size_t i = 0; i < n; i++) {
+        const uint64_t x = key_of(&t[i], byv);
+        for (int d = 0; d < 7; d++)
+            h[d][(x >> (8 * d)) & 255]++;
+    }
+    const uint64_t x0 = key_of(&t[0], byv);
+    kv *src = t, *dst = a;
+    for (int d = 0; d < 7; d++) {
+        if (h[d][(x0 >> (8 * d)) & 255] == n)
+            continue;
+        size_t s = 0;
+        for (int b = 0; b < 256; b++) {
+            const size_t c = h[d][b];
+            h[d][b] = s;
+            s += c;
+        }
+        for (size_t i = 0; i < n; i++)
+            dst[h[d][(key_of(&src[i], byv) >> (8 * d)) & 255]++] = src[i];
+        kv *x = src;
+        src = dst;
+        dst = x;
+    }
+    if (src != a)
+        memcpy(a, src, n * sizeof *a);
+}
+
+/* Stable sort of a[0..n) by k (byv 0) or v (byv 1), t scratch of n. Large arrays: one
+ * pass on the top 11 bits into 2048 buckets (keyed hashes spread evenly over them), then
+ * each bucket in cache; small ones: LSD over all 64 bits. */
+static void radix_kv(kv *a, kv *t, size_t n, int byv)
+{
+    if (n < (1u << 14)) {
+        lsd_kv(a, t, n, byv);
+        return;
+    }
+    size_t *h = attrib_xcalloc(RB + 1, sizeof *h);
+    for (size_t i = 0; i < n; i++)
+        h[(key_of(&a[i], byv) >> 53) + 1]++;
+    for (unsigned b = 1; b <= RB; b++)
+        h[b] += h[b - 1];
+    size_t *pos = attrib_xmalloc(RB * sizeof *pos);
+    memcpy(pos, h, RB * sizeof *pos);
+    for (size_t i = 0; i < n; i++)
+        t[pos[key_of(&a[i], byv) >> 53]++] = a[i];
+    for (unsigned b = 0; b < RB; b++)
+        if (h[b + 1] > h[b])
+            bucket_kv(a + h[b], t + h[b], h[b + 1] - h[b], byv);
+    free(pos);
+    free(h);
+}
+
+/* ---- the vertex hash table ----
+ * Linear probing over {key, value} slots (the key in the slot: one cache miss a lookup),
+ * two thirds full (slots = 1.5 x vertices + 2; a multiply-high picks the first). While building, the value is the vertex index and NONE marks an
+ * empty slot; the graph keeps {vertex, person} with {0, 1} empty (a vertex 0 has
+ * person 0, as a person is never above its vertex). Lookups in loops prefetch the slot
+ * of the key PF_AHEAD places on. */
+#define PF_AHEAD 8
+
+static inline uint64_t ht_slot(uint64_t id, uint64_t cap)
+{
+    return (uint64_t)(((unsigned __int128)mix64(id ^ HT_SALT) * cap) >> 64);
+}
+
+static inline uint64_t ht_next(uint64_t h, uint64_t cap)
+{
+    return h + 1 == cap ? 0 : h + 1;
+}
+
+static kv *ht_build(const uint64_t *v, size_t nv, uint64_t *capp, memt *M, size_t *bytes)
+{
+    const uint64_t cap = (uint64_t)nv + nv / 2 + 2;
+    *bytes = (size_t)cap * sizeof(kv);
+    kv *ht = m_get(M, *bytes);
+    for (uint64_t h = 0; h < cap; h++)
+        ht[h] = (kv){0, NONE};
+    *capp = cap;
     for (size_t i = 0; i < nv; i++) {
-        uint64_t h = mix64(v[i] ^ HT_SALT) & *mask;
-        while (ht[h])
-            h = (h + 1) & *mask;
-        ht[h] = (uint32_t)(i + 1);
+        uint64_t h = ht_slot(v[i], *capp);
+        while (ht[h].v != NONE)
+            h = ht_next(h, *capp);
+        ht[h] = (kv){v[i], i};
     }
     return ht;
 }
 
-static inline int64_t ht_find(const uint32_t *ht, uint64_t mask, const uint64_t *v, uint64_t id)
+/* The index of vertex `id` while building: it must be there. */
+static inline size_t ht_index(const attrib_par *p, const kv *ht, uint64_t cap, uint64_t id)
 {
-    for (uint64_t h = mix64(id ^ HT_SALT) & mask;; h = (h + 1) & mask) {
-        const uint32_t s = ht[h];
-        if (!s)
-            return -1;
-        if (v[s - 1] == id)
-            return (int64_t)s - 1;
+    for (uint64_t h = ht_slot(id, cap);; h = ht_next(h, cap)) {
+        if (ht[h].k == id && ht[h].v != NONE)
+            return (size_t)ht[h].v;
+        if (ht[h].v == NONE)
+            attrib_par_die(p, "identity graph: %016llx is not a vertex of its owner",
+                           (unsigned long long)id);
+    }
+}
+
+#define PF(ht, cap, id) __builtin_prefetch(&(ht)[ht_slot((id), (cap))])
+
+/* The second stage: once the slot is in cache (prefetched 2 * PF_AHEAD before), the
+ * vertex's entry of `arr` when `id` sits in its first slot. */
+static inline void pf_arr(const kv *ht, uint64_t cap, const uint64_t *arr, uint64_t id)
+{
+    const kv *s = &ht[ht_slot(id, cap)];
+    if (s->k == id && s->v != NONE)
+        __builtin_prefetch(&arr[s->v]);
+}
+
+#define PF2(ht, cap, arr, ids, k, n, ...)                                                          \
+    do {                                                                                           \
+        if ((k) + 2 * PF_AHEAD < (n))                                                              \
+            PF(ht, cap, (ids)[(k) + 2 * PF_AHEAD] __VA_ARGS__);                                    \
+        if ((k) + PF_AHEAD < (n))                                                                  \
+            pf_arr(ht, cap, arr, (ids)[(k) + PF_AHEAD] __VA_ARGS__);                               \
+    } while (0)
+
+/* The graph's person of `id`, or `id` when it is not a vertex here. */
+static inline uint64_t g_person(const kv *ht, uint64_t cap, uint64_t id)
+{
+    for (uint64_t h = ht_slot(id, cap);; h = ht_next(h, cap)) {
+        const kv s = ht[h];
+        if (s.k == id && (id != 0 || s.v != 1))
+            return s.v;
+        if (s.k == 0 && s.v == 1)
+            return id;
     }
 }
 
@@ -310,23 +458,43 @@ static void xchg(ctx *c, const void *send, const uint64_t *scount, void *recv,
 
 /* ---- the budget ---- */
 
+/* Rounded up, so that a budget of what the message says is enough. */
 static void human(char *buf, size_t len, uint64_t b)
 {
     if (b >= (UINT64_C(1) << 30))
-        snprintf(buf, len, "%.1f GiB", (double)b / 1073741824.0);
+        snprintf(buf, len, "%.1f GiB", (double)((b * 10 + (UINT64_C(1) << 30) - 1) >> 30) / 10.0);
     else if (b >= (UINT64_C(1) << 20))
-        snprintf(buf, len, "%.0f MiB", (double)b / 1048576.0);
+        snprintf(buf, len, "%llu MiB", (unsigned long long)((b + (UINT64_C(1) << 20) - 1) >> 20));
     else
-        snprintf(buf, len, "%llu KiB", (unsigned long long)((b + 1023) / 1024));
+        snprintf(buf, len, "%llu KiB", (unsigned long long)((b + 1023) >> 10));
 }
 
-/* Collective. The most any rank will hold (`need`: what it holds now plus what the
- * next step adds) against the budget, and the 32-bit index limits; every rank returns
- * the same code and message. */
-static int check(const attrib_par *p, uint64_t budget, uint64_t need, uint64_t items)
+/* What the pass holds from the endpoints on, for m distinct edges on this rank, ne
+ * distinct endpoints of them and Q planned ids arriving at it (at most Q vertices): the
+ * endpoint step (edges, their endpoints sorted, the edges as indices: 56 m + 12 ne), the
+ * vertices found (the ids and their sort: 8 m + 40 Q), and the rounds: per edge its two
+ * indices (8), per endpoint gf, the neighbours' minimum and a flag (17), per planned id
+ * its index and a buffer (12) and an update (12 when sparse), per vertex its hash, the
+ * table's 1.5 slots of 16 bytes, f, gf, mn, a flag, and the messages of (c) and (d)
+ * (about 100 bytes with balanced owners). */
+static uint64_t later_need(uint64_t m, uint64_t ne, uint64_t Q)
 {
-    uint64_t loc[2] = {need, items}, glob[2];
-    if (MPI_Allreduce(loc, glob, 2, MPI_UINT64_T, MPI_MAX, p->comm) != MPI_SUCCESS)
+    const uint64_t endpoints = 56 * m + 12 * ne, vertices = 8 * m + 40 * Q;
+    const uint64_t rounds = 8 * m + 17 * ne + 24 * Q + 100 * Q;
+    uint64_t x = endpoints > vertices ? endpoints : vertices;
+    return x > rounds ? x : rounds;
+}
+
+/* Collective. The most any rank will hold in the next step (`need`: what it holds now
+ * plus what that step adds) against the budget, and the 32-bit index limits; every rank
+ * returns the same code and message. The message names the larger of `need` and
+ * `report` (the estimate for the whole pass from what is known so far), so that a budget
+ * raised to it passes the later checks too. */
+static int check(const attrib_par *p, uint64_t budget, uint64_t need, uint64_t report,
+                 uint64_t items)
+{
+    uint64_t loc[3] = {need, items, report > need ? report : need}, glob[3];
+    if (MPI_Allreduce(loc, glob, 3, MPI_UINT64_T, MPI_MAX, p->comm) != MPI_SUCCESS)
         attrib_par_die(p, "identity graph: MPI_Allreduce of the memory needed failed");
     if (glob[1] >= UINT32_MAX)
         return attrib_err_set(ATTRIB_EINPUT,
@@ -336,7 +504,7 @@ static int check(const attrib_par *p, uint64_t budget, uint64_t need, uint64_t i
                               UINT32_MAX - 1);
     if (budget && glob[0] > budget) {
         char a[32], b[32];
-        human(a, sizeof a, glob[0]);
+        human(a, sizeof a, glob[2]);
         human(b, sizeof b, budget);
         return attrib_err_set(ATTRIB_EINPUT,
                               "the identity graph needs %s per rank (--memory-per-rank %s); "
@@ -347,6 +515,22 @@ static int check(const attrib_par *p, uint64_t budget, uint64_t need, uint64_t i
 }
 
 /* ---- build ---- */
+
+/* An update of one planned entry: its position in the block of the rank it goes to. */
+typedef struct __attribute__((packed)) upd {
+    uint64_t v;
+    uint32_t pos;
+} upd;
+
+/* Collective. Whether sending the `changed` of `all` entries as updates (12 bytes) beats
+ * sending all of them (8 bytes), over all ranks (so that every rank takes one way). */
+static int sparse_pays(const attrib_par *p, uint64_t changed, uint64_t all)
+{
+    uint64_t v[2] = {changed, all};
+    if (attrib_par_sum_u64_array(p, v, 2) < 0)
+        attrib_par_die(p, "identity graph: %s", attrib_err_msg());
+    return 3 * v[0] < 2 * v[1];
+}
 
 int attrib_idgraph_build(const attrib_par *p, const uint64_t *a, const uint64_t *b, size_t n,
                          uint64_t max_component, uint64_t budget, attrib_idgraph **out,
@@ -378,8 +562,12 @@ int attrib_idgraph_build(const attrib_par *p, const uint64_t *a, const uint64_t 
         }
     xcounts(&c, scount, rcount);
     const uint64_t R = prefix(rcount, disp, P);
-    /* Ahead: the links sent and received (16 bytes each), then the sort's scratch. */
-    rc = check(p, budget, 16 * (uint64_t)nn > 16 * R ? 16 * (uint64_t)nn + 16 * R : 32 * R, 0);
+    /* Ahead: the links sent and received (16 bytes each), then the sort's scratch; the
+     * rest estimated with every link distinct, two endpoints each, as many ids planned. */
+    {
+        const uint64_t need = 16 * (uint64_t)nn > 16 * R ? 16 * (uint64_t)nn + 16 * R : 32 * R;
+        rc = check(p, budget, need, later_need(R, 2 * R, 2 * R), 0);
+    }
     if (rc)
         goto out0;
     kv *sb = m_get(&M, nn * sizeof(kv));
@@ -429,7 +617,7 @@ int attrib_idgraph_build(const attrib_par *p, const uint64_t *a, const uint64_t 
                 ends[ne++] = x;
         }
     }
-    rc = check(p, budget, M.cur + 8 * (uint64_t)m + 12 * (uint64_t)ne, ne);
+    rc = check(p, budget, M.cur + 8 * (uint64_t)m + 12 * (uint64_t)ne, later_need(m, ne, ne), ne);
     if (rc) {
         m_put(&M, vs, m * sizeof(kv));
         m_put(&M, E, m * sizeof(kv));
@@ -466,13 +654,10 @@ int attrib_idgraph_build(const attrib_par *p, const uint64_t *a, const uint64_t 
     m_put(&M, pos, ne * sizeof *pos);
     xcounts(&c, pcount, qcount);
     const uint64_t Q = prefix(qcount, disp, P);
-    /* Setup ahead: the ids received and their sort (32 Q); the rounds: per vertex (at
-     * most Q of them) f, gf, mn, the table and the messages of (c) and (d) (about 100
-     * bytes), per planned id its index and a buffer (12), per endpoint 16. */
+    /* Ahead: the ids received and their sort, then the rounds (later_need). */
     {
-        const uint64_t setup = M.cur + 8 * Q + 32 * Q;
-        const uint64_t rounds = 8 * (uint64_t)m + 16 * (uint64_t)ne + 12 * Q + 8 * Q + 100 * Q;
-        rc = check(p, budget, setup > rounds ? setup : rounds, Q);
+        const uint64_t setup = M.cur + 40 * Q, rest = later_need(m, ne, Q);
+        rc = check(p, budget, setup > rest ? setup : rest, 0, Q);
     }
     if (rc) {
         m_put(&M, ids, ne * sizeof *ids);
@@ -503,35 +688,105 @@ int attrib_idgraph_build(const attrib_par *p, const uint64_t *a, const uint64_t 
         req[qp[k].v] = (uint32_t)(nv - 1);
     }
     m_put(&M, qp, (size_t)Q * sizeof(kv));
-    uint64_t htmask;
+    uint64_t htcap;
     size_t htbytes;
-    uint32_t *ht = ht_build(V, nv, &htmask, &M, &htbytes);
+    kv *ht = ht_build(V, nv, &htcap, &M, &htbytes);
 
     /* 4. FastSV rounds. */
     uint64_t *f = m_get(&M, nv * 8), *gf = m_get(&M, nv * 8), *mn = m_get(&M, nv * 8);
     uint64_t *gfE = m_get(&M, ne * 8), *mE = m_get(&M, ne * 8), *qb = m_get(&M, (size_t)Q * 8);
+    uint8_t *gch = m_get(&M, nv), *ech = m_get(&M, ne);
+    uint64_t *pdisp = attrib_xmalloc((size_t)P * sizeof *pdisp);
+    uint64_t *qdisp = attrib_xmalloc((size_t)P * sizeof *qdisp);
+    prefix(pcount, pdisp, P);
+    prefix(qcount, qdisp, P);
     memcpy(f, V, nv * 8);
     memcpy(gf, V, nv * 8);
+    memset(gch, 1, nv);
+    for (size_t j = 0; j < ne; j++)
+        mE[j] = NONE;
+    for (size_t i = 0; i < nv; i++)
+        mn[i] = NONE;
     const uint64_t links = attrib_par_sum_u64(p, m);
     int rounds = 0;
+    gbuf bsend = {NULL, 0}, brecv = {NULL, 0};
     while (links > 0) {
         const uint64_t b0 = c.bytes;
-        /* (a) gf to the edge ranks, (b) the smallest gf of the neighbours back. */
+        /* (a) gf to the edge ranks: all of them, or only those that changed as
+         * (position, value) when that is smaller (gf only decreases, and the edge ranks
+         * keep what they were sent). */
+        uint64_t nch = 0;
         for (size_t k = 0; k < (size_t)Q; k++)
-            qb[k] = gf[req[k]];
-        xchg(&c, qb, qcount, gfE, pcount, 8);
-        for (size_t j = 0; j < ne; j++)
-            mE[j] = NONE;
-        for (size_t e = 0; e < m; e++) {
-            const uint32_t x = ed[2 * e], y = ed[2 * e + 1];
-            mE[x] = min64(mE[x], gfE[y]);
-            mE[y] = min64(mE[y], gfE[x]);
+            nch += gch[req[k]];
+        if (sparse_pays(p, nch, Q)) {
+            upd *us = g_need(&M, &bsend, (size_t)nch * sizeof(upd));
+            size_t o = 0;
+            for (int d = 0; d < P; d++) {
+                const size_t o0 = o;
+                for (uint64_t k = qdisp[d]; k < qdisp[d] + qcount[d]; k++)
+                    if (gch[req[k]])
+                        us[o++] = (upd){gf[req[k]], (uint32_t)(k - qdisp[d])};
+                scount[d] = o - o0;
+            }
+            xcounts(&c, scount, rcount);
+            const uint64_t nu = prefix(rcount, disp, P);
+            upd *ur = g_need(&M, &brecv, (size_t)nu * sizeof(upd));
+            xchg(&c, us, scount, ur, rcount, sizeof(upd));
+            for (int d = 0; d < P; d++)
+                for (uint64_t k = disp[d]; k < disp[d] + rcount[d]; k++)
+                    gfE[pdisp[d] + ur[k].pos] = ur[k].v;
+        } else {
+            for (size_t k = 0; k < (size_t)Q; k++)
+                qb[k] = gf[req[k]];
+            xchg(&c, qb, qcount, gfE, pcount, 8);
         }
-        xchg(&c, mE, pcount, qb, qcount, 8);
-        for (size_t i = 0; i < nv; i++)
-            mn[i] = NONE;
-        for (size_t k = 0; k < (size_t)Q; k++)
-            mn[req[k]] = min64(mn[req[k]], qb[k]);
+        memset(gch, 0, nv);
+        /* (b) per endpoint the smallest gf of its neighbours (it only decreases, so
+         * it is kept and lowered), back to the owners, the same two ways. */
+        memset(ech, 0, ne);
+        for (size_t e = 0; e < m; e++) {
+            if (e + 2 * PF_AHEAD < m) {
+                const uint32_t z = ed[2 * (e + 2 * PF_AHEAD) + 1];
+                __builtin_prefetch(&gfE[z]);
+                __builtin_prefetch(&mE[z]);
+            }
+            const uint32_t x = ed[2 * e], y = ed[2 * e + 1];
+            if (gfE[y] < mE[x]) {
+                mE[x] = gfE[y];
+                ech[x] = 1;
+            }
+            if (gfE[x] < mE[y]) {
+                mE[y] = gfE[x];
+                ech[y] = 1;
+            }
+        }
+        nch = 0;
+        for (size_t j = 0; j < ne; j++)
+            nch += ech[j];
+        if (sparse_pays(p, nch, ne)) {
+            upd *us = g_need(&M, &bsend, (size_t)nch * sizeof(upd));
+            size_t o = 0;
+            for (int d = 0; d < P; d++) {
+                const size_t o0 = o;
+                for (uint64_t j = pdisp[d]; j < pdisp[d] + pcount[d]; j++)
+                    if (ech[j])
+                        us[o++] = (upd){mE[j], (uint32_t)(j - pdisp[d])};
+                scount[d] = o - o0;
+            }
+            xcounts(&c, scount, rcount);
+            const uint64_t nu = prefix(rcount, disp, P);
+            upd *ur = g_need(&M, &brecv, (size_t)nu * sizeof(upd));
+            xchg(&c, us, scount, ur, rcount, sizeof(upd));
+            for (int d = 0; d < P; d++)
+                for (uint64_t k = disp[d]; k < disp[d] + rcount[d]; k++) {
+                    const uint32_t i = req[qdisp[d] + ur[k].pos];
+                    mn[i] = min64(mn[i], ur[k].v);
+                }
+        } else {
+            xchg(&c, mE, pcount, qb, qcount, 8);
+            for (size_t k = 0; k < (size_t)Q; k++)
+                mn[req[k]] = min64(mn[req[k]], qb[k]);
+        }
         /* (c) stochastic hooking: (f[u], mn[u]) to the owner of f[u]. */
         memset(scount, 0, (size_t)P * sizeof *scount);
         size_t ns = 0;
@@ -541,15 +796,14 @@ int attrib_idgraph_build(const attrib_par *p, const uint64_t *a, const uint64_t 
                 ns++;
             }
         prefix(scount, disp, P);
-        kv *hs = m_get(&M, ns * sizeof(kv));
+        kv *hs = g_need(&M, &bsend, ns * sizeof(kv));
         for (size_t i = 0; i < nv; i++)
             if (mn[i] < gf[i])
                 hs[disp[owner_of(f[i], P)]++] = (kv){f[i], mn[i]};
         xcounts(&c, scount, rcount);
         const uint64_t nh = prefix(rcount, disp, P);
-        kv *hr = m_get(&M, (size_t)nh * sizeof(kv));
+        kv *hr = g_need(&M, &brecv, (size_t)nh * sizeof(kv));
         xchg(&c, hs, scount, hr, rcount, sizeof(kv));
-        m_put(&M, hs, ns * sizeof(kv));
         int changed = 0;
         /* aggressive hooking and shortcutting */
         for (size_t i = 0; i < nv; i++) {
@@ -560,37 +814,36 @@ int attrib_idgraph_build(const attrib_par *p, const uint64_t *a, const uint64_t 
             }
         }
         for (size_t k = 0; k < (size_t)nh; k++) {
-            const int64_t i = ht_find(ht, htmask, V, hr[k].k);
-            if (i < 0)
-                attrib_par_die(p, "identity graph: a parent is not a vertex of its owner");
+            PF2(ht, htcap, f, hr, k, (size_t)nh, .k);
+            const size_t i = ht_index(p, ht, htcap, hr[k].k);
             if (hr[k].v < f[i]) {
                 f[i] = hr[k].v;
                 changed = 1;
             }
         }
-        m_put(&M, hr, (size_t)nh * sizeof(kv));
         /* (d) gf = f[f] */
         memset(scount, 0, (size_t)P * sizeof *scount);
         size_t nq = 0;
         for (size_t i = 0; i < nv; i++) {
+            PF2(ht, htcap, f, f, i, nv);
             if (f[i] == V[i]) {
+                gch[i] |= gf[i] != f[i];
                 gf[i] = f[i];
                 continue;
             }
             const int o = owner_of(f[i], P);
             if (o == me) {
-                const int64_t j = ht_find(ht, htmask, V, f[i]);
-                if (j < 0)
-                    attrib_par_die(p, "identity graph: a parent is not a vertex of its owner");
-                gf[i] = f[j];
+                const uint64_t x = f[ht_index(p, ht, htcap, f[i])];
+                gch[i] |= gf[i] != x;
+                gf[i] = x;
             } else {
                 scount[o]++;
                 nq++;
             }
         }
         prefix(scount, disp, P);
-        uint64_t *qs = m_get(&M, nq * 8);
-        uint32_t *qi = m_get(&M, nq * 4);
+        uint64_t *qs = g_need(&M, &bsend, nq * 12);
+        uint32_t *qi = (uint32_t *)(qs + nq);
         for (size_t i = 0; i < nv; i++)
             if (f[i] != V[i]) {
                 const int o = owner_of(f[i], P);
@@ -602,20 +855,17 @@ int attrib_idgraph_build(const attrib_par *p, const uint64_t *a, const uint64_t 
             }
         xcounts(&c, scount, rcount);
         const uint64_t nqr = prefix(rcount, disp, P);
-        uint64_t *qr = m_get(&M, (size_t)nqr * 8);
+        uint64_t *qr = g_need(&M, &brecv, (size_t)nqr * 8);
         xchg(&c, qs, scount, qr, rcount, 8);
         for (size_t k = 0; k < (size_t)nqr; k++) {
-            const int64_t j = ht_find(ht, htmask, V, qr[k]);
-            if (j < 0)
-                attrib_par_die(p, "identity graph: a parent is not a vertex of its owner");
-            qr[k] = f[j];
+            PF2(ht, htcap, f, qr, k, (size_t)nqr);
+            qr[k] = f[ht_index(p, ht, htcap, qr[k])];
         }
         xchg(&c, qr, rcount, qs, scount, 8);
-        for (size_t k = 0; k < nq; k++)
+        for (size_t k = 0; k < nq; k++) {
+            gch[qi[k]] |= gf[qi[k]] != qs[k];
             gf[qi[k]] = qs[k];
-        m_put(&M, qr, (size_t)nqr * 8);
-        m_put(&M, qi, nq * 4);
-        m_put(&M, qs, nq * 8);
+        }
         rounds++;
         if ((size_t)rounds > rbcap) {
             rbcap = rbcap ? 2 * rbcap : 32;
@@ -628,6 +878,12 @@ int attrib_idgraph_build(const attrib_par *p, const uint64_t *a, const uint64_t 
         if (!any)
             break;
     }
+    free(pdisp);
+    free(qdisp);
+    m_put(&M, gch, nv);
+    m_put(&M, ech, ne);
+    g_free(&M, &bsend);
+    g_free(&M, &brecv);
     m_put(&M, qb, (size_t)Q * 8);
     m_put(&M, mE, ne * 8);
     m_put(&M, gfE, ne * 8);
@@ -665,13 +921,13 @@ int attrib_idgraph_build(const attrib_par *p, const uint64_t *a, const uint64_t 
     uint64_t *size = mn;
     memset(size, 0, nv * 8);
     for (size_t k = 0; k < (size_t)nlr; k++) {
-        const int64_t i = ht_find(ht, htmask, V, lr[k].k);
-        if (i < 0)
-            attrib_par_die(p, "identity graph: a label is not a vertex of its owner");
+        PF2(ht, htcap, size, lr, k, (size_t)nlr, .k);
+        const size_t i = ht_index(p, ht, htcap, lr[k].k);
         size[i] += lr[k].v;
+        lr[k].k = i; /* the answer below needs the index only */
     }
     for (size_t k = 0; k < (size_t)nlr; k++)
-        lr[k].v = size[ht_find(ht, htmask, V, lr[k].k)];
+        lr[k].v = size[lr[k].k];
     xchg(&c, lr, rcount, ls, scount, sizeof(kv));
     m_put(&M, lr, (size_t)nlr * sizeof(kv));
     prefix(scount, disp, P);
@@ -731,13 +987,16 @@ int attrib_idgraph_build(const attrib_par *p, const uint64_t *a, const uint64_t 
         attrib_par_die(p, "identity graph: MPI_Allreduce of the time failed");
     fig->seconds = smax;
 
+    /* The table becomes {vertex, person}. */
+    for (uint64_t h = 0; h < htcap; h++)
+        ht[h] = ht[h].v == NONE ? (kv){0, 1} : (kv){ht[h].k, person[ht[h].v]};
+    m_put(&M, V, nv * sizeof *V);
+    m_put(&M, person, nv * 8);
     attrib_idgraph *g = attrib_xcalloc(1, sizeof *g);
     g->P = P;
     g->nv = nv;
-    g->v = V;
-    g->person = person;
     g->ht = ht;
-    g->htmask = htmask;
+    g->htcap = htcap;
     g->rounds = rounds;
     g->round_bytes = rball;
     *out = g;
@@ -792,9 +1051,9 @@ int attrib_idgraph_apply(const attrib_par *p, const attrib_idgraph *g, uint64_t 
     uint64_t *rbuf = m_get(&M, (size_t)nr * 8);
     xchg(&c, sb, scount, rbuf, rcount, 8);
     for (size_t k = 0; k < (size_t)nr; k++) {
-        const int64_t i = g->nv ? ht_find(g->ht, g->htmask, g->v, rbuf[k]) : -1;
-        if (i >= 0)
-            rbuf[k] = g->person[i];
+        if (k + PF_AHEAD < (size_t)nr)
+            PF(g->ht, g->htcap, rbuf[k + PF_AHEAD]);
+        rbuf[k] = g_person(g->ht, g->htcap, rbuf[k]);
     }
     xchg(&c, rbuf, rcount, sb, scount, 8);
     m_put(&M, rbuf, (size_t)nr * 8);
@@ -817,6 +1076,17 @@ int attrib_idgraph_apply(const attrib_par *p, const attrib_idgraph *g, uint64_t 
 
 /* ---- members ---- */
 
+static int in_graph(const attrib_idgraph *g, uint64_t id)
+{
+    for (uint64_t h = ht_slot(id, g->htcap);; h = ht_next(h, g->htcap)) {
+        const kv s = g->ht[h];
+        if (s.k == id && (id != 0 || s.v != 1))
+            return 1;
+        if (s.k == 0 && s.v == 1)
+            return 0;
+    }
+}
+
 static int cmp_u64(const void *x, const void *y)
 {
     const uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
@@ -830,16 +1100,17 @@ int attrib_idgraph_members(const attrib_par *p, const attrib_idgraph *g, uint64_
     *n = 0;
     size_t k = 0, cap = 16;
     uint64_t *mine = attrib_xmalloc(cap * sizeof *mine);
-    for (size_t i = 0; i < g->nv; i++)
-        if (g->person[i] == person) {
+    for (uint64_t h = 0; h < g->htcap; h++) {
+        const kv s = g->ht[h];
+        if (s.v == person && (s.k != 0 || s.v != 1)) {
             if (k == cap) {
                 cap *= 2;
                 mine = attrib_xrealloc(mine, cap * sizeof *mine);
             }
-            mine[k++] = g->v[i];
+            mine[k++] = s.k;
         }
-    if (owner_of(person, p->size) == p->rank &&
-        (g->nv == 0 || ht_find(g->ht, g->htmask, g->v, person) < 0)) {
+    }
+    if (owner_of(person, p->size) == p->rank && !in_graph(g, person)) {
         if (k == cap)
             mine = attrib_xrealloc(mine, ++cap * sizeof *mine);
         mine[k++] = person;
@@ -885,8 +1156,6 @@ void attrib_idgraph_free(attrib_idgraph *g)
 {
     if (!g)
         return;
-    free(g->v);
-    free(g->person);
     free(g->ht);
     free(g->round_bytes);
     free(g);

@@ -278,6 +278,8 @@ static void check_case(attrib_par *p, const char *name, const links *L, uint64_t
          * (when there is one) none, and the split changes the share. */
         uint64_t s = seed * 31 + (uint64_t)rank * 7 + (uint64_t)split;
         size_t m = (rank == 1) ? 0 : (size_t)(rng(&s) % 3000);
+        if (split == 1 && rank != 1)
+            m = 20000 + (size_t)(rng(&s) % 20000); /* the sort's large path */
         uint64_t *ids = malloc((m + 1) * sizeof *ids), *want = malloc((m + 1) * sizeof *want);
         for (size_t i = 0; i < m; i++) {
             uint64_t r = rng(&s);
@@ -391,6 +393,17 @@ int main(int argc, char **argv)
     add(&L, 5, 3);
     check_case(&p, "one edge, repeated", &L, 1000, 3);
 
+    /* the extreme hashes (0 and 1 are the table's empty mark; a vertex 0 has person 0) */
+    L.n = 0;
+    add(&L, 0, 1);
+    add(&L, UINT64_MAX, 2);
+    add(&L, UINT64_MAX - 1, 0);
+    add(&L, 1, UINT64_MAX - 1);
+    check_case(&p, "hashes 0, 1, max", &L, 1000, 4);
+    check_case(&p, "hashes 0, 1, max, cap 2", &L, 2, 5);
+    add(&L, 3, 1);
+    check_case(&p, "hashes 0, 1, max, 1 a person", &L, 1, 6);
+
     /* random graphs, sparse to dense, some with ids sharing their low bits */
     const struct {
         size_t nv, ne;
@@ -489,6 +502,19 @@ int main(int argc, char **argv)
         MPI_Allreduce(&rc, &mx, 1, MPI_INT, MPI_MAX, p.comm);
         MPI_Allreduce(&rc, &mn, 1, MPI_INT, MPI_MIN, p.comm);
         CHECK(mx == mn);
+        /* The budget the message names is enough. */
+        double x = 0;
+        char unit[8] = "";
+        const char *m = strstr(attrib_err_msg(), "needs ");
+        CHECK(m && sscanf(m, "needs %lf %3s", &x, unit) == 2);
+        uint64_t need = (uint64_t)(x * (strcmp(unit, "GiB") == 0   ? 1073741824.0
+                                         : strcmp(unit, "MiB") == 0 ? 1048576.0
+                                                                    : 1024.0));
+        CHECK(need > 4096);
+        rc = attrib_idgraph_build(&p, a, b, n, 10, need, &g, &fig);
+        CHECK(rc == 0);
+        CHECK(fig.peak_bytes <= need);
+        attrib_idgraph_free(g);
         rc = attrib_idgraph_build(&p, a, b, n, 10, UINT64_C(1) << 40, &g, &fig);
         CHECK(rc == 0);
         attrib_idgraph_free(g);
