@@ -42,6 +42,9 @@ typedef struct attrib_idgraph_figures {
     double seconds;
 } attrib_idgraph_figures;
 
+/* The default cap: the largest component merged (attrib run --max-component). */
+#define ATTRIB_IDGRAPH_MAX_COMPONENT 1000
+
 typedef struct attrib_idgraph attrib_idgraph;
 
 /* Collective. Build the graph from this rank's share of the links: a[i]--b[i] for

@@ -2,6 +2,7 @@
 #define _XOPEN_SOURCE 700 /* nftw */
 #include <ftw.h>
 #include <mpi.h>
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -120,11 +121,15 @@ int main(int argc, char **argv)
         fprintf(stderr, "attrib: '%s' is not a command. See 'attrib --help'.\n", argv[1]);
         return 2;
     }
-    /* --help is answered from the table: no MPI, no file touched. */
+    /* --help is answered from the table: no MPI, no file touched. A reader that stops
+     * early (`attrib run --help | grep -q compare`) is not a failure: the help of some
+     * commands is over a pipe buffer, and dying of SIGPIPE would fail the caller's
+     * pipeline under `set -o pipefail` depending on timing. */
     for (int i = 2; i < argc && strcmp(argv[i], "--") != 0; i++)
         if (attrib_cmd_is_help(argv[i])) {
+            signal(SIGPIPE, SIG_IGN);
             fputs(cmd->usage, stdout);
-            return fflush(stdout) == 0 ? 0 : 3;
+            return fflush(stdout) == 0 || errno == EPIPE ? 0 : 3;
         }
     /* Past a file-size limit (ulimit -f) a write then fails with EFBIG, which is
      * reported with the file's name, instead of the process dying of SIGXFSZ. */
