@@ -46,8 +46,17 @@ RULES=$src/conf/example.rules.cfg
 t_start=$SECONDS
 
 if [ "$(id -u)" != 0 ]; then echo "cluster: SKIP: needs root (network namespaces)"; exit 77; fi
-for t in ip unshare mpirun h5dump; do
-  command -v $t >/dev/null || { echo "cluster: SKIP: $t not installed"; exit 77; }
+if ! command -v ip >/dev/null && command -v apt-get >/dev/null; then
+  # iproute2 is not in every Debian image (scripts/deps.sh does not list it yet)
+  echo "cluster: installing iproute2 (ip)"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends iproute2 >/dev/null ||
+    echo "cluster: apt-get install iproute2 failed"
+fi
+for t in ip unshare; do
+  command -v $t >/dev/null || { echo "cluster: SKIP: $t not installed: network namespaces cannot be made"; exit 77; }
+done
+for t in mpirun h5dump /usr/bin/python3; do
+  command -v $t >/dev/null || { echo "cluster: FAIL: $t not installed (scripts/deps.sh --test)"; exit 1; }
 done
 [ -x "$ATTRIB" ] || { echo "cluster: FAIL: no attrib binary at $ATTRIB"; exit 1; }
 
