@@ -54,17 +54,21 @@ block_t0=$SECONDS
 # namespaces on a private subnet, joined by a bridge), runs gen, import, run (every
 # model), explain and report across them over TCP and compares every table with one
 # host, kills a host's ranks in each phase and its daemon, and cuts its link mid-run
-# (the silence watchdog must end the job with exit 3). Everything is removed on any
-# exit. About 2-3 minutes on 2 shared cores, bounded to 6 (the test's own limit is 5).
-# Skipped (exit 77, said below) only where it cannot run: not root, a tool missing, or
-# network namespaces refused (a container without CAP_NET_ADMIN/CAP_SYS_ADMIN).
-# ATTRIB_TEST_CLUSTER=0 skips it.
+# (the silence watchdog must end the job with exit 3). tests/cluster/slurm.sh puts a
+# slurmd on each of those hosts and runs srun --mpi=pmix and the monthly chain across
+# them. Everything is removed on any exit. About 2-3.5 minutes and 35 s on 2 shared
+# cores; bounded to 8 and 4 minutes. Each is skipped (exit 77, its reason printed) only
+# where it cannot run: not root, or network namespaces refused (a container without
+# CAP_NET_ADMIN/CAP_SYS_ADMIN); slurm.sh also without Slurm. ATTRIB_TEST_CLUSTER=0
+# skips both.
 if [ "${ATTRIB_TEST_CLUSTER:-1}" != 0 ]; then
-  echo "== cluster (network namespaces)"
-  cluster_rc=0
-  timeout -k 10 360 tests/cluster/e2e.sh build/attrib || cluster_rc=$?
-  if [ $cluster_rc = 77 ]; then echo "test: cluster test SKIPPED (the reason is on its last line above: network namespaces cannot be created here, or not root)"
-  elif [ $cluster_rc != 0 ]; then echo "test: cluster test FAILED (exit $cluster_rc)" >&2; status=1; fi
+  for t in e2e:480 slurm:240; do
+    echo "== cluster (network namespaces): tests/cluster/${t%:*}.sh"
+    cluster_rc=0
+    timeout -k 10 "${t#*:}" tests/cluster/${t%:*}.sh build/attrib || cluster_rc=$?
+    if [ $cluster_rc = 77 ]; then echo "test: cluster test ${t%:*} SKIPPED (its reason is on the line above)"
+    elif [ $cluster_rc != 0 ]; then echo "test: cluster test ${t%:*} FAILED (exit $cluster_rc)" >&2; status=1; fi
+  done
   block_end "cluster (network namespaces)"
 fi
 # == end of cluster

@@ -30,7 +30,7 @@
 #      its bound, naming the phase and ranks 4 and 5 on h3; no output; after the link is
 #      back (netns.sh heal: carriers, stale ARP entries flushed, TCP between every pair
 #      of hosts), the rerun is identical.
-# Bounded: ATTRIB_CLUSTER_TEST_TIMEOUT seconds (default 300) for the whole test, every
+# Bounded: ATTRIB_CLUSTER_TEST_TIMEOUT seconds (default 420) for the whole test, every
 # mpirun by its own timeout; the namespaces and everything in them are removed on any
 # exit (trap). KEEP=1 keeps the temp dir.
 # Exit 0 pass, 1 fail, 77 skipped: not root, or network namespaces cannot be created here.
@@ -41,7 +41,7 @@ src=$(cd "$D/../.." && pwd)
 ATTRIB=${1:-${ATTRIB:-$src/build/attrib}}
 ATTRIB=$(cd "$(dirname "$ATTRIB")" && pwd)/$(basename "$ATTRIB")
 export HDF5_PLUGIN_PATH=${HDF5_PLUGIN_PATH:-$(dirname "$ATTRIB")/plugin}
-limit=${ATTRIB_CLUSTER_TEST_TIMEOUT:-300}
+limit=${ATTRIB_CLUSTER_TEST_TIMEOUT:-420}
 RULES=$src/conf/example.rules.cfg
 t_start=$SECONDS
 
