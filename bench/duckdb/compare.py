@@ -22,6 +22,7 @@ KEYS = {
     'report_daily_touch': ['campaign_id', 'day'],
     'report_advertiser': ['advertiser_id'],
     'labels': ['event_id', 'identity'],
+    'report_identity': [],  # one row
 }
 FLOATS = {'cost', 'conversions', 'value', 'mean_time_to_convert_s', 'roas', 'credit', 'credited_value'}
 

@@ -9,7 +9,21 @@
 //
 // usage: node peer.mjs --events E.csv --conversions C.csv --campaigns K.csv -c rules.cfg
 //                      -o OUTDIR [--period-from MS|DATE] [--period-to MS|DATE] [--model M]
+//                      [--links L.csv …] [--max-component N] [--no-stitch]
 //                      [--tables LIST|all] [--repeat N] [--threads 2] [--no-write] [--quiet]
+//
+// Identity graph (cross-device stitching): --links takes the CSV `attrib export in.h5 links`
+// writes (columns a, b: identity hashes). The peer computes the connected components
+// itself (union-find over dense vertex numbers in JS, not attrib's distributed algorithm),
+// replaces, in events and conversions and before dedup, every identity of a component of
+// at most --max-component vertices (default 1000) by the component's smallest identity
+// hash, leaves larger components and unlinked identities alone, and writes the one-row
+// report/identity (links = distinct undirected edges without self links; vertices = the
+// hashes named in those edges: a self link is no edge and names no vertex, as import
+// drops it; identities_merged + oversize_identities = vertices).
+// Without --links, or with --no-stitch, the data are used as they are and report/identity
+// is the all-zero row. report/identity is written by default when --links or --no-stitch
+// is given, else only when named in --tables.
 //
 // Timings (stdout, one line each): "load_s=…" (CSV → tables), "query_s=…" (all SQL work on
 // the loaded tables, results materialised), "write_s=…" (CSV output). With --repeat N the
@@ -23,18 +37,22 @@ import { loadRules, resolveRules, parseTimestamp, MODELS, RulesError, T_MIN, T_M
 const ALL_TABLES = ['credits', 'unattributed', 'report/campaign', 'report/daily', 'report/daily_touch', 'report/advertiser'];
 // labels (run --labels) only when named in --tables: they need the candidate pairs of
 // every conversion, so they take the pair path.
-const KNOWN_TABLES = [...ALL_TABLES, 'labels'];
+const KNOWN_TABLES = [...ALL_TABLES, 'labels', 'report/identity'];
+const IDENTITY_COLS = ['links', 'vertices', 'components', 'merged_components', 'identities_merged',
+  'oversize_components', 'oversize_identities', 'largest_component'];
 
 function usage(msg) {
   if (msg) process.stderr.write(`peer: ${msg}\n`);
   process.stderr.write('usage: node peer.mjs --events E.csv --conversions C.csv --campaigns K.csv -c rules.cfg -o OUTDIR\n' +
     '       [--period-from MS|DATE] [--period-to MS|DATE] [--model M] [--tables credits,report/campaign,labels,…|all]\n' +
+    '       [--links L.csv …] [--max-component N] [--no-stitch]\n' +
     '       [--repeat N] [--threads N] [--no-write] [--quiet]\n');
   process.exit(2);
 }
 
 function parseArgs(argv) {
-  const o = { events: [], conversions: [], campaigns: [], threads: 2, repeat: 1, write: true, tables: ALL_TABLES, quiet: false };
+  const o = { events: [], conversions: [], campaigns: [], links: [], maxComponent: 1000n, stitch: true, threads: 2, repeat: 1,
+    write: true, tables: null, quiet: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const val = () => { if (i + 1 >= argv.length) usage(`${a} needs a value`); return argv[++i]; };
@@ -42,6 +60,14 @@ function parseArgs(argv) {
       case '--events': o.events.push(val()); break;
       case '--conversions': o.conversions.push(val()); break;
       case '--campaigns': o.campaigns.push(val()); break;
+      case '--links': o.links.push(val()); break;
+      case '--max-component': {
+        const v = val();
+        if (!/^[0-9]+$/.test(v)) usage(`bad --max-component '${v}'`);
+        o.maxComponent = BigInt(v);
+        break;
+      }
+      case '--no-stitch': o.stitch = false; break;
       case '-c': case '--rules': o.rules = val(); break;
       case '-o': case '--out': o.out = val(); break;
       case '--period-from': case '--from': o.from = val(); break;
@@ -56,6 +82,7 @@ function parseArgs(argv) {
       default: usage(`unknown argument '${a}'`);
     }
   }
+  if (o.tables === null) o.tables = o.links.length || !o.stitch ? [...ALL_TABLES, 'report/identity'] : ALL_TABLES;
   if (!o.events.length || !o.conversions.length || !o.campaigns.length || !o.rules) usage('missing input');
   if (o.write && !o.out) usage('missing -o OUTDIR (or --no-write)');
   if (o.model && !MODELS.includes(o.model)) usage(`unknown model '${o.model}'`);
@@ -106,20 +133,87 @@ async function main() {
   const t0 = now();
   await run("CREATE TYPE kind_t AS ENUM ('impression', 'engagement', 'nurture')"); // enum order = the dedup kind order (docs/models.md)
   await run("CREATE TYPE reason_t AS ENUM ('no_touch', 'rule_excluded', 'outside_window')");
-  await run(`CREATE TABLE ev AS SELECT event_id::UBIGINT AS event_id, identity::UBIGINT AS identity, ts::BIGINT AS ts,
+  // with links to stitch, the raw rows go to ev_in / cv_in and stitch() makes ev / cv
+  const stitching = o.links.length > 0 && o.stitch;
+  const evT = stitching ? 'ev_in' : 'ev', cvT = stitching ? 'cv_in' : 'cv';
+  await run(`CREATE TABLE ${evT} AS SELECT event_id::UBIGINT AS event_id, identity::UBIGINT AS identity, ts::BIGINT AS ts,
       campaign_id::UINTEGER AS campaign_id, kind::kind_t kind, coalesce(cost, 0)::DOUBLE AS cost
     FROM read_csv(${sqlList(o.events)}, header = true, auto_detect = true,
       types = {'event_id': 'UBIGINT', 'identity': 'UBIGINT', 'ts': 'BIGINT', 'campaign_id': 'UINTEGER', 'kind': 'VARCHAR', 'cost': 'DOUBLE'})`);
-  await run(`CREATE TABLE cv AS SELECT conversion_id::UBIGINT AS conversion_id, identity::UBIGINT AS identity, ts::BIGINT AS ts,
+  await run(`CREATE TABLE ${cvT} AS SELECT conversion_id::UBIGINT AS conversion_id, identity::UBIGINT AS identity, ts::BIGINT AS ts,
       advertiser_id::UINTEGER AS advertiser_id, type::VARCHAR AS type, coalesce(value, 0)::DOUBLE AS value
     FROM read_csv(${sqlList(o.conversions)}, header = true, auto_detect = true,
       types = {'conversion_id': 'UBIGINT', 'identity': 'UBIGINT', 'ts': 'BIGINT', 'advertiser_id': 'UINTEGER', 'type': 'VARCHAR', 'value': 'DOUBLE'})`);
   await run(`CREATE TABLE cp AS SELECT campaign_id::UINTEGER AS campaign_id, advertiser_id::UINTEGER AS advertiser_id, name::VARCHAR AS name
     FROM read_csv(${sqlList(o.campaigns)}, header = true, auto_detect = true,
       types = {'campaign_id': 'UINTEGER', 'advertiser_id': 'UINTEGER', 'name': 'VARCHAR'})`);
+  if (stitching)
+    await run(`CREATE TABLE lk AS SELECT a::UBIGINT AS a, b::UBIGINT AS b
+      FROM read_csv(${sqlList(o.links)}, header = true, auto_detect = true, types = {'a': 'UBIGINT', 'b': 'UBIGINT'})`);
   const loadS = now() - t0;
-  const [cnt] = await rows('SELECT (SELECT count(*) FROM ev) ev, (SELECT count(*) FROM cv) cv, (SELECT count(*) FROM cp) cp');
-  log(`loaded ${cnt.ev} event rows, ${cnt.cv} conversion rows, ${cnt.cp} campaigns in ${loadS.toFixed(3)} s`);
+  const [cnt] = await rows(`SELECT (SELECT count(*) FROM ${evT}) ev, (SELECT count(*) FROM ${cvT}) cv, (SELECT count(*) FROM cp) cp` +
+    (stitching ? ', (SELECT count(*) FROM lk) lk' : ''));
+  log(`loaded ${cnt.ev} event rows, ${cnt.cv} conversion rows, ${cnt.cp} campaigns` +
+      (stitching ? `, ${cnt.lk} link rows` : '') + ` in ${loadS.toFixed(3)} s`);
+
+  // ---- identity graph (SPEC: stitching before dedup) ----
+  // Vertices (the hashes of the non-self links) are numbered 0.. in identity-hash order, so the smallest number of a
+  // component is its smallest hash. Union-find (union by smaller root, path halving) on
+  // the distinct undirected non-self edges; then components of size <= cap map every
+  // member to the root's hash, in events and conversions.
+  let identity = Object.fromEntries(IDENTITY_COLS.map((k) => [k, 0n]));
+  const stitch = async () => {
+    await run(`CREATE OR REPLACE TEMP TABLE vtx AS
+      SELECT id, (row_number() OVER (ORDER BY id) - 1)::UBIGINT AS i
+      FROM (SELECT a AS id FROM lk WHERE a <> b UNION SELECT b FROM lk WHERE a <> b)`);
+    await run(`CREATE OR REPLACE TEMP TABLE edges AS
+      SELECT DISTINCT least(x.i, y.i) AS u, greatest(x.i, y.i) AS v
+      FROM lk JOIN vtx x ON x.id = lk.a JOIN vtx y ON y.id = lk.b WHERE lk.a <> lk.b`);
+    const [{ nv }] = await rows('SELECT count(*) AS nv FROM vtx');
+    const n = Number(nv);
+    const parent = new Int32Array(n);
+    for (let i = 0; i < n; i++) parent[i] = i;
+    const find = (x) => {
+      while (parent[x] !== x) { parent[x] = parent[parent[x]]; x = parent[x]; }
+      return x;
+    };
+    const er = await con.runAndReadAll('SELECT u, v FROM edges');
+    const [us, vs] = er.getColumns();
+    for (let k = 0; k < us.length; k++) {
+      const a = find(Number(us[k])), b = find(Number(vs[k]));
+      if (a < b) parent[b] = a; else if (b < a) parent[a] = b;
+    }
+    const root = new Int32Array(n), size = new Float64Array(n);
+    for (let i = 0; i < n; i++) { root[i] = find(i); size[root[i]]++; }
+    const cap = Number(o.maxComponent > 2n ** 40n ? 2n ** 40n : o.maxComponent);
+    const f = { links: BigInt(us.length), vertices: BigInt(n), components: 0n, merged_components: 0n, identities_merged: 0n,
+      oversize_components: 0n, oversize_identities: 0n, largest_component: 0n };
+    for (let i = 0; i < n; i++) {
+      if (root[i] !== i) continue;
+      const s = size[i];
+      f.components++;
+      if (s <= cap) { f.merged_components++; f.identities_merged += BigInt(s); } else { f.oversize_components++; f.oversize_identities += BigInt(s); }
+      if (BigInt(s) > f.largest_component) f.largest_component = BigInt(s);
+    }
+    identity = f;
+    log(`identity graph: ${f.links} links, ${f.vertices} vertices, ${f.components} components, ` +
+        `${f.merged_components} merged (${f.identities_merged} identities), ${f.oversize_components} over ${o.maxComponent} ` +
+        `(${f.oversize_identities} identities), largest ${f.largest_component}`);
+    await run('CREATE OR REPLACE TEMP TABLE stitch_ix (i UBIGINT, r UBIGINT)');
+    const ap = await con.createAppender('stitch_ix');
+    for (let i = 0; i < n; i++) {
+      const r = root[i];
+      if (r !== i && size[r] <= cap) { ap.appendUBigInt(BigInt(i)); ap.appendUBigInt(BigInt(r)); ap.endRow(); }
+    }
+    ap.flushSync();
+    ap.closeSync();
+    await run(`CREATE OR REPLACE TEMP TABLE idmap AS
+      SELECT x.id AS id, y.id AS to_id FROM stitch_ix s JOIN vtx x ON x.i = s.i JOIN vtx y ON y.i = s.r`);
+    await run(`CREATE OR REPLACE TABLE ev AS SELECT e.event_id, coalesce(m.to_id, e.identity) AS identity, e.ts, e.campaign_id, e.kind, e.cost
+      FROM ev_in e LEFT JOIN idmap m ON m.id = e.identity`);
+    await run(`CREATE OR REPLACE TABLE cv AS SELECT c.conversion_id, coalesce(m.to_id, c.identity) AS identity, c.ts, c.advertiser_id, c.type, c.value
+      FROM cv_in c LEFT JOIN idmap m ON m.id = c.identity`);
+  };
 
   // The campaign catalog is small: read it to resolve the rules per campaign.
   const catalog = (await rows('SELECT campaign_id, advertiser_id FROM cp ORDER BY campaign_id'))
@@ -451,6 +545,7 @@ async function main() {
   const times = [];
   for (let k = 0; k < o.repeat; k++) {
     const q0 = now();
+    if (stitching) await stitch();
     await runAll(stage1);
     rankPath = await choosePath();
     await runAll(stage2());
@@ -485,6 +580,8 @@ async function main() {
         await copy(t, `SELECT campaign_id, day, ${fmtF('conversions')}, ${fmtF('value')} FROM ${t.replace('/', '_')} ORDER BY campaign_id, day`);
     if (want.has('report/advertiser'))
       await copy('report/advertiser', 'SELECT * FROM report_advertiser ORDER BY advertiser_id');
+    if (want.has('report/identity'))
+      await copy('report/identity', `SELECT ${IDENTITY_COLS.map((k) => `${identity[k]}::UBIGINT AS ${k}`).join(', ')}`);
     if (want.has('labels'))
       await copy('labels', `SELECT event_id, identity, campaign_id, advertiser_id, kind, ts, ${fmtF('cost')}, candidate_of,
           eligible_of, credited_of, ${fmtF('credit')}, ${fmtF('credited_value')}, ms_to_next_conversion

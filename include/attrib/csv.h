@@ -70,13 +70,17 @@ typedef enum attrib_csv_kind {
     ATTRIB_CSV_CAMPAIGNS = 0,
     ATTRIB_CSV_EVENTS = 1,
     ATTRIB_CSV_CONVERSIONS = 2,
+    ATTRIB_CSV_LINKS = 3,        /* the identity graph's edges (import --links) */
+    ATTRIB_CSV_NKINDS = 4
 } attrib_csv_kind;
-extern const char *const attrib_csv_kind_names[]; /* "campaigns", "events", "conversions" */
+extern const char *const attrib_csv_kind_names[]; /* "campaigns", "events", "conversions",
+                                                     "links" */
 
-/* Value slots shared by the three kinds (a kind leaves some unused):
+/* Value slots shared by the kinds (a kind leaves some unused):
  * events:      event_id, identity, timestamp, campaign_id,   kind, cost
  * conversions: conversion_id, identity, timestamp, advertiser_id, type, value
- * campaigns:   campaign_id, -, -, advertiser_id, name, - */
+ * campaigns:   campaign_id, -, -, advertiser_id, name, -
+ * links:       -, identity_a, -, -, identity_b, - */
 enum { ATTRIB_CSV_ID, ATTRIB_CSV_IDENTITY, ATTRIB_CSV_TS, ATTRIB_CSV_REF, ATTRIB_CSV_STR,
        ATTRIB_CSV_AMOUNT, ATTRIB_CSV_NSLOTS };
 
@@ -97,7 +101,8 @@ int attrib_csv_header_parse(attrib_csv_header *h, attrib_csv_kind kind, const at
 /* One parsed row. `str` (type or campaign name) points into the record. */
 typedef struct attrib_csv_values {
     uint64_t id;
-    uint64_t identity; /* keyed hash of the raw identity */
+    uint64_t identity; /* keyed hash of the raw identity (links: of identity_a) */
+    uint64_t identity_b; /* links: keyed hash of identity_b (0 for other kinds) */
     int64_t ts;
     uint32_t ref;      /* campaign_id (events) or advertiser_id */
     uint8_t kind;      /* enum attrib_kind (events) */
@@ -128,6 +133,9 @@ enum attrib_csv_reason {
     ATTRIB_CSV_R_TS_NO_ZONE,     /* date and time of day without a zone */
     ATTRIB_CSV_R_TS_SECONDS,     /* an integer that looks like epoch seconds, unit not
                                     stated: not a reject, the import stops (caller) */
+    ATTRIB_CSV_R_IDENTITY_B_EMPTY, /* links: empty identity_b (an empty identity_a is
+                                      ATTRIB_CSV_R_IDENTITY_EMPTY) */
+    ATTRIB_CSV_R_IDENTITY_B_LONG,  /* links: identity_b > 256 bytes */
     ATTRIB_CSV_NREASONS
 };
 
@@ -146,7 +154,9 @@ typedef struct attrib_csv_parse_opts {
 } attrib_csv_parse_opts;
 
 /* Local. Parse record `r` of a file with header `h`; identities are hashed with
- * o->key, integer timestamps read in o->ts_unit. Returns ATTRIB_CSV_OK with *v filled,
+ * o->key, integer timestamps read in o->ts_unit. A links row is accepted when both
+ * identities are 1..256 bytes (any bytes); v->identity and v->identity_b are their
+ * hashes, as they come (self links and repeats are the caller's). Returns ATTRIB_CSV_OK with *v filled,
  * or a reason (> 0); ATTRIB_CSV_R_TS_SECONDS leaves the integer in v->ts. Campaign
  * membership and catalog duplicates are the caller's checks. */
 int attrib_csv_parse_row(const attrib_csv_header *h, const attrib_csv_rec *r,

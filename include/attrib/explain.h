@@ -169,6 +169,8 @@ typedef struct attrib_explain_query {
     int64_t from, to; /* period, INT64_MIN / INT64_MAX when open */
     const char *results_path; /* a run's results (--results): /report/markov's removal
                                  effects for markov conversions; NULL */
+    int no_stitch;            /* ignore the input's /links (as attrib run --no-stitch) */
+    uint64_t max_component;   /* as attrib run --max-component; 0 = its default */
 } attrib_explain_query;
 
 /* An explanation with what its renderers need to name things. */
@@ -178,6 +180,18 @@ typedef struct attrib_explain_result {
     struct attrib_input *input; /* its type names and sorted catalog; the file is closed */
     int64_t from, to;           /* the query's period */
     int model_overridden;       /* the query gave a model */
+    /* Stitching (the input has /links, no --no-stitch; docs/identity.md), rank 0: the
+     * identities merged into the explained person (sorted; just itself when it is in no
+     * merged component), and the identity each row was read under: (event_id, identity)
+     * pairs of the person's touch rows and the conversion's rows' identities, distinct
+     * and sorted. */
+    int stitched;
+    uint64_t *members;
+    size_t nmembers;
+    uint64_t *touch_dev;        /* 2 * ntouch_dev: event_id, identity */
+    size_t ntouch_dev;
+    uint64_t *conv_dev;
+    size_t nconv_dev;
 } attrib_explain_result;
 
 /* Collective (identical query). Load the rules (every rank reads the file) and apply

@@ -39,7 +39,20 @@ typedef struct attrib_gen_params {
     uint32_t lookback_days; /* touches also in [from - lookback_days, from) */
     uint64_t seed;
     attrib_hash_key key; /* identity hashing key (as import uses) */
+    /* The identity graph (gen --links): identity number i is then a person with 1..devices
+     * device identities (uniform), its rows spread over them and its devices linked as a
+     * chain (sometimes closed into a cycle); `hubs` shared devices, hub h linked to one
+     * device of each person i < hubs·hub_persons with i % hubs == h. devices == 1 and
+     * hubs == 0: no links, and the rows are exactly those of a generator without them. */
+    uint32_t devices;     /* 1..ATTRIB_GEN_MAX_DEVICES (0 is taken as 1) */
+    uint32_t hubs;        /* 0..ATTRIB_GEN_MAX_HUBS */
+    uint64_t hub_persons; /* persons per hub, >= 1 */
 } attrib_gen_params;
+
+#define ATTRIB_GEN_MAX_DEVICES 16
+#define ATTRIB_GEN_MAX_HUBS 1000000
+/* Links one person contributes at most (chain, cycle, hub, a repeat, a self link). */
+#define ATTRIB_GEN_MAX_PERSON_LINKS (ATTRIB_GEN_MAX_DEVICES + 3)
 
 /* Conversion type names, sorted bytewise; conversions.type indexes this list. */
 #define ATTRIB_GEN_NTYPES 3
@@ -77,7 +90,7 @@ typedef struct attrib_gen_cursor {
     attrib_u128 pe, pc; /* event and conversion weight prefixes of `id` */
     uint64_t j;         /* next row within the identity */
     int have_ident;
-    _Alignas(16) unsigned char ident[256]; /* cached per-identity state (opaque) */
+    _Alignas(16) unsigned char ident[512]; /* cached per-identity state (opaque) */
 } attrib_gen_cursor;
 
 /* Start a cursor over identities [lo, hi) of table `which`; `we_lo` and `wc_lo` are the
@@ -95,8 +108,26 @@ size_t attrib_gen_cursor_fill(attrib_gen_cursor *c, attrib_table *out, size_t ma
  * (initialised here; caller frees). */
 void attrib_gen_campaigns(const attrib_gen *g, attrib_table *out);
 
-/* The raw identifier of identity number `id` ("u000000000001@example.test"); writes at
- * most 64 bytes including the NUL and returns the length. */
+/* The raw identifier of identity code `id` ("u000000000001@example.test"); writes at
+ * most 64 bytes including the NUL and returns the length. A code is an identity (person)
+ * number i < 2^40 for its first device, i + t·2^40 for its device t >= 1
+ * ("u000000000001-d2@example.test"), ATTRIB_GEN_HUB_CODE(h) for hub h
+ * ("hub000000000001@example.test"); the ids of attrib_gen_cursor_fill are codes. */
 size_t attrib_gen_identity_string(uint64_t id, char out[64]);
+#define ATTRIB_GEN_CODE_SHIFT 40
+#define ATTRIB_GEN_HUB_CODE(h) ((UINT64_C(0xFFFF) << ATTRIB_GEN_CODE_SHIFT) | (uint64_t)(h))
+
+/* Does the generator make links (devices > 1 or hubs > 0)? */
+int attrib_gen_has_links(const attrib_gen *g);
+/* Devices of person `id` (1 without links). */
+uint32_t attrib_gen_devices_of(const attrib_gen *g, uint64_t id);
+/* The links person `id` contributes, as identity codes a[k] - b[k] (room for
+ * ATTRIB_GEN_MAX_PERSON_LINKS): its device chain d0-d1, d1-d2, …; for some persons of 3+
+ * devices the closing edge of a cycle; its hub edge (hub, one of its devices); and, for
+ * a few persons, the chain's first edge again reversed and a self link d0-d0, as real
+ * link feeds have (import and gen store them once / drop them). Returns the count. */
+size_t attrib_gen_person_links(const attrib_gen *g, uint64_t id, uint64_t *a, uint64_t *b);
+/* The identity hash of an identity code. */
+uint64_t attrib_gen_code_hash(const attrib_gen *g, uint64_t code);
 
 #endif

@@ -10,6 +10,11 @@
  * batches at their global offsets in collective calls (the same number on every rank).
  * CSV: every rank writes its rows to a part file, then copies it into the final file at
  * its offset (exclusive scan of the part sizes) with MPI-IO.
+ *
+ * Links (gen --links): each rank makes the links of its persons; the HDF5 /links is
+ * their canonical form (attrib_links_canonical, as import stores it: each rank holds
+ * its share of the edges, 16 bytes each, for the sort), the CSV links.csv the raw rows
+ * in person order (repeats and self links included, for import to drop).
  */
 #ifndef ATTRIB_GEN_WRITE_H
 #define ATTRIB_GEN_WRITE_H
@@ -43,12 +48,15 @@ typedef struct attrib_gen_spec {
     const char *h5_name;    /* the name messages give it (the final path), or NULL */
     const char *csv_dir;    /* write CSV files (parts in this directory), or NULL */
     const char *csv_tmp[3]; /* the events, conversions and campaigns CSV files */
+    const char *csv_links_tmp; /* the links CSV file (when the generator makes links) */
 } attrib_gen_spec;
 
 /* What was written, the same on every rank. */
 typedef struct attrib_gen_figures {
     uint64_t rows[3];  /* events, conversions, campaigns */
     uint64_t bytes[3]; /* CSV bytes (CSV output) or column bytes (HDF5) of each table */
+    uint64_t links;    /* links: edges in /links (HDF5) or rows of links.csv (CSV) */
+    uint64_t links_bytes;
     double seconds;    /* wall time of the plan and the writing */
 } attrib_gen_figures;
 

@@ -42,6 +42,9 @@ typedef struct attrib_idgraph_figures {
     double seconds;
 } attrib_idgraph_figures;
 
+/* The default cap: the largest component merged (attrib run --max-component). */
+#define ATTRIB_IDGRAPH_MAX_COMPONENT 1000
+
 typedef struct attrib_idgraph attrib_idgraph;
 
 /* Collective. Build the graph from this rank's share of the links: a[i]--b[i] for
@@ -63,6 +66,10 @@ int attrib_idgraph_apply(const attrib_par *p, const attrib_idgraph *g, uint64_t 
  * component has just itself. */
 int attrib_idgraph_members(const attrib_par *p, const attrib_idgraph *g, uint64_t person,
                            uint64_t **members, size_t *n);
+
+/* Local. The bytes each FastSV round sent (all ranks; *rounds of them, as in the
+ * figures), for benchmarks. NULL and 0 for NULL. */
+const uint64_t *attrib_idgraph_round_bytes(const attrib_idgraph *g, int *rounds);
 
 /* Local. NULL ok. */
 void attrib_idgraph_free(attrib_idgraph *g);

@@ -1,5 +1,6 @@
-/* attrib — import: CSV drops of touch events, conversions and the campaigns catalog
- * into one columnar HDF5 input file (app layer; the formats are in docs/formats.md).
+/* attrib — import: CSV drops of touch events, conversions, the campaigns catalog and
+ * the identity links into one columnar HDF5 input file (app layer; the formats are in
+ * docs/formats.md).
  *
  * The pipeline (attrib_import_run), collective over p->comm:
  *   1. rank 0 opens every input and reads its header line; sizes and column maps go
@@ -7,12 +8,14 @@
  *   2. the files are cut into work units (whole files, or one byte range per rank of a
  *      plain file) and the quote parity at each range start is scanned (csvsplit.h);
  *   3. the campaigns are parsed (rank 0) and their ids shared as the catalog that touch
- *      rows are checked against; then events, then conversions, each rank its units;
+ *      rows are checked against; then events, then conversions, then links, each rank
+ *      its units; the links are made canonical (attrib_links_canonical);
  *   4. conversion type names are merged into one sorted list and the local type ids
  *      remapped to it;
  *   5. the rejects file is written (rank 0, in unit order), the reject rate is checked,
  *      and the store is written with every unit's rows at the global position given by
- *      the per-unit counts, so the file is the same for any number of ranks.
+ *      the per-unit counts (the links in their canonical order), so the file is the
+ *      same for any number of ranks.
  */
 #ifndef ATTRIB_IMPORT_H
 #define ATTRIB_IMPORT_H
@@ -26,8 +29,9 @@
 
 /* What to import and where to write it. Identical on every rank. */
 typedef struct attrib_import_spec {
-    const char *const *paths[3]; /* input files by enum attrib_csv_kind, in the order given */
-    size_t npaths[3];
+    const char *const *paths[ATTRIB_CSV_NKINDS]; /* input files by enum attrib_csv_kind, in
+                                                    the order given (links: none is no /links) */
+    size_t npaths[ATTRIB_CSV_NKINDS];
     const char *store_tmp;       /* the HDF5 file to write (attrib_output_tmp) */
     const char *store_name;      /* its final name, for messages and progress */
     const char *rejects_tmp;     /* the rejects CSV to write, or NULL for none */
@@ -38,11 +42,15 @@ typedef struct attrib_import_spec {
 
 /* What the import did, the same on every rank once attrib_import_run returns. */
 typedef struct attrib_import_figures {
-    uint64_t files[3];     /* input files by kind */
-    uint64_t rows[3];      /* accepted rows by kind */
-    uint64_t rejected[3];  /* rejected rows by kind */
-    uint64_t bytes[3];     /* bytes parsed by kind (decompressed) */
-    uint64_t reasons[3][ATTRIB_CSV_NREASONS]; /* rejected rows by kind and reason */
+    uint64_t files[ATTRIB_CSV_NKINDS];     /* input files by kind */
+    uint64_t rows[ATTRIB_CSV_NKINDS];      /* accepted rows by kind (links: read) */
+    uint64_t rejected[ATTRIB_CSV_NKINDS];  /* rejected rows by kind */
+    uint64_t bytes[ATTRIB_CSV_NKINDS];     /* bytes parsed by kind (decompressed) */
+    uint64_t reasons[ATTRIB_CSV_NKINDS][ATTRIB_CSV_NREASONS]; /* rejected rows by kind, reason */
+    /* Links: of the rows[ATTRIB_CSV_LINKS] accepted, `links_self` had a == b (after
+     * hashing), `links_repeats` repeated a link before them (either direction, any file),
+     * and `links_kept` are the edges stored in /links (read = kept + self + repeats). */
+    uint64_t links_kept, links_self, links_repeats;
     uint64_t total_rows;   /* data rows read: accepted + rejected, all kinds */
     uint64_t total_rejected;
     uint64_t ntypes;       /* distinct conversion types */
@@ -64,6 +72,19 @@ typedef struct attrib_import_figures {
  * rejects file is), with fig->seconds_file when an integer timestamp looks like epoch
  * seconds and no unit was stated (nothing written); input errors name file and line. */
 int attrib_import_run(attrib_par *p, const attrib_import_spec *spec, attrib_import_figures *fig);
+
+/* What attrib_links_canonical did (global figures). */
+typedef struct attrib_links_figures {
+    uint64_t read, self, repeats, kept;
+} attrib_links_figures;
+
+/* Collective. Make the links in `t` (schema attrib_schema_links, each rank some rows, in
+ * any order) canonical, the form /links is stored in: every edge as (min, max) of its two
+ * hashes, self links (a == b) dropped, each undirected edge once, sorted by (a, b) across
+ * the ranks (attrib_par_sort): on return rank r holds the r-th range of that order, so
+ * the ranks' rows concatenated in rank order are the same for any rank count and input
+ * order. *f gets the global figures, the same on every rank. Returns 0 or ATTRIB_EMPI. */
+int attrib_links_canonical(const attrib_par *p, attrib_table *t, attrib_links_figures *f);
 
 /* Where the identity-hash key came from. */
 typedef enum attrib_key_source {

@@ -215,6 +215,12 @@ typedef struct attrib_report {
     attrib_report_dd *dd; /* Markov next to Shapley */
     size_t ndd;
     attrib_report_models models;
+
+    /* ---- Identity graph (report/identity; root attributes stitched, max_component) ---- */
+    int has_identity;             /* the file has /report/identity */
+    int stitched;                 /* the run stitched identities (its input had /links) */
+    int64_t max_component;        /* the cap in force, -1 when absent */
+    uint64_t identity[ATTRIB_RI_NCOLS]; /* the row, zeros when absent */
 } attrib_report;
 
 /* Local. Compute every figure of the report of the open results file `r` (reads /credits
@@ -240,7 +246,8 @@ void attrib_report_write_text(const attrib_report *rep, FILE *out);
 
 /* The tables --format csv can print, NULL-terminated: campaign, daily, daily_touch,
  * advertiser, daily_total, time_to_convert, unattributed, paths, markov, shapley,
- * models (the last four: the file's report/ tables, as `attrib export` writes them). */
+ * models, identity (the last five: the file's report/ tables, as `attrib export` writes
+ * them). */
 extern const char *const attrib_report_csv_tables[];
 /* Local. 0 when `table` (an index into attrib_report_csv_tables) can be printed for this
  * report; ATTRIB_EINPUT naming the file when it is a table the results file lacks. */

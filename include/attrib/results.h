@@ -28,6 +28,8 @@ extern const char *const attrib_results_attr_names[]; /* "period_from", … */
 #define ATTRIB_RES_ATTR_SCHEMA_VERSION "schema_version"
 #define ATTRIB_RES_ATTR_SECONDS_PREFIX "seconds_" /* seconds_read, …, seconds_total */
 #define ATTRIB_RES_ATTR_PEAK_RSS "peak_rss_mib_max"
+#define ATTRIB_RES_ATTR_STITCHED "stitched"           /* 1: identities stitched by /links */
+#define ATTRIB_RES_ATTR_MAX_COMPONENT "max_component" /* the cap in force */
 
 /* What `attrib run` records at the root of a results file: the string attributes in
  * ATTRIB_RES_* order (NULL: not written), then the numbers. */

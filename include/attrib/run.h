@@ -4,6 +4,9 @@
  *   rules     rank 0 parses and validates the rules, every rank gets the parsed form
  *   read      open and validate the input, bind the rules; each rank reads the identity
  *             column of its slab of /events and /conversions (whole file chunks)
+ *   stitch    when the input has /links (and not no_stitch): the identity graph's
+ *             components across ranks (include/attrib/idgraph.h), and every identity read
+ *             replaced by its person's, before anything is partitioned or deduplicated
  *   plan      rows per logical partition → owner ranks (balanced by bytes); under a
  *             memory budget, the waves: groups of partitions exchanged and matched at
  *             a time
@@ -20,7 +23,7 @@
  *   write     every table and the root attributes to a file (the caller's temporary
  *             name: the command renames it, include/attrib/output.h)
  *
- * Usage: attrib_run_create; attrib_run_rules; attrib_run_read; attrib_run_plan; for w in
+ * Usage: attrib_run_create; attrib_run_rules; attrib_run_read; attrib_run_stitch; attrib_run_plan; for w in
  * 0 .. nwaves-1: attrib_run_exchange(w), attrib_run_match(w); attrib_run_fit; attrib_run_reduce;
  * attrib_run_sort; attrib_run_write; attrib_run_free. The phase functions are collective
  * over the context given to attrib_run_create (every rank calls them in this order with
@@ -30,7 +33,7 @@
  * nothing: the figures are for the caller to render.
  *
  * Test hook: with ATTRIB_TEST_CRASH="PHASE:RANK" in the environment, rank RANK kills
- * itself (SIGKILL) as phase PHASE begins (rules, read, plan, exchange, match, reduce,
+ * itself (SIGKILL) as phase PHASE begins (rules, read, stitch, plan, exchange, match, reduce,
  * sort; write once the credits are written, the file half done).
  */
 #ifndef ATTRIB_RUN_H
@@ -38,6 +41,7 @@
 
 #include <stdint.h>
 
+#include "attrib/idgraph.h"
 #include "attrib/input.h"
 #include "attrib/par.h"
 
@@ -56,14 +60,17 @@ typedef struct attrib_run_opts {
     int journeys;       /* count journeys and fit the data-driven models even when no
                            advertiser uses them and there is no --compare */
     uint64_t memory_per_rank; /* bytes per rank, 0 = no budget */
+    int no_stitch;      /* ignore the input's /links */
+    uint64_t max_component; /* largest component merged, 0 = ATTRIB_RUN_MAX_COMPONENT */
 } attrib_run_opts;
+#define ATTRIB_RUN_MAX_COMPONENT ATTRIB_IDGRAPH_MAX_COMPONENT
 
 /* The phases that are timed (seconds_<name> in the results), in order. */
 enum {
-    ATTRIB_RUN_READ, ATTRIB_RUN_PLAN, ATTRIB_RUN_EXCHANGE, ATTRIB_RUN_MATCH, ATTRIB_RUN_FIT,
+    ATTRIB_RUN_READ, ATTRIB_RUN_STITCH, ATTRIB_RUN_PLAN, ATTRIB_RUN_EXCHANGE, ATTRIB_RUN_MATCH, ATTRIB_RUN_FIT,
     ATTRIB_RUN_REDUCE, ATTRIB_RUN_SORT, ATTRIB_RUN_WRITE, ATTRIB_RUN_NPHASES
 };
-extern const char *const attrib_run_phase_names[]; /* "read", … "write", NULL */
+extern const char *const attrib_run_phase_names[]; /* "read", "stitch", … "write", NULL */
 
 /* What the phases found, the same on every rank unless said otherwise. Filled as the
  * phases go; owned by the run. */
@@ -73,6 +80,11 @@ typedef struct attrib_run_figures {
     const attrib_input *input;     /* the open input (type names, catalog, the rules'
                                       binding warnings); NULL before read */
     uint64_t nevents, nconversions;
+    /* stitch */
+    int stitched;                  /* the identities were stitched (the input has /links,
+                                      no no_stitch) */
+    uint64_t max_component;        /* the cap in force */
+    attrib_idgraph_figures idg;    /* zeros when not stitched */
     /* plan */
     const attrib_plan *plan;       /* NULL before plan */
     uint64_t rank_rows_max, rank_rows_min;
@@ -111,6 +123,13 @@ int attrib_run_rules(attrib_run *r);
  * rank count needed), read each rank's identities and count rows per partition, and
  * checksum the input file. */
 int attrib_run_read(attrib_run *r);
+
+/* Collective. When the input has /links and o->no_stitch is not set: read each rank's
+ * slab of them, find the components across ranks and replace every identity read by
+ * its person's (the component's smallest hash for a component of at most
+ * o->max_component vertices; docs/identity.md). A graph that does not fit the memory
+ * budget is ATTRIB_EINPUT naming the budget it needs. Without links: nothing. */
+int attrib_run_stitch(attrib_run *r);
 
 /* Collective. The partition plan and, under a memory budget, the waves. */
 int attrib_run_plan(attrib_run *r);

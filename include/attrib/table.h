@@ -84,6 +84,13 @@ int attrib_catalog_sort(attrib_table *cat, const char *file);
 
 /* ---- The schemas of the store and the results (docs/formats.md) ---- */
 
+/* The largest cost or value a row may have: report sums are exact 128-bit fixed point
+ * (include/attrib/fixed.h, about ±3.8e22), so rows up to 1e15 (a quadrillion in the
+ * input's unit) can be summed by the ten million without overflow. Import rejects a
+ * larger amount as a bad cost/value; run and explain refuse a store that has one. */
+#define ATTRIB_AMOUNT_MAX 1e15
+static inline int attrib_amount_ok(double v) { return v >= 0 && v <= ATTRIB_AMOUNT_MAX; }
+
 enum attrib_kind { ATTRIB_KIND_IMPRESSION = 0, ATTRIB_KIND_ENGAGEMENT = 1, ATTRIB_KIND_NURTURE = 2 };
 #define ATTRIB_NKINDS 3
 extern const char *const attrib_kind_names[];

@@ -12,7 +12,7 @@
 const char attrib_usage_explain[] =
     "usage: attrib explain -c RULES -i IN.h5 --conversion ID [--advertiser A]\n"
     "                      [--identity H] [--from DATE] [--to DATE] [--model M]\n"
-    "                      [--results RESULTS.h5] [--json]\n"
+    "                      [--results RESULTS.h5] [--no-stitch] [--max-component N] [--json]\n"
     "\n"
     "Explain how `attrib run` attributes one conversion: every touch of the conversion's\n"
     "identity for its advertiser, from the longest lookback before the conversion to the\n"
@@ -31,6 +31,11 @@ const char attrib_usage_explain[] =
     "      --results FILE   the run's results: a markov conversion's weights are the\n"
     "                       removal effects of the whole period, read from its\n"
     "                       /report/markov (required for those; docs/datadriven.md)\n"
+    "      --no-stitch      --max-component N: as given to attrib run. When the input has\n"
+    "                       /links, the conversion's identity is its person's (the\n"
+    "                       smallest hash of its linked identities); the explanation lists\n"
+    "                       the identities merged into it and, per touch, the one it was\n"
+    "                       read under (docs/identity.md)\n"
     "      --json           one JSON document instead of text\n"
     "\n"
     "Statuses: credited (a candidate with a share of the credit), zero_share (a candidate\n"
@@ -50,12 +55,14 @@ const char attrib_usage_explain[] =
     "length, credited touches, exclusions by reason, touches after the conversion and\n"
     "dropped duplicates, sorted like /credits.\n";
 
-enum { OPT_CONVERSION = ATTRIB_OPT_ID_USER, OPT_ADVERTISER, OPT_IDENTITY, OPT_RESULTS };
+enum { OPT_CONVERSION = ATTRIB_OPT_ID_USER, OPT_ADVERTISER, OPT_IDENTITY, OPT_RESULTS,
+       OPT_NO_STITCH, OPT_MAX_COMPONENT };
 
 static const attrib_opt options[] = {
     ATTRIB_OPT_RULES, ATTRIB_OPT_INPUT, {"conversion", 0, 1, OPT_CONVERSION},
     {"advertiser", 0, 1, OPT_ADVERTISER}, {"identity", 0, 1, OPT_IDENTITY},
-    {"results", 0, 1, OPT_RESULTS},
+    {"results", 0, 1, OPT_RESULTS}, {"no-stitch", 0, 0, OPT_NO_STITCH},
+    {"max-component", 0, 1, OPT_MAX_COMPONENT},
     ATTRIB_OPT_FROM, ATTRIB_OPT_TO, ATTRIB_OPT_MODEL, ATTRIB_OPT_JSON, ATTRIB_OPT_QUIET,
     ATTRIB_OPT_END};
 
@@ -91,6 +98,13 @@ static int parse(int argc, char **argv, attrib_explain_query *q, int *json)
             q->has_identity = 1;
             break;
         case OPT_RESULTS: q->results_path = a.val; break;
+        case OPT_NO_STITCH: q->no_stitch = 1; break;
+        case OPT_MAX_COMPONENT:
+            ATTRIB_TRY(attrib_args_u64(&a, UINT64_MAX, &q->max_component));
+            if (q->max_component < 1)
+                return attrib_err_set(ATTRIB_EUSAGE, "%s: must be at least 1 (a component has at "
+                                      "least 2 identities, so 1 merges none)", a.opt);
+            break;
         case ATTRIB_ARGS_POS:
             return attrib_err_set(ATTRIB_EUSAGE, "unexpected argument '%s'", a.val);
         default: return id;

@@ -14,7 +14,7 @@
 #include "attrib/timeparse.h"
 
 const char attrib_usage_gen[] =
-    "usage: attrib gen --events N --conversions M [options] (-o OUT.h5 | --csv DIR)\n"
+    "usage: attrib gen --events N --conversions M [options] [--links] (-o OUT.h5 | --csv DIR)\n"
     "\n"
     "Generate realistic synthetic input: N touch rows and M conversion rows exactly\n"
     "(deliberate duplicates included) and a campaign catalog, either as an input HDF5\n"
@@ -47,6 +47,15 @@ const char attrib_usage_gen[] =
     "                         0 = uncompressed)\n"
     "      --batch ROWS       rows generated and written at a time per process\n"
     "                         (default 1048576)\n"
+    "      --links            an identity graph: --devices-per-person 3 --hubs 2 unless\n"
+    "                         given (each of the three options below implies --links)\n"
+    "      --devices-per-person K  each identity is a person with 1..K devices (uniform,\n"
+    "                         K <= 16); its rows are spread over them, its devices linked\n"
+    "                         as a chain, half of those with 3+ devices closed as a cycle\n"
+    "      --hubs H           H shared devices (hubs), hub h linked to one device of each\n"
+    "                         person i < H*P with i % H == h\n"
+    "      --hub-persons P    persons per hub (default 1000, so that a hub's component\n"
+    "                         has more than 1000 identities and stays unmerged)\n"
     "  -q, --quiet            no progress lines\n"
     "\n"
     "The data: each identity (\"u000000000001@example.test\", hashed) follows 1-3\n"
@@ -56,6 +65,12 @@ const char attrib_usage_gen[] =
     "the same advertiser within minutes to days; ~10% are far outside every window and\n"
     "~10% are for advertisers the identity never touched. ~0.5% of touches and\n"
     "conversions are re-delivered (a tenth of those with a different timestamp).\n"
+    "With links a person's rows fall on its devices (\"u000000000001-d1@example.test\",\n"
+    "...; the first is the identity's own name), each row's device drawn on its own, so\n"
+    "most re-deliveries of a person with 2+ devices come under another device (same\n"
+    "event_id or conversion_id). The links go to /links (as `attrib import --links`\n"
+    "stores them) or DIR/links.csv (identity_a,identity_b; also 1 in 8 persons' first\n"
+    "link again reversed and 1 in 64 a self link, which import drops and counts).\n"
     "Run under `mpirun -n P attrib gen …` to generate with P processes.\n";
 
 enum {
@@ -73,6 +88,10 @@ enum {
     OPT_ISO,
     OPT_LEVEL,
     OPT_BATCH,
+    OPT_LINKS,
+    OPT_DEVICES,
+    OPT_HUBS,
+    OPT_HUB_PERSONS,
 };
 
 static const attrib_opt options[] = {
@@ -92,6 +111,10 @@ static const attrib_opt options[] = {
     {"iso", 0, 0, OPT_ISO},
     {"level", 0, 1, OPT_LEVEL},
     {"batch", 0, 1, OPT_BATCH},
+    {"links", 0, 0, OPT_LINKS},
+    {"devices-per-person", 0, 1, OPT_DEVICES},
+    {"hubs", 0, 1, OPT_HUBS},
+    {"hub-persons", 0, 1, OPT_HUB_PERSONS},
     ATTRIB_OPT_QUIET,
     ATTRIB_OPT_END,
 };
@@ -132,6 +155,8 @@ static int count_arg(const attrib_args *a, uint64_t max, uint64_t *out)
 static int parse_args(int argc, char **argv, gen_args *o)
 {
     uint64_t ident = 0, adv = 10, camp = 50, days = 31, lb = 30, level = 1, v;
+    uint64_t devices = 0, hubs = UINT64_MAX, hub_persons = 1000;
+    int links = 0;
     o->gp.seed = 1;
     o->spec.from = "2026-10-01";
     o->spec.batch = UINT64_C(1) << 20;
@@ -174,6 +199,24 @@ static int parse_args(int argc, char **argv, gen_args *o)
         case OPT_HASH_KEY: o->hash_key = a.val; break;
         case OPT_HASH_KEY_FILE: o->hash_key_file = a.val; break;
         case OPT_ISO: o->spec.iso = 1; break;
+        case OPT_LINKS: links = 1; break;
+        case OPT_DEVICES:
+            ATTRIB_TRY(count_arg(&a, ATTRIB_GEN_MAX_DEVICES, &devices));
+            if (devices == 0)
+                return attrib_err_set(ATTRIB_EUSAGE, "--devices-per-person must be in 1..%d",
+                                      ATTRIB_GEN_MAX_DEVICES);
+            links = 1;
+            break;
+        case OPT_HUBS:
+            ATTRIB_TRY(count_arg(&a, ATTRIB_GEN_MAX_HUBS, &hubs));
+            links = 1;
+            break;
+        case OPT_HUB_PERSONS:
+            ATTRIB_TRY(count_arg(&a, ATTRIB_GEN_MAX_ROWS, &hub_persons));
+            if (hub_persons == 0)
+                return attrib_err_set(ATTRIB_EUSAGE, "--hub-persons must be at least 1");
+            links = 1;
+            break;
         case ATTRIB_OPT_ID_QUIET: o->quiet = 1; break;
         case ATTRIB_ARGS_POS: return attrib_err_set(ATTRIB_EUSAGE, "unexpected argument '%s'", a.val);
         default: return id;
@@ -196,27 +239,36 @@ static int parse_args(int argc, char **argv, gen_args *o)
     o->gp.days = (uint32_t)days;
     o->gp.lookback_days = (uint32_t)lb;
     o->spec.level = (int)level;
+    o->gp.devices = links ? (uint32_t)(devices ? devices : 3) : 1;
+    o->gp.hubs = links ? (uint32_t)(hubs != UINT64_MAX ? hubs : 2) : 0;
+    o->gp.hub_persons = hub_persons;
     return 0;
 }
 
-/* The outputs: -o FILE, or the three CSV files of --csv DIR (DIR created first). */
-static int outputs_begin(attrib_par *p, gen_args *o, attrib_output *out[3], char path[3][4096])
+/* The outputs: -o FILE, or the three CSV files of --csv DIR (DIR created first), four
+ * with links. */
+static int outputs_begin(attrib_par *p, gen_args *o, int nfiles, attrib_output *out[4],
+                         char path[4][4096])
 {
-    static const char *const names[3] = {"events.csv", "conversions.csv", "campaigns.csv"};
+    static const char *const names[4] = {"events.csv", "conversions.csv", "campaigns.csv",
+                                         "links.csv"};
     if (o->output) {
         ATTRIB_TRY(attrib_output_begin(p, o->output, NULL, &out[0]));
         o->spec.h5_tmp = attrib_output_tmp(out[0]);
         o->spec.h5_name = attrib_output_path(out[0]);
         return 0;
     }
-    for (int k = 0; k < 3; k++)
+    for (int k = 0; k < nfiles; k++)
         if (snprintf(path[k], 4096, "%s/%s", o->csv_dir, names[k]) >= 4096)
             return attrib_err_path(ATTRIB_EUSAGE, o->csv_dir, "path too long", "%s", "");
     ATTRIB_TRY(attrib_gen_csv_dir(p, o->csv_dir));
     o->spec.csv_dir = o->csv_dir;
-    for (int k = 0; k < 3; k++) {
+    for (int k = 0; k < nfiles; k++) {
         ATTRIB_TRY(attrib_output_begin(p, path[k], NULL, &out[k]));
-        o->spec.csv_tmp[k] = attrib_output_tmp(out[k]);
+        if (k < 3)
+            o->spec.csv_tmp[k] = attrib_output_tmp(out[k]);
+        else
+            o->spec.csv_links_tmp = attrib_output_tmp(out[k]);
     }
     return 0;
 }
@@ -240,9 +292,10 @@ int attrib_cmd_gen(const attrib_cmd_ctx *ctx, int argc, char **argv)
         rc = attrib_gen_create(&o.gp, &g);
     if (rc < 0)
         return attrib_cmd_fail(ctx, rc, 0);
-    attrib_output *out[3] = {NULL, NULL, NULL};
-    char path[3][4096];
-    rc = outputs_begin(p, &o, out, path);
+    attrib_output *out[4] = {NULL, NULL, NULL, NULL};
+    char path[4][4096];
+    const int nfiles = attrib_gen_has_links(g) ? 4 : 3;
+    rc = outputs_begin(p, &o, nfiles, out, path);
     attrib_gen_figures fig;
     memset(&fig, 0, sizeof fig);
     if (rc == 0) {
@@ -250,15 +303,18 @@ int attrib_cmd_gen(const attrib_cmd_ctx *ctx, int argc, char **argv)
         rc = attrib_gen_write(p, g, &o.spec, &fig);
     }
     attrib_gen_free(g);
-    /* All three CSV files or none. */
-    for (int k = 0; k < 3; k++)
+    /* All the CSV files or none. */
+    for (int k = 0; k < nfiles; k++)
         rc = attrib_output_finish(p, out[k], rc);
     if (rc < 0)
         return attrib_cmd_fail(ctx, rc, 0);
     if (p->rank == 0 && !o.quiet) {
         const uint64_t rows = fig.rows[0] + fig.rows[1];
-        fprintf(stderr, "attrib: gen: %llu rows in %.3f s (%.0f rows/s) on %d process%s\n",
-                (unsigned long long)rows, fig.seconds,
+        char lk[64] = "";
+        if (nfiles == 4)
+            snprintf(lk, sizeof lk, " and %llu links", (unsigned long long)fig.links);
+        fprintf(stderr, "attrib: gen: %llu rows%s in %.3f s (%.0f rows/s) on %d process%s\n",
+                (unsigned long long)rows, lk, fig.seconds,
                 fig.seconds > 0 ? (double)rows / fig.seconds : 0.0, p->size,
                 p->size == 1 ? "" : "es");
     }

@@ -1,4 +1,4 @@
-/* attrib import — CSV drops into one columnar HDF5 input file. The command parses the
+/* attrib import — CSV drops (and identity links) into one columnar HDF5 input file. The command parses the
  * options, chooses the hash key, checks the outputs and renders the outcome; the
  * pipeline is attrib_import_run (src/import/import.c). */
 #include <stdio.h>
@@ -14,18 +14,24 @@
 
 const char attrib_usage_import[] =
     "usage: attrib import --events F [--events F ...] --conversions F [--conversions F ...]\n"
-    "                     --campaigns F [--campaigns F ...] [--rejects R.csv]\n"
+    "                     --campaigns F [--campaigns F ...] [--links F ...] [--rejects R.csv]\n"
     "                     [--max-reject-rate 0.001] [--timestamp-unit s|ms]\n"
     "                     [--hash-key-file F | --hash-key HEX32] [-q] -o in.h5\n"
     "\n"
-    "Read CSV drops of touch events, conversions and the campaigns catalog into one\n"
-    "columnar HDF5 file for `attrib run`.\n"
+    "Read CSV drops of touch events, conversions, the campaigns catalog and identity\n"
+    "links into one columnar HDF5 file for `attrib run`.\n"
     "\n"
     "  --events F          touch events: event_id, identity, timestamp, campaign_id, kind\n"
     "                      (impression|engagement|nurture), cost (optional, default 0)\n"
     "  --conversions F     conversions: conversion_id, identity, timestamp, advertiser_id,\n"
     "                      type, value (optional, default 0)\n"
     "  --campaigns F       the catalog: campaign_id, advertiser_id, name\n"
+    "  --links F           identity links: identity_a, identity_b (two identifiers of one\n"
+    "                      person, 1-256 bytes each), stored hashed as /links, each\n"
+    "                      undirected link once as (smaller, larger hash), sorted; self\n"
+    "                      links and repeats (either direction, any file) are dropped\n"
+    "                      and counted on the links line. Without it the output\n"
+    "                      has no /links\n"
     "  -o, --output FILE   the HDF5 file to write (via FILE.tmp, renamed when complete)\n"
     "  --rejects R.csv     write every rejected row as file,line,reason (never row data)\n"
     "  --max-reject-rate F fail when more than this fraction of all data rows (all\n"
@@ -76,6 +82,7 @@ enum {
     OPT_EVENTS = ATTRIB_OPT_ID_USER, /* + attrib_csv_kind order below */
     OPT_CONVERSIONS,
     OPT_CAMPAIGNS,
+    OPT_LINKS,
     OPT_REJECTS,
     OPT_MAX_RATE,
     OPT_TS_UNIT,
@@ -87,6 +94,7 @@ static const attrib_opt options[] = {
     {"events", 0, 1, OPT_EVENTS},
     {"conversions", 0, 1, OPT_CONVERSIONS},
     {"campaigns", 0, 1, OPT_CAMPAIGNS},
+    {"links", 0, 1, OPT_LINKS},
     {"rejects", 0, 1, OPT_REJECTS},
     {"max-reject-rate", 0, 1, OPT_MAX_RATE},
     {"timestamp-unit", 0, 1, OPT_TS_UNIT},
@@ -98,8 +106,8 @@ static const attrib_opt options[] = {
 };
 
 typedef struct import_args {
-    const char **paths[3]; /* by attrib_csv_kind */
-    size_t npaths[3];
+    const char **paths[ATTRIB_CSV_NKINDS]; /* by attrib_csv_kind */
+    size_t npaths[ATTRIB_CSV_NKINDS];
     const char **all;      /* every input, NULL-terminated (for the output checks) */
     const char *out, *rejects, *hash_key, *hash_key_file;
     double max_rate;
@@ -110,7 +118,7 @@ static int parse_args(int argc, char **argv, import_args *o)
 {
     static const char *const units[] = {"s", "ms", NULL};
     o->max_rate = 0.001;
-    for (int k = 0; k < 3; k++)
+    for (int k = 0; k < ATTRIB_CSV_NKINDS; k++)
         o->paths[k] = attrib_xcalloc((size_t)argc + 1, sizeof(char *));
     o->all = attrib_xcalloc((size_t)argc + 1, sizeof(char *));
     size_t nall = 0;
@@ -120,9 +128,10 @@ static int parse_args(int argc, char **argv, import_args *o)
     while ((id = attrib_args_next(&a, options)) != ATTRIB_ARGS_END) {
         switch (id) {
         case ATTRIB_ARGS_HELP: o->help = 1; return 0;
-        case OPT_EVENTS: case OPT_CONVERSIONS: case OPT_CAMPAIGNS: {
+        case OPT_EVENTS: case OPT_CONVERSIONS: case OPT_CAMPAIGNS: case OPT_LINKS: {
             const attrib_csv_kind kind = id == OPT_EVENTS        ? ATTRIB_CSV_EVENTS
                                          : id == OPT_CONVERSIONS ? ATTRIB_CSV_CONVERSIONS
+                                         : id == OPT_LINKS       ? ATTRIB_CSV_LINKS
                                                                  : ATTRIB_CSV_CAMPAIGNS;
             if (!*a.val)
                 return attrib_err_set(ATTRIB_EUSAGE, "%s: empty file name", a.opt);
@@ -164,7 +173,7 @@ static int parse_args(int argc, char **argv, import_args *o)
 
 static void args_free(import_args *o)
 {
-    for (int k = 0; k < 3; k++)
+    for (int k = 0; k < ATTRIB_CSV_NKINDS; k++)
         free(o->paths[k]);
     free(o->all);
 }
@@ -227,7 +236,7 @@ int attrib_cmd_import(const attrib_cmd_ctx *ctx, int argc, char **argv)
         return attrib_cmd_fail(ctx, rc, 0);
     }
     p->progress = !o.quiet;
-    for (int k = 0; k < 3; k++) {
+    for (int k = 0; k < ATTRIB_CSV_NKINDS; k++) {
         spec.paths[k] = o.paths[k];
         spec.npaths[k] = o.npaths[k];
     }

@@ -11,7 +11,7 @@
 
 const char attrib_usage_run[] =
     "usage: attrib run -c RULES -i IN.h5 -o OUT.h5 [--from DATE] [--to DATE] [--model M]\n"
-    "                  [--compare all|M1,M2,...] [--journeys]\n"
+    "                  [--compare all|M1,M2,...] [--journeys] [--no-stitch] [--max-component N]\n"
     "                  [--plan] [--explain] [--labels] [--level N] [--memory-per-rank SIZE]\n"
     "                  [--silence-timeout S] [-q]\n"
     "\n"
@@ -35,6 +35,11 @@ const char attrib_usage_run[] =
     "      --journeys     write /report/paths, /report/markov and /report/shapley even when\n"
     "                     no advertiser's model is markov or shapley (they are written\n"
     "                     whenever one is, and with --compare; docs/datadriven.md)\n"
+    "      --no-stitch    ignore the input's /links: attribute every identity as itself\n"
+    "      --max-component N\n"
+    "                     merge the identities of a linked component of at most N of them\n"
+    "                     into one person (default 1000); a larger one (a shared device)\n"
+    "                     stays unmerged (docs/identity.md)\n"
     "      --plan         print the partition plan (rows per rank) and stop (a dry run)\n"
     "      --explain      also write /explain/conversion: per conversion, its outcome and the\n"
     "                     counts of candidates and of excluded touches by reason (see\n"
@@ -62,20 +67,21 @@ const char attrib_usage_run[] =
     "Run under `mpirun -n N attrib run …` or `srun attrib run …` for N processes. The\n"
     "output tables are identical, bit for bit, for any N and any input row order.\n"
     "Tables written: /credits, /unattributed, /report/campaign, /report/daily,\n"
-    "/report/daily_touch, /report/advertiser; with the options above /explain/conversion,\n"
+    "/report/daily_touch, /report/advertiser, /report/identity; with the options above /explain/conversion,\n"
     "/labels and /report/models; when a model is markov or shapley, with --compare or\n"
     "--journeys, /report/paths, /report/markov and /report/shapley (docs/formats.md,\n"
     "docs/datadriven.md).\n";
 
 enum { OPT_PLAN = ATTRIB_OPT_ID_USER, OPT_EXPLAIN, OPT_LABELS, OPT_LEVEL, OPT_MEMORY, OPT_COMPARE,
-       OPT_JOURNEYS, OPT_SILENCE };
+       OPT_JOURNEYS, OPT_SILENCE, OPT_NO_STITCH, OPT_MAX_COMPONENT };
 
 static const attrib_opt options[] = {
     ATTRIB_OPT_RULES, ATTRIB_OPT_INPUT, ATTRIB_OPT_OUTPUT, ATTRIB_OPT_FROM, ATTRIB_OPT_TO,
     ATTRIB_OPT_MODEL, ATTRIB_OPT_QUIET,
     {"plan", 0, 0, OPT_PLAN}, {"explain", 0, 0, OPT_EXPLAIN}, {"labels", 0, 0, OPT_LABELS},
     {"level", 0, 1, OPT_LEVEL}, {"compare", 0, 1, OPT_COMPARE},
-    {"journeys", 0, 0, OPT_JOURNEYS},
+    {"journeys", 0, 0, OPT_JOURNEYS}, {"no-stitch", 0, 0, OPT_NO_STITCH},
+    {"max-component", 0, 1, OPT_MAX_COMPONENT},
     {"memory-per-rank", 0, 1, OPT_MEMORY}, {"silence-timeout", 0, 1, OPT_SILENCE}, ATTRIB_OPT_END};
 
 typedef struct run_cli {
@@ -155,6 +161,13 @@ static int parse_args(int argc, char **argv, run_cli *c)
         case OPT_EXPLAIN: o->explain = 1; break;
         case OPT_LABELS: o->labels = 1; break;
         case OPT_JOURNEYS: o->journeys = 1; break;
+        case OPT_NO_STITCH: o->no_stitch = 1; break;
+        case OPT_MAX_COMPONENT:
+            ATTRIB_TRY(attrib_args_u64(&a, UINT64_MAX, &o->max_component));
+            if (o->max_component < 1)
+                return attrib_err_set(ATTRIB_EUSAGE, "%s: must be at least 1 (a component has at "
+                                      "least 2 identities, so 1 merges none)", a.opt);
+            break;
         case OPT_COMPARE: ATTRIB_TRY(parse_compare(a.opt, a.val, c)); break;
         case OPT_LEVEL:
             ATTRIB_TRY(attrib_args_u64(&a, 22, &level));
@@ -226,6 +239,20 @@ int attrib_cmd_run(const attrib_cmd_ctx *ctx, int argc, char **argv)
     const uint64_t nin = fig->nevents + fig->nconversions;
     attrib_progress_end(p, "read", nin, nin * sizeof(uint64_t),
                         "identities; the other columns are read during the exchange");
+
+    ATTRIB_TRY_GOTO(rc, attrib_run_stitch(r), done);
+    if (fig->stitched) {
+        const attrib_idgraph_figures *g = &fig->idg;
+        snprintf(extra, sizeof extra,
+                 "%llu links, %llu identities in %llu components: %llu merged (%llu identities), "
+                 "%llu over %llu (%llu identities), largest %llu; %d rounds",
+                 (unsigned long long)g->links, (unsigned long long)g->vertices,
+                 (unsigned long long)g->components, (unsigned long long)g->merged_components,
+                 (unsigned long long)g->identities_merged, (unsigned long long)g->oversize_components,
+                 (unsigned long long)fig->max_component, (unsigned long long)g->oversize_identities,
+                 (unsigned long long)g->largest_component, g->rounds);
+        attrib_progress_end(p, "stitch", g->links, g->bytes, extra);
+    }
 
     ATTRIB_TRY_GOTO(rc, attrib_run_plan(r), done);
     snprintf(extra, sizeof extra, "rank rows max %llu min %llu",

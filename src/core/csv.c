@@ -9,7 +9,7 @@
 #include "attrib/table.h"
 #include "attrib/timeparse.h"
 
-const char *const attrib_csv_kind_names[] = {"campaigns", "events", "conversions", NULL};
+const char *const attrib_csv_kind_names[] = {"campaigns", "events", "conversions", "links", NULL};
 
 void attrib_csv_rec_init(attrib_csv_rec *r)
 {
@@ -240,11 +240,12 @@ void attrib_csv_count(const char *p, size_t n, uint64_t *quotes, uint64_t *lfs)
 
 /* ---- Row parsers ---- */
 
-static const char *const slot_names[3][ATTRIB_CSV_NSLOTS] = {
+static const char *const slot_names[ATTRIB_CSV_NKINDS][ATTRIB_CSV_NSLOTS] = {
     [ATTRIB_CSV_CAMPAIGNS] = {"campaign_id", NULL, NULL, "advertiser_id", "name", NULL},
     [ATTRIB_CSV_EVENTS] = {"event_id", "identity", "timestamp", "campaign_id", "kind", "cost"},
     [ATTRIB_CSV_CONVERSIONS] = {"conversion_id", "identity", "timestamp", "advertiser_id", "type",
                                 "value"},
+    [ATTRIB_CSV_LINKS] = {NULL, "identity_a", NULL, NULL, "identity_b", NULL},
 };
 
 int attrib_csv_header_parse(attrib_csv_header *h, attrib_csv_kind kind, const attrib_csv_rec *r,
@@ -296,8 +297,13 @@ const char *attrib_csv_reason_str(attrib_csv_kind kind, int reason)
     case ATTRIB_CSV_R_REF: return kind == ATTRIB_CSV_EVENTS ? "bad campaign_id" : "bad advertiser_id";
     case ATTRIB_CSV_R_TS: return "bad timestamp";
     case ATTRIB_CSV_R_KIND: return "unknown kind";
-    case ATTRIB_CSV_R_IDENTITY_EMPTY: return "empty identity";
-    case ATTRIB_CSV_R_IDENTITY_LONG: return "identity longer than 256 bytes";
+    case ATTRIB_CSV_R_IDENTITY_EMPTY:
+        return kind == ATTRIB_CSV_LINKS ? "empty identity_a" : "empty identity";
+    case ATTRIB_CSV_R_IDENTITY_LONG:
+        return kind == ATTRIB_CSV_LINKS ? "identity_a longer than 256 bytes"
+                                        : "identity longer than 256 bytes";
+    case ATTRIB_CSV_R_IDENTITY_B_EMPTY: return "empty identity_b";
+    case ATTRIB_CSV_R_IDENTITY_B_LONG: return "identity_b longer than 256 bytes";
     case ATTRIB_CSV_R_TYPE_EMPTY: return "empty type";
     case ATTRIB_CSV_R_TYPE_LONG: return "type longer than 32 bytes";
     case ATTRIB_CSV_R_TYPE_NUL: return "NUL byte in type";
@@ -370,7 +376,7 @@ int attrib_csv_parse_amount(const char *s, size_t len, double *out)
     memcpy(buf, s, len);
     buf[len] = '\0';
     double v = strtod(buf, NULL);
-    if (!isfinite(v))
+    if (!isfinite(v) || !attrib_amount_ok(v)) /* over ATTRIB_AMOUNT_MAX (table.h) */
         return -1;
     *out = v;
     return 0;
@@ -409,7 +415,26 @@ int attrib_csv_parse_row(const attrib_csv_header *h, const attrib_csv_rec *r,
     v->amount = 0;
     v->kind = 0;
     v->identity = 0;
+    v->identity_b = 0;
     v->ts = 0;
+    if (h->kind == ATTRIB_CSV_LINKS) {
+        const attrib_csv_field *fa = &f[at[ATTRIB_CSV_IDENTITY]], *fb = &f[at[ATTRIB_CSV_STR]];
+        if (fa->len == 0)
+            return ATTRIB_CSV_R_IDENTITY_EMPTY;
+        if (fa->len > ATTRIB_CSV_IDENTITY_MAX)
+            return ATTRIB_CSV_R_IDENTITY_LONG;
+        if (fb->len == 0)
+            return ATTRIB_CSV_R_IDENTITY_B_EMPTY;
+        if (fb->len > ATTRIB_CSV_IDENTITY_MAX)
+            return ATTRIB_CSV_R_IDENTITY_B_LONG;
+        v->id = 0;
+        v->ref = 0;
+        v->str = NULL;
+        v->str_len = 0;
+        v->identity = attrib_identity_hash(o->key, fa->p, fa->len);
+        v->identity_b = attrib_identity_hash(o->key, fb->p, fb->len);
+        return ATTRIB_CSV_OK;
+    }
     if (h->kind == ATTRIB_CSV_CAMPAIGNS) {
         uint32_t id;
         if (parse_u32(&f[at[ATTRIB_CSV_ID]], &id) < 0)

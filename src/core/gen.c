@@ -14,6 +14,13 @@
  *    for an advertiser the identity never touched; duplicates as for touches.
  * Every draw comes from a counter-based stream keyed by (seed, identity, table, row),
  * so no row depends on which process produced it or on anything but its indices.
+ *
+ * With links (devices > 1 or hubs > 0) an identity number is a person: it has 1..K
+ * devices (K = devices), each row is on a device drawn from its own stream (so a
+ * re-emitted row, same event_id or conversion_id, lands on another device of the
+ * person (K-1)/K of the time: a cross-device redelivery), and the links of
+ * attrib_gen_person_links join the devices. Those streams are new tags: without links
+ * no draw of the model above changes.
  */
 #include "attrib/gen.h"
 
@@ -47,6 +54,10 @@ enum {
     TAG_CV_BASE,
     TAG_CV_DUP,
     TAG_SESSION,
+    TAG_NDEV,   /* devices of a person */
+    TAG_EV_DEV, /* the device of an event row */
+    TAG_CV_DEV, /* the device of a conversion row */
+    TAG_LINK,   /* a person's links (cycle, hub device, repeat, self link) */
 };
 
 struct attrib_gen {
@@ -70,6 +81,8 @@ typedef struct ident {
     uint32_t npref[MAX_ADV];
     uint32_t pref[MAX_ADV][3];
     uint32_t nadv;
+    uint32_t ndev;
+    uint64_t devhash[ATTRIB_GEN_MAX_DEVICES]; /* devhash[0] == hash */
 } ident;
 
 _Static_assert(sizeof(ident) <= sizeof(((attrib_gen_cursor *)0)->ident),
@@ -132,8 +145,17 @@ int attrib_gen_create(const attrib_gen_params *p, attrib_gen **out)
                               "--days must be in 1..3660 and --lookback-days in 0..3660");
     if (p->from_ms < -(INT64_C(1) << 52) || p->from_ms > (INT64_C(1) << 52))
         return attrib_err_set(ATTRIB_EUSAGE, "--from out of range");
+    if (p->devices > ATTRIB_GEN_MAX_DEVICES)
+        return attrib_err_set(ATTRIB_EUSAGE, "--devices-per-person must be in 1..%d",
+                              ATTRIB_GEN_MAX_DEVICES);
+    if (p->hubs > ATTRIB_GEN_MAX_HUBS)
+        return attrib_err_set(ATTRIB_EUSAGE, "--hubs must be in 0..%d", ATTRIB_GEN_MAX_HUBS);
+    if (p->hubs > 0 && (p->hub_persons < 1 || p->hub_persons > ATTRIB_GEN_MAX_ROWS))
+        return attrib_err_set(ATTRIB_EUSAGE, "--hub-persons must be in 1..2^40");
     attrib_gen *g = attrib_xcalloc(1, sizeof *g);
     g->p = *p;
+    if (g->p.devices == 0)
+        g->p.devices = 1;
     g->seedkey = hh(UINT64_C(0x6174747269622d67), p->seed);
     g->from = p->from_ms;
     g->to = p->from_ms + (int64_t)p->days * ATTRIB_DAY_MS;
@@ -212,8 +234,69 @@ uint64_t attrib_gen_row_of(const attrib_gen *g, int which, attrib_u128 prefix)
 
 size_t attrib_gen_identity_string(uint64_t id, char out[64])
 {
-    int n = snprintf(out, 64, "u%012llu@example.test", (unsigned long long)(id + 1));
+    const uint64_t t = id >> ATTRIB_GEN_CODE_SHIFT, i = id & ((UINT64_C(1) << ATTRIB_GEN_CODE_SHIFT) - 1);
+    int n;
+    if (t == 0)
+        n = snprintf(out, 64, "u%012llu@example.test", (unsigned long long)(i + 1));
+    else if (id >= ATTRIB_GEN_HUB_CODE(0))
+        n = snprintf(out, 64, "hub%012llu@example.test", (unsigned long long)(i + 1));
+    else
+        n = snprintf(out, 64, "u%012llu-d%u@example.test", (unsigned long long)(i + 1),
+                     (unsigned)t);
     return (size_t)n;
+}
+
+uint64_t attrib_gen_code_hash(const attrib_gen *g, uint64_t code)
+{
+    char s[64];
+    size_t len = attrib_gen_identity_string(code, s);
+    return attrib_identity_hash(&g->p.key, s, len);
+}
+
+int attrib_gen_has_links(const attrib_gen *g)
+{
+    return g->p.devices > 1 || g->p.hubs > 0;
+}
+
+uint32_t attrib_gen_devices_of(const attrib_gen *g, uint64_t id)
+{
+    if (g->p.devices <= 1)
+        return 1;
+    return 1 + (uint32_t)uni_h(hh(g->seedkey ^ TAG_NDEV, id), g->p.devices);
+}
+
+static inline uint64_t dev_code(uint64_t id, uint32_t t)
+{
+    return id + ((uint64_t)t << ATTRIB_GEN_CODE_SHIFT);
+}
+
+size_t attrib_gen_person_links(const attrib_gen *g, uint64_t id, uint64_t *a, uint64_t *b)
+{
+    const uint32_t nd = attrib_gen_devices_of(g, id);
+    rng r = rng_at(hh(g->seedkey ^ TAG_LINK, id), TAG_LINK, 0);
+    size_t n = 0;
+    for (uint32_t t = 0; t + 1 < nd; t++, n++) {
+        a[n] = dev_code(id, t);
+        b[n] = dev_code(id, t + 1);
+    }
+    if (nd >= 3 && uni(&r, 2) == 0) { /* a cycle */
+        a[n] = dev_code(id, nd - 1);
+        b[n++] = dev_code(id, 0);
+    }
+    const uint64_t H = g->p.hubs;
+    if (H > 0 && (attrib_u128)id < (attrib_u128)H * g->p.hub_persons) {
+        a[n] = ATTRIB_GEN_HUB_CODE(id % H);
+        b[n++] = dev_code(id, (uint32_t)uni(&r, nd));
+    }
+    if (nd >= 2 && uni(&r, 8) == 0) { /* the first link again, reversed */
+        a[n] = dev_code(id, 1);
+        b[n++] = dev_code(id, 0);
+    }
+    if (uni(&r, 64) == 0) { /* a self link */
+        a[n] = dev_code(id, 0);
+        b[n++] = dev_code(id, 0);
+    }
+    return n;
 }
 
 /* ---- identities ---- */
@@ -245,6 +328,10 @@ static void ident_build(const attrib_gen *g, uint64_t id, attrib_u128 pe, attrib
     char s[64];
     size_t len = attrib_gen_identity_string(id, s);
     d->hash = attrib_identity_hash(&g->p.key, s, len);
+    d->ndev = attrib_gen_devices_of(g, id);
+    d->devhash[0] = d->hash;
+    for (uint32_t t = 1; t < d->ndev; t++)
+        d->devhash[t] = attrib_gen_code_hash(g, dev_code(id, t));
     weights(g, id, &d->w, &d->v);
     d->ev_off = attrib_gen_row_of(g, ATTRIB_GEN_EVENTS, pe);
     d->ev_n = attrib_gen_row_of(g, ATTRIB_GEN_EVENTS, pe + d->w) - d->ev_off;
@@ -455,6 +542,19 @@ static void cv_base(const attrib_gen *g, const ident *d, uint64_t q, cv_row *c)
 
 /* ---- cursors ---- */
 
+/* The device of row r, a re-emission of row `orig` (orig == r: an original row): an
+ * original row's device is drawn uniformly; a re-emission of a person with 2+ devices
+ * always comes under another device than its original (a cross-device redelivery). */
+static inline uint32_t row_device(const ident *d, uint64_t tag, uint64_t r, uint64_t orig)
+{
+    if (d->ndev <= 1)
+        return 0;
+    uint32_t t = (uint32_t)uni_h(hh(d->key ^ tag, orig), d->ndev);
+    if (orig != r)
+        t = (t + 1 + (uint32_t)uni_h(hh(d->key ^ tag, r), d->ndev - 1)) % d->ndev;
+    return t;
+}
+
 void attrib_gen_cursor_init(attrib_gen_cursor *c, const attrib_gen *g, int which, uint64_t lo,
                             uint64_t hi, attrib_u128 we_lo, attrib_u128 wc_lo)
 {
@@ -494,9 +594,8 @@ size_t attrib_gen_cursor_fill(attrib_gen_cursor *c, attrib_table *out, size_t ma
             k = (size_t)(rows - c->j);
         const size_t base = out->n;
         attrib_table_resize(out, base + k);
-        if (ids)
-            for (size_t i = 0; i < k; i++)
-                ids[n + i] = c->id;
+        /* The device of each row (0 for a person of one device: no draw). */
+        const uint64_t dtag = c->which == ATTRIB_GEN_EVENTS ? TAG_EV_DEV : TAG_CV_DEV;
         if (c->which == ATTRIB_GEN_EVENTS) {
             uint64_t *eid = ATTRIB_COL(out, ATTRIB_EV_EVENT_ID, uint64_t);
             uint64_t *idn = ATTRIB_COL(out, ATTRIB_EV_IDENTITY, uint64_t);
@@ -509,8 +608,11 @@ size_t attrib_gen_cursor_fill(attrib_gen_cursor *c, attrib_table *out, size_t ma
                 uint64_t j = resolve(d, TAG_EV_DUP, c->j + i, &sh);
                 ev_row e;
                 ev_base(g, d, j, &e);
+                const uint32_t t = row_device(d, dtag, c->j + i, j);
+                if (ids)
+                    ids[n + i] = dev_code(c->id, t);
                 eid[base + i] = d->ev_off + j + 1;
-                idn[base + i] = d->hash;
+                idn[base + i] = d->devhash[t];
                 ts[base + i] = e.ts + sh;
                 cam[base + i] = e.campaign;
                 kind[base + i] = e.kind;
@@ -528,8 +630,11 @@ size_t attrib_gen_cursor_fill(attrib_gen_cursor *c, attrib_table *out, size_t ma
                 uint64_t q = resolve(d, TAG_CV_DUP, c->j + i, &sh);
                 cv_row v;
                 cv_base(g, d, q, &v);
+                const uint32_t t = row_device(d, dtag, c->j + i, q);
+                if (ids)
+                    ids[n + i] = dev_code(c->id, t);
                 cid[base + i] = d->cv_off + q + 1;
-                idn[base + i] = d->hash;
+                idn[base + i] = d->devhash[t];
                 ts[base + i] = v.ts + sh;
                 adv[base + i] = v.advertiser;
                 type[base + i] = v.type;

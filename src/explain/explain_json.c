@@ -26,6 +26,18 @@ static void print_json(const attrib_explain_view *c, FILE *out)
     fprintf(out, "%u", (unsigned)x->advertiser_id);
     json_key(out, "identity", &f);
     fprintf(out, "%" PRIu64, x->identity);
+    json_key(out, "stitched", &f);
+    fputs(c->stitched ? "true" : "false", out);
+    if (c->stitched) { /* the person's identities, and those the conversion was read under */
+        json_key(out, "person_identities", &f);
+        for (size_t i = 0; i < c->nmembers; i++)
+            fprintf(out, "%s%" PRIu64, i ? "," : "[", c->members[i]);
+        fputs(c->nmembers ? "]" : "[]", out);
+        json_key(out, "conversion_read_under", &f);
+        for (size_t i = 0; i < c->nconv_dev; i++)
+            fprintf(out, "%s%" PRIu64, i ? "," : "[", c->conv_dev[i]);
+        fputs(c->nconv_dev ? "]" : "[]", out);
+    }
     json_key(out, "conv_ts", &f);
     fprintf(out, "%" PRId64, x->ts);
     attrib_time_format_iso(x->ts, iso);
@@ -96,6 +108,14 @@ static void print_json(const attrib_explain_view *c, FILE *out)
             fputs(i ? ",{" : "{", out);
             json_key(out, "event_id", &h);
             fprintf(out, "%" PRIu64, t->event_id);
+            if (c->stitched) {
+                size_t nd;
+                const uint64_t *d = attrib_explain_touch_devices(c, t->event_id, &nd);
+                json_key(out, "read_under", &h);
+                for (size_t k = 0; k < nd; k++)
+                    fprintf(out, "%s%" PRIu64, k ? "," : "[", d[2 * k + 1]);
+                fputs(nd ? "]" : "[]", out);
+            }
             json_key(out, "ts", &h);
             fprintf(out, "%" PRId64, t->ts);
             json_key(out, "offset_ms", &h);

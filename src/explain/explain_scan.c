@@ -1,5 +1,7 @@
 /* attrib explain's distributed scan (include/attrib/explain.h):
  *
+ *   with /links (and no --no-stitch): the identity graph, as attrib run builds it, and
+ *             every block's identities replaced by their person's as they are read
  *   every rank: scan its slab of /conversions in blocks for the conversion id
  *   rank 0: pick the (advertiser, identity), or fail listing the choices
  *   every rank: scan its slab of /events in blocks for that identity's rows
@@ -17,6 +19,7 @@
 #include "attrib/gather.h"
 #include "attrib/par_coll.h"
 #include "attrib/h5io.h"
+#include "attrib/idgraph.h"
 #include "attrib/input.h"
 #include "attrib/par.h"
 #include "attrib/rules.h"
@@ -26,12 +29,19 @@
 
 typedef int (*row_pred)(const attrib_table *t, size_t i, const void *arg);
 
+/* The identity a row was read under, beside the rows kept (stitched scans). */
+static const attrib_schema raw_ids = {"identity", 1, {{"identity", ATTRIB_T_U64, NULL}}};
+
 /* Collective. Every rank scans its slab of the table of schema `s` in blocks and keeps
  * the rows where `keep` holds, in `out` (initialised by the caller); then rank 0 gets
  * them all. Every rank reads the same number of blocks (an empty one past its slab),
- * as the reads are collective. */
+ * as the reads are collective. With a graph `g`, each block's identity column (`idcol`)
+ * is replaced by the persons' before `keep` sees it (collective too, per block), and the
+ * identity each kept row was read under goes to `raw` (initialised with raw_ids), in
+ * the order of `out`. */
 static int scan_table(const attrib_par *p, attrib_h5file *f, const attrib_schema *s, uint64_t nrows,
-                      row_pred keep, const void *arg, attrib_table *out)
+                      row_pred keep, const void *arg, attrib_table *out,
+                      const attrib_idgraph *g, int idcol, attrib_table *raw)
 {
     const uint64_t r = (uint64_t)p->rank, P = (uint64_t)p->size;
     const uint64_t a = nrows * r / P, b = nrows * (r + 1) / P;
@@ -49,6 +59,17 @@ static int scan_table(const attrib_par *p, attrib_h5file *f, const attrib_schema
         const int lrc = attrib_h5_read_table(f, s, s0, rc ? 0 : cnt, &blk);
         if (!rc && lrc)
             rc = lrc;
+        uint64_t *orig = NULL;
+        if (g) { /* every rank, every block: the apply is collective */
+            uint64_t *id = lrc ? NULL : blk.col[idcol];
+            const size_t n = lrc ? 0 : blk.n;
+            orig = attrib_xmalloc((n ? n : 1) * sizeof *orig);
+            if (n)
+                memcpy(orig, id, n * sizeof *orig);
+            const int grc = attrib_idgraph_apply(p, g, id, n);
+            if (!rc && grc)
+                rc = grc;
+        }
         if (!lrc)
             for (size_t i = 0; i < blk.n; i++)
                 if (keep(&blk, i, arg)) {
@@ -57,13 +78,61 @@ static int scan_table(const attrib_par *p, attrib_h5file *f, const attrib_schema
                             if (s->cols[c].type == ATTRIB_T_STR)
                                 attrib_table_set_strw(out, c, blk.strw[c]);
                     attrib_table_append(out, &blk, i, 1);
+                    if (g) {
+                        attrib_table_resize(raw, raw->n + 1);
+                        ATTRIB_COL(raw, 0, uint64_t)[raw->n - 1] = orig[i];
+                    }
                 }
+        free(orig);
         attrib_table_free(&blk);
     }
     rc = attrib_par_agree(p, rc);
     if (rc)
         return rc;
-    return attrib_par_agree(p, attrib_par_gather_rows(p, out));
+    ATTRIB_TRY(attrib_par_agree(p, attrib_par_gather_rows(p, out)));
+    return g ? attrib_par_agree(p, attrib_par_gather_rows(p, raw)) : 0;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    const uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static int cmp_pair(const void *a, const void *b)
+{
+    const uint64_t *x = a, *y = b;
+    return x[0] != y[0] ? (x[0] < y[0] ? -1 : 1) : cmp_u64(x + 1, y + 1);
+}
+
+/* Sort n items of `w` u64 each and drop repeats; the count left. */
+static size_t sort_unique(uint64_t *v, size_t n, size_t w)
+{
+    if (n == 0)
+        return 0;
+    qsort(v, n, w * sizeof *v, w == 1 ? cmp_u64 : cmp_pair);
+    size_t k = 1;
+    for (size_t i = 1; i < n; i++)
+        if (memcmp(v + i * w, v + (k - 1) * w, w * sizeof *v) != 0)
+            memmove(v + k++ * w, v + i * w, w * sizeof *v);
+    return k;
+}
+
+/* Collective. The identity graph of the input's /links, as attrib run builds it. */
+static int build_graph(const attrib_par *p, const attrib_input *in, uint64_t max_component,
+                       attrib_idgraph **g)
+{
+    const uint64_t n = in->nlinks, P = (uint64_t)p->size, k = (uint64_t)p->rank;
+    const uint64_t lo = n * k / P, hi = n * (k + 1) / P;
+    attrib_table lk;
+    ATTRIB_TRY(attrib_par_agree(p, attrib_h5_read_table(in->f, &attrib_schema_links, lo, hi - lo, &lk)));
+    attrib_idgraph_figures fig;
+    const int rc = attrib_idgraph_build(p, ATTRIB_COL(&lk, ATTRIB_LK_A, uint64_t),
+                                        ATTRIB_COL(&lk, ATTRIB_LK_B, uint64_t), lk.n,
+                                        max_component ? max_component : ATTRIB_IDGRAPH_MAX_COMPONENT, 0, g,
+                                        &fig);
+    attrib_table_free(&lk);
+    return attrib_par_agree(p, rc);
 }
 
 static int keep_conversion(const attrib_table *t, size_t i, const void *arg)
@@ -217,18 +286,25 @@ int attrib_explain_scan(const attrib_par *p, const attrib_explain_query *q,
     attrib_table convs, evs;
     attrib_table_init(&convs, &attrib_schema_conversions, 1);
     attrib_table_init(&evs, &attrib_schema_events, 1);
+    attrib_table craw, eraw;
+    attrib_table_init(&craw, &raw_ids, 1);
+    attrib_table_init(&eraw, &raw_ids, 1);
     attrib_input *in = NULL;
+    attrib_idgraph *g = NULL;
     double *re = NULL;
     int rc;
 
     ATTRIB_TRY_GOTO(rc, load_rules(p, q, &res->rules), done);
     ATTRIB_TRY_GOTO(rc, attrib_input_open(p, q->input_path, res->rules, &in), done);
     res->input = in;
+    res->stitched = in->has_links && !q->no_stitch;
+    if (res->stitched)
+        ATTRIB_TRY_GOTO(rc, build_graph(p, in, q->max_component, &g), done);
 
     /* 1. The conversion's rows, and its (advertiser, identity). */
     ATTRIB_TRY_GOTO(rc,
                     scan_table(p, in->f, &attrib_schema_conversions, in->nconversions,
-                               keep_conversion, q, &convs),
+                               keep_conversion, q, &convs, g, ATTRIB_CV_IDENTITY, &craw),
                     done);
     uint64_t sel[2] = {0, 0}; /* advertiser, identity */
     if (p->rank == 0) {
@@ -239,14 +315,44 @@ int attrib_explain_scan(const attrib_par *p, const attrib_explain_query *q,
     ATTRIB_TRY_GOTO(rc, attrib_par_agree(p, rc), done);
     ATTRIB_TRY_GOTO(rc, attrib_par_agree(p, attrib_par_bcast_u64(p, sel, 2, 0)), done);
 
-    /* 2. Every touch row of the identity. */
-    ATTRIB_TRY_GOTO(
-        rc, scan_table(p, in->f, &attrib_schema_events, in->nevents, keep_identity, &sel[1], &evs),
-        done);
+    /* 2. Every touch row of the identity (of the person, stitched: of its identities). */
+    ATTRIB_TRY_GOTO(rc,
+                    scan_table(p, in->f, &attrib_schema_events, in->nevents, keep_identity,
+                               &sel[1], &evs, g, ATTRIB_EV_IDENTITY, &eraw),
+                    done);
     input_close_file(in);
+    if (g) {
+        ATTRIB_TRY_GOTO(rc, attrib_idgraph_members(p, g, sel[1], &res->members, &res->nmembers),
+                        done);
+        if (p->rank == 0) { /* which identity each row was read under */
+            res->conv_dev = attrib_xmalloc((craw.n ? craw.n : 1) * sizeof *res->conv_dev);
+            for (size_t i = 0; i < craw.n; i++)
+                res->conv_dev[i] = ATTRIB_COL(&craw, 0, uint64_t)[i];
+            res->nconv_dev = sort_unique(res->conv_dev, craw.n, 1);
+            res->touch_dev = attrib_xmalloc((evs.n ? evs.n : 1) * 2 * sizeof *res->touch_dev);
+            for (size_t i = 0; i < evs.n; i++) {
+                res->touch_dev[2 * i] = ATTRIB_COL(&evs, ATTRIB_EV_EVENT_ID, uint64_t)[i];
+                res->touch_dev[2 * i + 1] = ATTRIB_COL(&eraw, 0, uint64_t)[i];
+            }
+            res->ntouch_dev = sort_unique(res->touch_dev, evs.n, 2);
+        }
+    }
 
     /* 3. Rank 0 explains (markov: with the removal effects of a run's results). */
-    if (p->rank == 0 && q->results_path)
+    /* The input contract of a run (run_exchange.c): amounts the report sums can hold. */
+    for (size_t i = 0; p->rank == 0 && !rc && i < evs.n; i++)
+        if (!attrib_amount_ok(ATTRIB_COL(&evs, ATTRIB_EV_COST, double)[i]))
+            rc = attrib_err_set(ATTRIB_EINPUT, "%s: dataset /events/cost: event %" PRIu64
+                                " has %g, not an amount from 0 to %g", q->input_path,
+                                ATTRIB_COL(&evs, ATTRIB_EV_EVENT_ID, uint64_t)[i],
+                                ATTRIB_COL(&evs, ATTRIB_EV_COST, double)[i], ATTRIB_AMOUNT_MAX);
+    for (size_t i = 0; p->rank == 0 && !rc && i < convs.n; i++)
+        if (!attrib_amount_ok(ATTRIB_COL(&convs, ATTRIB_CV_VALUE, double)[i]))
+            rc = attrib_err_set(ATTRIB_EINPUT, "%s: dataset /conversions/value: conversion %" PRIu64
+                                " has %g, not an amount from 0 to %g", q->input_path,
+                                ATTRIB_COL(&convs, ATTRIB_CV_CONVERSION_ID, uint64_t)[i],
+                                ATTRIB_COL(&convs, ATTRIB_CV_VALUE, double)[i], ATTRIB_AMOUNT_MAX);
+    if (p->rank == 0 && !rc && q->results_path)
         rc = read_removal_effects(q->results_path, res->rules, &re);
     if (p->rank == 0 && !rc) {
         const attrib_explain_in xin = {.rules = res->rules,
@@ -263,8 +369,11 @@ int attrib_explain_scan(const attrib_par *p, const attrib_explain_query *q,
 
 done:
     free(re);
+    attrib_idgraph_free(g);
     attrib_table_free(&convs);
     attrib_table_free(&evs);
+    attrib_table_free(&craw);
+    attrib_table_free(&eraw);
     if (rc) {
         attrib_explain_result_free(res);
         return rc;
@@ -278,6 +387,9 @@ void attrib_explain_result_free(attrib_explain_result *r)
     if (!r)
         return;
     attrib_explanation_free(r->x);
+    free(r->members);
+    free(r->touch_dev);
+    free(r->conv_dev);
     attrib_input_close(r->input);
     attrib_rules_free(r->rules);
     free(r);

@@ -29,6 +29,19 @@ static void print_text(const attrib_explain_view *c, FILE *out)
     attrib_time_format_iso(x->ts, iso);
     fprintf(out, "conversion %" PRIu64 " of advertiser %u, identity %" PRIu64 "\n",
             x->conversion_id, (unsigned)x->advertiser_id, x->identity);
+    const int cross = attrib_explain_cross_device(c);
+    if (cross) {
+        fprintf(out, "  person: %zu identities merged by the input's /links (the smallest hash "
+                     "names the person):", c->nmembers);
+        for (size_t i = 0; i < c->nmembers; i++)
+            fprintf(out, "%s %" PRIu64, i ? "," : "", c->members[i]);
+        fprintf(out, "\n  the conversion's row%s read under:", c->nconv_dev == 1 ? " was" : "s were");
+        for (size_t i = 0; i < c->nconv_dev; i++)
+            fprintf(out, "%s %" PRIu64, i ? "," : "", c->conv_dev[i]);
+        fputc('\n', out);
+    } else if (c->stitched) {
+        fprintf(out, "  person: this identity alone (in no merged component of /links)\n");
+    }
     fprintf(out, "  at %s, type %s, value %.17g\n", iso, attrib_explain_type_name(c), x->value);
     if (x->counts.duplicate_conversions)
         fprintf(out,
@@ -64,12 +77,15 @@ static void print_text(const attrib_explain_view *c, FILE *out)
 
     attrib_explain_format_duration(x->max_lookback_ms, hz, sizeof hz);
     fprintf(out,
-            "\nJourney: touches of this identity for advertiser %u from %s before to %s "
+            "\nJourney: touches of this %s for advertiser %u from %s before to %s "
             "after the conversion (time relative to it)\n",
-            (unsigned)x->advertiser_id, hz, hz);
+            cross ? "person (any of its identities)" : "identity", (unsigned)x->advertiser_id, hz, hz);
     static const char *const head[] = {"when",   "event",  "campaign", "kind",  "rule",
                                        "status", "credit", "value",    "reason"};
-    attrib_grid *g = attrib_grid_create(9, head, "lrllrlrrl");
+    static const char *const head_x[] = {"when", "event",  "identity", "campaign", "kind",
+                                         "rule", "status", "credit",   "value",    "reason"};
+    attrib_grid *g = cross ? attrib_grid_create(10, head_x, "lrrllrlrrl")
+                           : attrib_grid_create(9, head, "lrllrlrrl");
     size_t shown = 0;
     for (size_t i = 0; i < x->ntouches; i++) {
         const attrib_xtouch *t = &x->touch[i];
@@ -93,7 +109,19 @@ static void print_text(const attrib_explain_view *c, FILE *out)
         const char *cells[] = {
             when, ev,  camp,  attrib_kind_names[t->kind], ver, attrib_xstatus_names[t->status],
             cr,   val, reason};
-        attrib_grid_row(g, cells);
+        if (cross) { /* the identity (device) the touch was read under: the person's journey */
+            char dev[128] = "";
+            size_t nd;
+            const uint64_t *d = attrib_explain_touch_devices(c, t->event_id, &nd);
+            for (size_t k = 0; k < nd && strlen(dev) < sizeof dev - 48; k++)
+                snprintf(dev + strlen(dev), sizeof dev - strlen(dev), "%s%" PRIu64, k ? "+" : "",
+                         d[2 * k + 1]);
+            const char *xcells[] = {when, ev, dev, camp, attrib_kind_names[t->kind], ver,
+                                    attrib_xstatus_names[t->status], cr, val, reason};
+            attrib_grid_row(g, xcells);
+        } else {
+            attrib_grid_row(g, cells);
+        }
         shown++;
     }
     if (shown)

@@ -18,7 +18,37 @@ void attrib_explain_view_init(attrib_explain_view *c, const attrib_explain_resul
                                .cat = &r->input->catalog,
                                .from = r->from,
                                .to = r->to,
-                               .model_overridden = r->model_overridden};
+                               .model_overridden = r->model_overridden,
+                               .stitched = r->stitched,
+                               .members = r->members,
+                               .nmembers = r->nmembers,
+                               .touch_dev = r->touch_dev,
+                               .ntouch_dev = r->ntouch_dev,
+                               .conv_dev = r->conv_dev,
+                               .nconv_dev = r->nconv_dev};
+}
+
+const uint64_t *attrib_explain_touch_devices(const attrib_explain_view *c, uint64_t event_id,
+                                             size_t *n)
+{
+    size_t lo = 0, hi = c->ntouch_dev;
+    while (lo < hi) { /* the first pair of event_id */
+        const size_t m = lo + (hi - lo) / 2;
+        if (c->touch_dev[2 * m] < event_id)
+            lo = m + 1;
+        else
+            hi = m;
+    }
+    size_t k = lo;
+    while (k < c->ntouch_dev && c->touch_dev[2 * k] == event_id)
+        k++;
+    *n = k - lo;
+    return c->touch_dev + 2 * lo;
+}
+
+int attrib_explain_cross_device(const attrib_explain_view *c)
+{
+    return c->stitched && c->nmembers > 1;
 }
 
 const char *attrib_explain_campaign_name(const attrib_explain_view *c, uint32_t id, size_t *len)

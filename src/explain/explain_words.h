@@ -20,6 +20,10 @@ typedef struct attrib_explain_view {
     const attrib_table *cat; /* sorted by campaign_id */
     int64_t from, to;
     int model_overridden;
+    /* stitching: the result's fields (attrib_explain_result) */
+    int stitched;
+    const uint64_t *members, *touch_dev, *conv_dev;
+    size_t nmembers, ntouch_dev, nconv_dev;
 } attrib_explain_view;
 
 void attrib_explain_view_init(attrib_explain_view *c, const attrib_explain_result *r);
@@ -37,6 +41,12 @@ void attrib_explain_touch_reason(const attrib_explain_view *c, const attrib_xtou
                                  size_t size);
 /* "linear over 3 candidates: 1/3 each", … */
 void attrib_explain_model_summary(const attrib_explain_view *c, char *buf, size_t size);
+/* The identities (distinct, sorted) event `event_id` of the person was read under:
+ * *n of them from the returned pointer's pairs (stride 2, identity at [1]). */
+const uint64_t *attrib_explain_touch_devices(const attrib_explain_view *c, uint64_t event_id,
+                                             size_t *n);
+/* Does the person span several identities (stitched, more than one member)? */
+int attrib_explain_cross_device(const attrib_explain_view *c);
 /* "all conversions (no --from/--to)" or "[FROM, TO)". */
 void attrib_explain_period_text(const attrib_explain_view *c, char *buf, size_t size);
 

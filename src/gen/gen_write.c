@@ -16,6 +16,7 @@
 #include "attrib/err.h"
 #include "attrib/h5io.h"
 #include "attrib/hash.h"
+#include "attrib/import.h"
 #include "attrib/table.h"
 #include "attrib/timeparse.h"
 
@@ -77,6 +78,52 @@ static void describe(const attrib_gen *g, const attrib_gen_spec *s, char *buf, s
              (unsigned long long)gp->events, (unsigned long long)gp->conversions,
              (unsigned long long)gp->identities, gp->advertisers, gp->campaigns, s->from, gp->days,
              gp->lookback_days, (unsigned long long)gp->seed);
+    if (attrib_gen_has_links(g)) {
+        size_t l = strlen(buf);
+        snprintf(buf + l, n - l, " --devices-per-person %u --hubs %u --hub-persons %llu",
+                 gp->devices, gp->hubs, (unsigned long long)gp->hub_persons);
+    }
+}
+
+/* This rank's persons' links, as identity codes (CSV) or hashes (HDF5) in `t`. */
+static void person_links(const attrib_gen *g, const attrib_gen_plan *pl, int hashed,
+                         attrib_table *t)
+{
+    uint64_t a[ATTRIB_GEN_MAX_PERSON_LINKS], b[ATTRIB_GEN_MAX_PERSON_LINKS];
+    for (uint64_t id = pl->id_lo; id < pl->id_hi; id++) {
+        size_t n = attrib_gen_person_links(g, id, a, b);
+        if (t->n + n > t->cap)
+            attrib_table_reserve(t, 2 * (t->n + n) + 1024);
+        for (size_t k = 0; k < n; k++) {
+            ATTRIB_COL(t, ATTRIB_LK_A, uint64_t)[t->n + k] = hashed ? attrib_gen_code_hash(g, a[k]) : a[k];
+            ATTRIB_COL(t, ATTRIB_LK_B, uint64_t)[t->n + k] = hashed ? attrib_gen_code_hash(g, b[k]) : b[k];
+        }
+        t->n += n;
+    }
+}
+
+static int write_h5_links(attrib_par *p, attrib_h5file *f, const attrib_gen *g,
+                          const attrib_gen_plan *pl, const attrib_gen_spec *o,
+                          attrib_gen_figures *fig)
+{
+    attrib_progress_begin(p, "gen links");
+    attrib_table t;
+    attrib_table_init(&t, &attrib_schema_links, 1);
+    person_links(g, pl, 1, &t);
+    attrib_links_figures lf;
+    int rc = attrib_par_agree(p, attrib_links_canonical(p, &t, &lf));
+    if (rc == 0) {
+        const uint64_t off = attrib_par_exscan_u64(p, t.n);
+        rc = attrib_par_agree(p, attrib_h5_write_table(f, &t, off, lf.kept, o->level));
+    }
+    attrib_table_free(&t);
+    fig->links = lf.kept;
+    fig->links_bytes = 16 * lf.kept;
+    char extra[96];
+    snprintf(extra, sizeof extra, "%llu self, %llu repeats dropped", (unsigned long long)lf.self,
+             (unsigned long long)lf.repeats);
+    attrib_progress_end(p, "gen links", lf.kept, 16 * lf.kept, extra);
+    return rc;
 }
 
 /* ---- HDF5 output ---- */
@@ -162,6 +209,8 @@ static int write_h5(attrib_par *p, attrib_gen *g, const attrib_gen_plan *pl,
     attrib_table_free(&ca);
     if (rc < 0)
         goto fail;
+    if (attrib_gen_has_links(g))
+        ATTRIB_TRY_GOTO(rc, write_h5_links(p, f, g, pl, o, fig), fail);
     rc = attrib_h5_close(f);
     f = NULL;
     return attrib_par_agree(p, rc);
@@ -356,6 +405,47 @@ int attrib_gen_csv_dir(const attrib_par *p, const char *dir)
     return attrib_par_agree(p, rc);
 }
 
+/* links.csv: this rank's persons' links as raw identifiers, in person order. */
+static int write_csv_links(attrib_par *p, const attrib_gen *g, const attrib_gen_plan *pl,
+                           const attrib_gen_spec *o, attrib_gen_figures *fig)
+{
+    attrib_progress_begin(p, "gen links");
+    char part[4096];
+    int rc = 0;
+    if (snprintf(part, sizeof part, "%s/.links.csv.part%d", o->csv_dir, p->rank) >= (int)sizeof part)
+        rc = attrib_err_path(ATTRIB_EUSAGE, o->csv_dir, "path too long", "%s", "");
+    uint64_t bytes = 0, total = 0, rows = 0;
+    FILE *fp = rc == 0 ? fopen(part, "wb") : NULL;
+    if (rc == 0 && !fp)
+        rc = attrib_err_write(part, errno);
+    if (fp) {
+        uint64_t a[ATTRIB_GEN_MAX_PERSON_LINKS], b[ATTRIB_GEN_MAX_PERSON_LINKS];
+        for (uint64_t id = pl->id_lo; id < pl->id_hi; id++) {
+            size_t n = attrib_gen_person_links(g, id, a, b);
+            for (size_t k = 0; k < n; k++) {
+                char sa[64], sb[64];
+                attrib_gen_identity_string(a[k], sa);
+                attrib_gen_identity_string(b[k], sb);
+                int w = fprintf(fp, "%s,%s\n", sa, sb);
+                bytes += w > 0 ? (uint64_t)w : 0;
+            }
+            rows += n;
+        }
+        const int werr = ferror(fp) ? (errno ? errno : EIO) : 0;
+        if (fclose(fp) != 0 || werr)
+            rc = attrib_err_write(part, werr ? werr : errno);
+    }
+    rc = attrib_par_agree(p, rc);
+    if (rc == 0)
+        rc = attrib_gen_csv_concat(p, o->csv_links_tmp, "identity_a,identity_b\n", part, bytes,
+                                   &total);
+    unlink(part);
+    fig->links = attrib_par_sum_u64(p, rows);
+    fig->links_bytes = total;
+    attrib_progress_end(p, "gen links", fig->links, total, NULL);
+    return rc;
+}
+
 static int write_csv(attrib_par *p, attrib_gen *g, const attrib_gen_plan *pl,
                      const attrib_gen_spec *o, attrib_gen_figures *fig)
 {
@@ -409,6 +499,8 @@ static int write_csv(attrib_par *p, attrib_gen *g, const attrib_gen_plan *pl,
     rc = attrib_par_agree(p, rc);
     if (rc == 0 && p->size > 1)
         MPI_Bcast(&fig->bytes[2], 1, MPI_UINT64_T, 0, p->comm);
+    if (rc == 0 && attrib_gen_has_links(g))
+        rc = write_csv_links(p, g, pl, o, fig);
     return rc;
 }
 

@@ -3,6 +3,8 @@
  * Every unit's accepted rows go to global positions computed from the per-unit counts
  * (units in global order, csvsplit.h), so the file's tables are the same for any
  * number of ranks; the rejects text of each unit is gathered to rank 0 in unit order.
+ * The links are the exception: their order is the canonical one (sorted by hash,
+ * attrib_links_canonical), which does not depend on the units either.
  */
 #include "attrib/import.h"
 
@@ -64,11 +66,11 @@ typedef struct importer {
     attrib_csvsplit_unit *units;
     unit_state *st;
     size_t nunits;
-    attrib_table tab[3];
+    attrib_table tab[ATTRIB_CSV_NKINDS];
     u32set camps;
     typemap types;
     attrib_csv_rec rec;
-    uint64_t reasons[3][ATTRIB_CSV_NREASONS]; /* this rank's */
+    uint64_t reasons[ATTRIB_CSV_NKINDS][ATTRIB_CSV_NREASONS]; /* this rank's */
     char *rej;
     size_t rej_len, rej_cap;
 } importer;
@@ -299,6 +301,11 @@ static void store_row(importer *im, attrib_csv_kind kind, const attrib_csv_value
             attrib_table_set_strw(t, ATTRIB_CA_NAME, v->str_len);
         attrib_table_set_str(t, ATTRIB_CA_NAME, i, v->str, v->str_len);
         break;
+    case ATTRIB_CSV_LINKS: /* as read: attrib_links_canonical orders them */
+        ATTRIB_COL(t, ATTRIB_LK_A, uint64_t)[i] = v->identity;
+        ATTRIB_COL(t, ATTRIB_LK_B, uint64_t)[i] = v->identity_b;
+        break;
+    default: break;
     }
 }
 
@@ -321,7 +328,7 @@ static int handle_row(importer *im, const infile *fi, unit_state *u, uint64_t li
         } else if (fi->kind == ATTRIB_CSV_EVENTS) {
             if (!u32set_insert(&im->camps, v.ref, 0))
                 reason = ATTRIB_CSV_R_UNKNOWN_CAMPAIGN;
-        } else {
+        } else if (fi->kind == ATTRIB_CSV_CONVERSIONS) {
             type = typemap_get(&im->types, v.str, v.str_len);
             if (type > UINT16_MAX)
                 return attrib_err_set(ATTRIB_EINPUT,
@@ -663,16 +670,17 @@ static int write_rejects(importer *im, const char *path, const uint64_t *rej_len
     return rc;
 }
 
-/* "a\nb\n…": the inputs in the order events, conversions, campaigns. */
+/* "a\nb\n…": the inputs in the order events, conversions, campaigns, links. */
 static char *source_files(const attrib_import_spec *s)
 {
-    static const int order[3] = {ATTRIB_CSV_EVENTS, ATTRIB_CSV_CONVERSIONS, ATTRIB_CSV_CAMPAIGNS};
+    static const int order[ATTRIB_CSV_NKINDS] = {ATTRIB_CSV_EVENTS, ATTRIB_CSV_CONVERSIONS,
+                                                 ATTRIB_CSV_CAMPAIGNS, ATTRIB_CSV_LINKS};
     size_t slen = 1;
-    for (int k = 0; k < 3; k++)
+    for (int k = 0; k < ATTRIB_CSV_NKINDS; k++)
         for (size_t i = 0; i < s->npaths[order[k]]; i++)
             slen += strlen(s->paths[order[k]][i]) + 1;
     char *src = attrib_xcalloc(slen, 1);
-    for (int k = 0; k < 3; k++)
+    for (int k = 0; k < ATTRIB_CSV_NKINDS; k++)
         for (size_t i = 0; i < s->npaths[order[k]]; i++) {
             if (*src)
                 strcat(src, "\n");
@@ -712,6 +720,13 @@ static int write_store(importer *im, char **types, size_t ntypes, const uint64_t
         free(segs);
         rc = attrib_par_agree(im->par, rc);
     }
+    if (rc == 0 && s->npaths[ATTRIB_CSV_LINKS] > 0) {
+        /* Canonical already: rank r holds the r-th range of the sorted edges. */
+        attrib_table *lk = &im->tab[ATTRIB_CSV_LINKS];
+        const uint64_t off = attrib_par_exscan_u64(im->par, lk->n);
+        rc = attrib_h5_write_table(h5, lk, off, im->fig->links_kept, IMPORT_ZSTD_LEVEL);
+        rc = attrib_par_agree(im->par, rc);
+    }
     if (rc == 0)
         rc = attrib_par_agree(im->par, attrib_h5_write_strings(h5, "conversions/type_names",
                                                                (const char *const *)types,
@@ -744,7 +759,7 @@ static int write_store(importer *im, char **types, size_t ntypes, const uint64_t
 
 static void importer_free(importer *im)
 {
-    for (int k = 0; k < 3; k++)
+    for (int k = 0; k < ATTRIB_CSV_NKINDS; k++)
         attrib_table_free(&im->tab[k]);
     u32set_free(&im->camps);
     typemap_free(&im->types);
@@ -773,12 +788,13 @@ int attrib_import_run(attrib_par *p, const attrib_import_spec *spec, attrib_impo
     attrib_table_init(&im.tab[ATTRIB_CSV_CAMPAIGNS], &attrib_schema_campaigns, 1);
     attrib_table_init(&im.tab[ATTRIB_CSV_EVENTS], &attrib_schema_events, 1);
     attrib_table_init(&im.tab[ATTRIB_CSV_CONVERSIONS], &attrib_schema_conversions, 1);
-    for (int k = 0; k < 3; k++) {
+    attrib_table_init(&im.tab[ATTRIB_CSV_LINKS], &attrib_schema_links, 1);
+    for (int k = 0; k < ATTRIB_CSV_NKINDS; k++) {
         im.nfiles += spec->npaths[k];
         fig->files[k] = spec->npaths[k];
     }
     im.files = attrib_xcalloc(im.nfiles + 1, sizeof *im.files);
-    for (int k = 0, i = 0; k < 3; k++)
+    for (int k = 0, i = 0; k < ATTRIB_CSV_NKINDS; k++)
         for (size_t j = 0; j < spec->npaths[k]; j++, i++) {
             im.files[i].path = spec->paths[k][j];
             im.files[i].kind = (attrib_csv_kind)k;
@@ -797,8 +813,11 @@ int attrib_import_run(attrib_par *p, const attrib_import_spec *spec, attrib_impo
         attrib_progress_end(p, "scan", fig->scanned_lines, fig->scanned_bytes, extra);
     }
 
-    static const char *const phase[3] = {"campaigns", "events", "conversions"};
-    for (int kind = 0; kind < 3; kind++) {
+    static const char *const phase[ATTRIB_CSV_NKINDS] = {"campaigns", "events", "conversions",
+                                                         "links"};
+    for (int kind = 0; kind < ATTRIB_CSV_NKINDS; kind++) {
+        if (kind == ATTRIB_CSV_LINKS && spec->npaths[kind] == 0)
+            break; /* no --links: no phase, no line, no /links */
         if (kind > 0) /* the campaigns line also times the headers (and scan, if no line) */
             attrib_progress_begin(p, phase[kind]);
         if (kind == ATTRIB_CSV_CAMPAIGNS)
@@ -806,8 +825,21 @@ int attrib_import_run(attrib_par *p, const attrib_import_spec *spec, attrib_impo
         ATTRIB_TRY_GOTO(rc, parse_kind(&im, (attrib_csv_kind)kind), done);
         if (kind == ATTRIB_CSV_CAMPAIGNS)
             share_catalog(&im);
-        char extra[64];
-        snprintf(extra, sizeof extra, "%llu rejected", (unsigned long long)fig->rejected[kind]);
+        char extra[160];
+        if (kind == ATTRIB_CSV_LINKS) {
+            attrib_links_figures lf;
+            rc = attrib_par_agree(p, attrib_links_canonical(p, &im.tab[kind], &lf));
+            if (rc < 0)
+                goto done;
+            fig->links_kept = lf.kept;
+            fig->links_self = lf.self;
+            fig->links_repeats = lf.repeats;
+            snprintf(extra, sizeof extra, "%llu rejected; %llu kept, %llu self, %llu repeats",
+                     (unsigned long long)fig->rejected[kind], (unsigned long long)lf.kept,
+                     (unsigned long long)lf.self, (unsigned long long)lf.repeats);
+        } else {
+            snprintf(extra, sizeof extra, "%llu rejected", (unsigned long long)fig->rejected[kind]);
+        }
         attrib_progress_end(p, phase[kind], fig->rows[kind], fig->bytes[kind], extra);
     }
 
@@ -817,7 +849,7 @@ int attrib_import_run(attrib_par *p, const attrib_import_spec *spec, attrib_impo
         goto done;
     fig->ntypes = ntypes;
     /* Per-unit accepted counts and rejects text lengths, everywhere; reasons summed. */
-    const size_t nr = 3 * ATTRIB_CSV_NREASONS;
+    const size_t nr = ATTRIB_CSV_NKINDS * ATTRIB_CSV_NREASONS;
     cnt = attrib_xcalloc(2 * im.nunits + nr, sizeof *cnt);
     for (size_t k = 0; k < im.nunits; k++)
         if (im.units[k].owner == p->rank) {
@@ -829,7 +861,7 @@ int attrib_import_run(attrib_par *p, const attrib_import_spec *spec, attrib_impo
                       p->comm) != MPI_SUCCESS)
         attrib_par_die(p, "MPI_Allreduce of row counts failed");
     memcpy(fig->reasons, cnt + 2 * im.nunits, sizeof fig->reasons);
-    for (int k = 0; k < 3; k++) {
+    for (int k = 0; k < ATTRIB_CSV_NKINDS; k++) {
         fig->total_rejected += fig->rejected[k];
         fig->total_rows += fig->rows[k] + fig->rejected[k];
     }
@@ -856,7 +888,7 @@ int attrib_import_run(attrib_par *p, const attrib_import_spec *spec, attrib_impo
     rc = write_store(&im, types, ntypes, cnt);
     if (rc < 0)
         goto done;
-    attrib_progress_end(p, "write", fig->rows[0] + fig->rows[1] + fig->rows[2], 0,
+    attrib_progress_end(p, "write", fig->rows[0] + fig->rows[1] + fig->rows[2] + fig->links_kept, 0,
                         spec->store_name ? spec->store_name : spec->store_tmp);
 
 done:

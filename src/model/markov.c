@@ -119,9 +119,24 @@ static int chain_check(const attrib_markov_chain *c, uint64_t *tot)
     return rc;
 }
 
+/* OpenBLAS splits a factorisation over as many threads as the process may use (two
+ * for a process alone on these machines, one for a rank that mpirun binds to a core),
+ * and the split changes the rounding: the removal effects would then differ in their
+ * last bits between a run of 1 process and one of 2 ranks. One thread everywhere keeps
+ * them identical for any rank count. Weak: absent with the reference BLAS, which has
+ * no threads. */
+extern void openblas_set_num_threads(int n) __attribute__((weak));
+
+static void blas_one_thread(void)
+{
+    if (openblas_set_num_threads)
+        openblas_set_num_threads(1);
+}
+
 static int solve_dense(const attrib_markov_chain *c, const uint64_t *tot, double *rem, double *vrem)
 {
     const size_t n = c->n;
+    blas_one_thread();
     double *a = attrib_xcalloc(n * n, sizeof *a); /* column-major */
     lapack_int *ipiv = attrib_xmalloc(n * sizeof *ipiv);
     double *rhs = attrib_xmalloc(2 * n * sizeof *rhs);

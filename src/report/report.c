@@ -641,6 +641,27 @@ static int build_datadriven(attrib_report *rep, const attrib_results *r)
     return 0;
 }
 
+/* report/identity and the stitching attributes, when the file has them. */
+static int build_identity(attrib_report *rep, const attrib_results *r)
+{
+    attrib_table t;
+    attrib_table_init(&t, &attrib_schema_report_identity, 1);
+    int rc = read_optional(r, &attrib_schema_report_identity, &t, &rep->has_identity);
+    if (rc == 0 && rep->has_identity && t.n == 1)
+        for (size_t c = 0; c < ATTRIB_RI_NCOLS; c++)
+            rep->identity[c] = ATTRIB_COL(&t, c, uint64_t)[0];
+    attrib_table_free(&t);
+    ATTRIB_TRY(rc);
+    int64_t v = 0;
+    rep->max_component = -1;
+    if (attrib_h5_get_attr_i64(r->f, ATTRIB_RES_ATTR_STITCHED, &v) == 0)
+        rep->stitched = v != 0;
+    if (attrib_h5_get_attr_i64(r->f, ATTRIB_RES_ATTR_MAX_COMPONENT, &v) == 0)
+        rep->max_component = v;
+    attrib_err_clear(); /* absent in older files */
+    return 0;
+}
+
 /* ---- Charts ---- */
 
 enum { BY_CONVERSIONS, BY_VALUE, BY_COST };
@@ -710,6 +731,8 @@ int attrib_report_build(const attrib_results *r, const attrib_report_options *op
     build_series(rep, BY_VALUE, rep->top, &rep->by_value);
     build_series(rep, BY_COST, rep->top, &rep->by_cost);
     rc = build_datadriven(rep, r);
+    if (rc == 0)
+        rc = build_identity(rep, r);
     if (rc < 0) {
         attrib_report_free(rep);
         return rc;

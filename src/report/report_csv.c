@@ -11,10 +11,10 @@
 
 const char *const attrib_report_csv_tables[] = {"campaign", "daily", "daily_touch", "advertiser",
                                                 "daily_total", "time_to_convert", "unattributed",
-                                                "paths", "markov", "shapley", "models", NULL};
+                                                "paths", "markov", "shapley", "models", "identity", NULL};
 enum {
     T_CAMPAIGN, T_DAILY, T_DAILY_TOUCH, T_ADVERTISER, T_DAILY_TOTAL, T_TTC, T_UNATTRIBUTED,
-    T_PATHS, T_MARKOV, T_SHAPLEY, T_MODELS
+    T_PATHS, T_MARKOV, T_SHAPLEY, T_MODELS, T_IDENTITY
 };
 
 static void header(FILE *out, const attrib_schema *s)
@@ -105,6 +105,7 @@ static const attrib_table *dd_table(const attrib_report *rep, int table, int *ha
     case T_MARKOV: *has = rep->has_markov; return &rep->markov_table;
     case T_SHAPLEY: *has = rep->has_shapley; return &rep->shapley_table;
     case T_MODELS: *has = rep->has_models; return &rep->models_table;
+    case T_IDENTITY: *has = rep->has_identity; return NULL;
     default: *has = 1; return NULL;
     }
 }
@@ -113,6 +114,9 @@ int attrib_report_csv_check(const attrib_report *rep, int table)
 {
     int has;
     const attrib_table *t = dd_table(rep, table, &has);
+    if (table == T_IDENTITY && !has)
+        return attrib_err_set(ATTRIB_EINPUT, "%s: no /report/identity table (a results file of an "
+                              "older attrib lacks it)", rep->path);
     if (t && !has)
         return attrib_err_set(ATTRIB_EINPUT, "%s: no /%s table (%s)", rep->path, t->schema->name,
                               table == T_MODELS ? "written by attrib run --compare only"
@@ -153,6 +157,12 @@ void attrib_report_write_csv(const attrib_report *rep, FILE *out, int table)
             num(out, x->credited_value);
             fputc('\n', out);
         }
+        break;
+    case T_IDENTITY:
+        header(out, &attrib_schema_report_identity);
+        for (size_t c = 0; c < ATTRIB_RI_NCOLS; c++)
+            fprintf(out, "%s%" PRIu64, c ? "," : "", rep->identity[c]);
+        fputc('\n', out);
         break;
     case T_UNATTRIBUTED:
         fputs("reason,conversions\n", out);

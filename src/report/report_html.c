@@ -436,8 +436,28 @@ static void html_dd(const attrib_report *rep, FILE *out)
     fputs("</tbody></table></div>\n", out);
 }
 
+/* The identity graph's figures, when the run stitched identities. */
+static void html_identity(const attrib_report *rep, FILE *out)
+{
+    if (!rep->has_identity || !rep->stitched)
+        return;
+    static const char *const label[ATTRIB_RI_NCOLS] = {
+        "links", "identities in links", "components", "components merged into one person",
+        "identities merged", "components over the cap (left unmerged)",
+        "identities in them", "largest component (identities)"};
+    fprintf(out, "<h2>Identity graph</h2>\n<p class=\"note\">report/identity: identities "
+                 "linked by the input&#39;s /links are stitched before attribution; each "
+                 "component of at most %" PRId64 " identities became one person.</p>\n"
+                 "<div class=\"scroll\"><table class=\"data\" id=\"identity\"><tbody>\n",
+            rep->max_component);
+    for (size_t c = 0; c < ATTRIB_RI_NCOLS; c++)
+        fprintf(out, "<tr><th>%s</th><td>%" PRIu64 "</td></tr>\n", label[c], rep->identity[c]);
+    fputs("</tbody></table></div>\n", out);
+}
+
 static void html_datadriven(const attrib_report *rep, FILE *out)
 {
+    html_identity(rep, out);
     if (rep->has_models)
         html_models(rep, out);
     if (rep->has_paths)

@@ -246,6 +246,15 @@ void attrib_report_write_json(const attrib_report *rep, FILE *out)
         fputc('}', out);
     }
     fputs("]", out);
+    if (rep->has_identity) { /* report/identity's row, and whether the run stitched */
+        fprintf(out, ",\n\"identity\": {\"stitched\": %s", rep->stitched ? "true" : "false");
+        if (rep->max_component >= 0)
+            fprintf(out, ", \"max_component\": %" PRId64, rep->max_component);
+        for (size_t c = 0; c < ATTRIB_RI_NCOLS; c++)
+            fprintf(out, ", \"%s\": %" PRIu64, attrib_schema_report_identity.cols[c].name,
+                    rep->identity[c]);
+        fputc('}', out);
+    }
     if (rep->has_models)
         json_models(rep, out);
     if (rep->has_paths)

@@ -286,8 +286,28 @@ static void text_dd(const attrib_report *rep, FILE *out)
     attrib_grid_free(g);
 }
 
+/* The identity graph's figures, when the run stitched identities. */
+static void text_identity(const attrib_report *rep, FILE *out)
+{
+    if (!rep->has_identity || !rep->stitched)
+        return;
+    const uint64_t *v = rep->identity;
+    fprintf(out,
+            "\nIdentity graph (report/identity): %" PRIu64 " links between %" PRIu64
+            " identities in %" PRIu64 " components\n"
+            "  merged into one person each: %" PRIu64 " components (%" PRIu64 " identities)\n"
+            "  left unmerged, over %" PRId64 " identities: %" PRIu64 " components (%" PRIu64
+            " identities)\n"
+            "  largest component: %" PRIu64 " identities\n",
+            v[ATTRIB_RI_LINKS], v[ATTRIB_RI_VERTICES], v[ATTRIB_RI_COMPONENTS],
+            v[ATTRIB_RI_MERGED_COMPONENTS], v[ATTRIB_RI_IDENTITIES_MERGED], rep->max_component,
+            v[ATTRIB_RI_OVERSIZE_COMPONENTS], v[ATTRIB_RI_OVERSIZE_IDENTITIES],
+            v[ATTRIB_RI_LARGEST_COMPONENT]);
+}
+
 static void text_datadriven(const attrib_report *rep, FILE *out)
 {
+    text_identity(rep, out);
     if (rep->has_models) {
         fputc('\n', out);
         text_models(rep, out, 0);

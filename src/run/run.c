@@ -11,8 +11,8 @@
 #include "attrib/par_coll.h"
 #include "run_impl.h"
 
-const char *const attrib_run_phase_names[] = {"read",   "plan", "exchange", "match", "fit",
-                                              "reduce", "sort", "write",    NULL};
+const char *const attrib_run_phase_names[] = {"read", "stitch", "plan", "exchange", "match",
+                                              "fit",  "reduce", "sort", "write",    NULL};
 
 void run_test_crash(const attrib_par *p, const char *phase)
 {
@@ -87,6 +87,7 @@ int attrib_run_plan(attrib_run *r)
     const attrib_par *p = r->p;
     const double t = attrib_par_wtime();
     run_test_crash(p, "plan");
+    ATTRIB_TRY(run_count_partitions(p, &r->ri));
     uint64_t *lrows = attrib_xcalloc(ATTRIB_NPARTITIONS, sizeof *lrows);
     uint64_t *lbytes = attrib_xcalloc(ATTRIB_NPARTITIONS, sizeof *lbytes);
     for (uint32_t q = 0; q < ATTRIB_NPARTITIONS; q++) {

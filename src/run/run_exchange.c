@@ -44,7 +44,12 @@ static int check_events(const run_input *ri, const attrib_table *t, uint64_t row
 {
     const uint8_t *kind = t->col[EVR_KIND];
     const int64_t *ts = t->col[EVR_TS];
+    const double *cost = t->col[EVR_COST];
     for (size_t i = 0; i < t->n; i++) {
+        if (!attrib_amount_ok(cost[i]))
+            return attrib_err_set(ATTRIB_EINPUT,
+                                  "%s: dataset /events/cost row %llu: %g is not an amount from 0 to %g",
+                                  ri->path, (unsigned long long)(row0 + i), cost[i], ATTRIB_AMOUNT_MAX);
         if (kind[i] >= ATTRIB_NKINDS)
             return attrib_err_set(ATTRIB_EINPUT, "%s: dataset /events/kind row %llu: %u is not a kind",
                                   ri->path, (unsigned long long)(row0 + i), (unsigned)kind[i]);
@@ -60,7 +65,12 @@ static int check_conversions(const run_input *ri, const attrib_table *t, uint64_
 {
     const uint16_t *type = t->col[CVR_TYPE];
     const int64_t *ts = t->col[CVR_TS];
+    const double *value = t->col[CVR_VALUE];
     for (size_t i = 0; i < t->n; i++) {
+        if (!attrib_amount_ok(value[i]))
+            return attrib_err_set(ATTRIB_EINPUT,
+                                  "%s: dataset /conversions/value row %llu: %g is not an amount from 0 to %g",
+                                  ri->path, (unsigned long long)(row0 + i), value[i], ATTRIB_AMOUNT_MAX);
         if (type[i] >= ri->ntypes)
             return attrib_err_set(ATTRIB_EINPUT,
                                   "%s: dataset /conversions/type row %llu: %u is beyond the %zu names "

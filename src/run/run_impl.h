@@ -26,7 +26,7 @@ typedef struct run_input {
     uint64_t round_rows;           /* the larger of the two: the size of round buffers */
     uint64_t ev_rounds, cv_rounds; /* rounds per wave, the same on every rank */
     uint64_t *eid, *cid;           /* identity columns of the slabs, kept for every wave */
-    uint64_t *ev_hist, *cv_hist;   /* global rows per logical partition */
+    uint64_t *ev_hist, *cv_hist;   /* global rows per logical partition (plan) */
     uint64_t *local_rows;          /* this rank's rows (both tables) per logical partition */
 } run_input;
 
@@ -65,11 +65,14 @@ struct attrib_run {
 void run_test_crash(const attrib_par *p, const char *phase);
 
 /* Collective (run_read.c). Slabs, round size, and the identity columns of this rank's
- * slabs; then the global per-partition row counts (ri->ev_hist, ri->cv_hist).
- * `round_rows` = 0 for the default (the files' chunk size, 2^20). */
+ * slabs. `round_rows` = 0 for the default (the files' chunk size, 2^20). */
 int run_read_identities(const attrib_par *p, attrib_h5file *in, const char *path,
                         size_t ntypes, uint64_t nev, uint64_t ncv, uint64_t round_rows,
                         run_input *ri);
+/* Collective (run_read.c). The global per-partition row counts (ri->ev_hist,
+ * ri->cv_hist) and this rank's (ri->local_rows) of the identity columns as they are now
+ * (after the stitch). */
+int run_count_partitions(const attrib_par *p, run_input *ri);
 void run_input_free(run_input *ri);
 
 /* Collective (run_exchange.c). Read the slab again round by round (the columns other

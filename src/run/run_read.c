@@ -1,7 +1,8 @@
 /* attrib run — the read phase: open and validate the input, check the memory budget,
  * and read the identity column of this rank's slab of /events and /conversions (a range
- * of whole file chunks), counting rows per logical partition for the plan. The other
- * columns are read wave by wave during the exchange (run_exchange.c).
+ * of whole file chunks); the plan counts them per logical partition once the stitch
+ * phase (run_stitch.c) has replaced each by its person. The other columns are read wave
+ * by wave during the exchange (run_exchange.c).
  *
  * Memory per rank: the identity columns (8 bytes per slab row), instead of whole input
  * columns plus their exchanged and sorted copies. Every order here is fixed by the plan
@@ -109,7 +110,11 @@ int run_read_identities(const attrib_par *p, attrib_h5file *in, const char *path
     int rc = read_ids(in, &ev_ids, ri->e0, ri->e1, &ri->eid);
     if (!rc)
         rc = read_ids(in, &cv_ids, ri->c0, ri->c1, &ri->cid);
-    ATTRIB_TRY(attrib_par_agree(p, rc));
+    return attrib_par_agree(p, rc);
+}
+
+int run_count_partitions(const attrib_par *p, run_input *ri)
+{
     /* Global rows per partition and table: the exact size of every rank's stores. */
     ri->ev_hist = attrib_xcalloc(ATTRIB_NPARTITIONS, sizeof *ri->ev_hist);
     ri->cv_hist = attrib_xcalloc(ATTRIB_NPARTITIONS, sizeof *ri->cv_hist);
@@ -120,7 +125,7 @@ int run_read_identities(const attrib_par *p, attrib_h5file *in, const char *path
     ri->local_rows = attrib_xmalloc(ATTRIB_NPARTITIONS * sizeof *ri->local_rows);
     for (uint32_t q = 0; q < ATTRIB_NPARTITIONS; q++)
         ri->local_rows[q] = ri->ev_hist[q] + ri->cv_hist[q];
-    rc = attrib_par_sum_u64_array(p, ri->ev_hist, ATTRIB_NPARTITIONS);
+    int rc = attrib_par_sum_u64_array(p, ri->ev_hist, ATTRIB_NPARTITIONS);
     if (!rc)
         rc = attrib_par_sum_u64_array(p, ri->cv_hist, ATTRIB_NPARTITIONS);
     return attrib_par_agree(p, rc);

@@ -101,7 +101,36 @@ static int write_meta(attrib_run *r, attrib_h5file *f)
     m.attr[ATTRIB_RES_SOFTWARE_VERSION] = ver;
     m.attr[ATTRIB_RES_RULES] = r->rules_text;
     m.attr[ATTRIB_RES_IDENTITY_HASH] = r->identity_hash;
-    return attrib_results_write_meta(f, &m);
+    ATTRIB_TRY(attrib_results_write_meta(f, &m));
+    ATTRIB_TRY(attrib_h5_set_attr_i64(f, ATTRIB_RES_ATTR_STITCHED, r->fig.stitched));
+    return attrib_h5_set_attr_i64(f, ATTRIB_RES_ATTR_MAX_COMPONENT, (int64_t)r->fig.max_component);
+}
+
+/* /report/identity: one row, the stitching figures (zeros when not stitched). Every rank
+ * has them; rank 0 writes the row. */
+static int write_identity(attrib_run *r, attrib_h5file *f, int level)
+{
+    attrib_table t;
+    attrib_table_init(&t, &attrib_schema_report_identity, 1);
+    if (r->p->rank == 0) {
+        const attrib_idgraph_figures *g = &r->fig.idg;
+        const uint64_t v[ATTRIB_RI_NCOLS] = {
+            [ATTRIB_RI_LINKS] = g->links,
+            [ATTRIB_RI_VERTICES] = g->vertices,
+            [ATTRIB_RI_COMPONENTS] = g->components,
+            [ATTRIB_RI_MERGED_COMPONENTS] = g->merged_components,
+            [ATTRIB_RI_IDENTITIES_MERGED] = g->identities_merged,
+            [ATTRIB_RI_OVERSIZE_COMPONENTS] = g->oversize_components,
+            [ATTRIB_RI_OVERSIZE_IDENTITIES] = g->oversize_identities,
+            [ATTRIB_RI_LARGEST_COMPONENT] = g->largest_component};
+        attrib_table_reserve(&t, 1);
+        for (size_t c = 0; c < ATTRIB_RI_NCOLS; c++)
+            ATTRIB_COL(&t, c, uint64_t)[0] = v[c];
+        t.n = 1;
+    }
+    const int rc = attrib_h5_write_table(f, &t, 0, 1, level);
+    attrib_table_free(&t);
+    return rc;
 }
 
 int attrib_run_write(attrib_run *r, const char *path, const char *name)
@@ -128,6 +157,8 @@ int attrib_run_write(attrib_run *r, const char *path, const char *name)
         if (!rc)
             rc = attrib_h5_write_table(out, &r->rep[i], 0, total, level);
     }
+    if (!rc)
+        rc = write_identity(r, out, level);
     /* report/markov, shapley when data-driven (paths below); report/models with --compare */
     for (size_t i = 1; i < (r->o.ncompare ? 4u : 3u) && !rc && r->fig.datadriven; i++) {
         uint64_t total;

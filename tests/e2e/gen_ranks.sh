@@ -11,7 +11,7 @@ trap 'rm -rf "$W"' EXIT
 MPI="$MPIEXEC --allow-run-as-root --oversubscribe"
 ARGS=(--events 30011 --conversions 4001 --identities 1500 --advertisers 7 --campaigns 30 --seed 42 --batch 977 -q)
 
-"$ATTRIB" gen --help | grep -q -- '--conversions'
+"$ATTRIB" gen --help | grep -- '--conversions' >/dev/null # not -q: see import_basic.sh
 "$ATTRIB" gen "${ARGS[@]}" -o "$W/n1.h5"
 $MPI -n 2 "$ATTRIB" gen "${ARGS[@]}" -o "$W/n2.h5"
 $MPI -n 3 "$ATTRIB" gen "${ARGS[@]}" -o "$W/n3.h5"

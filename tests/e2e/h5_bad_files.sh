@@ -3,7 +3,8 @@
 # `attrib export` with exit 2 and a message naming the file and dataset: wrong types,
 # unequal lengths, wrong rank, unknown enum names, out-of-range codes, variable-length
 # strings. Foreign but valid variations (plain u8 for an enum, other string padding,
-# big-endian integers) must be read correctly.
+# big-endian integers) must be read correctly. A bad /links is refused by run and
+# explain too, and a good one is stitched.
 set -euo pipefail
 : "${ATTRIB:?}"
 PY=/usr/bin/python3
@@ -83,4 +84,48 @@ expect_fail good events "/events/ts is not a readable dataset"
 with h5py.File(sys.argv[1], "a") as f:
     del f["campaigns"]; f["campaigns"] = [1, 2]' "$W/good.h5"
 expect_fail good campaigns "/campaigns is not a group (table)"
+# A bad /links (the optional identity graph) is refused by run, explain and export with
+# exit 2 naming the dataset, before anything is written.
+links() { # links NAME 'python: a = ..., b = ... (None: absent)'
+    make "$1" 'ev["cost"] = np.array([0.5, 0.0, 1.0], "<f8")'
+    "$PY" - "$W/$1.h5" "$2" <<'PYEOF'
+import sys, numpy as np, h5py
+a = np.array([7, 8], "<u8"); b = np.array([8, 9], "<u8")
+exec(sys.argv[2])
+with h5py.File(sys.argv[1], "a") as f:
+    if a is not None: f["links/a"] = a
+    if b is not None: f["links/b"] = b
+PYEOF
+}
+printf 'defaults: { model = "last_touch"; };\n' > "$W/rules.cfg"
+expect_run_fail() { # expect_run_fail FILE "message" [run-only]
+    local rc=0
+    "$ATTRIB" run -q -c "$W/rules.cfg" -i "$W/$1.h5" -o "$W/out.h5" 2>"$W/e.txt" || rc=$?
+    [ "$rc" = 2 ] || fail "run $1 exited $rc, not 2: $(cat "$W/e.txt")"
+    [ ! -e "$W/out.h5" ] || fail "run $1 left an output"
+    grep -qF -- "$1.h5: $2" "$W/e.txt" || fail "run $1: message lacks '$1.h5: $2': $(cat "$W/e.txt")"
+    [ "${3:-}" = run-only ] && return
+    rc=0
+    "$ATTRIB" explain -c "$W/rules.cfg" -i "$W/$1.h5" --conversion 5 2>"$W/e.txt" >/dev/null || rc=$?
+    [ "$rc" = 2 ] && grep -qF -- "$1.h5: $2" "$W/e.txt" || fail "explain $1 exited $rc: $(cat "$W/e.txt")"
+}
+# An amount the exact report sums cannot hold (good.h5's 1e300 cost) is refused too.
+make huge ''
+expect_run_fail huge "dataset /events/cost row 2: 1e+300 is not an amount from 0 to 1e+15" run-only
+make huge_cv 'cv["value"] = np.array([2e15], "<f8"); ev["cost"] = np.array([0.5, 0.0, 1.0], "<f8")'
+expect_run_fail huge_cv "dataset /conversions/value row 0: 2e+15 is not an amount from 0 to 1e+15" run-only
+rc=0; "$ATTRIB" explain -c "$W/rules.cfg" -i "$W/huge_cv.h5" --conversion 5 2>"$W/e.txt" >/dev/null || rc=$?
+[ $rc = 2 ] && grep -qF "huge_cv.h5: dataset /conversions/value: conversion 5 has 2e+15, not an amount from 0 to 1e+15" "$W/e.txt" \
+    || fail "explain huge_cv exited $rc: $(cat "$W/e.txt")"
+links links_short 'b = b[:1]'
+expect_run_fail links_short "dataset /links/b has 1 rows but /links/a has 2"
+expect_fail links_short links "dataset /links/b has 1 rows but /links/a has 2"
+links links_f64 'a = a.astype("<f8")'
+expect_run_fail links_f64 "dataset /links/a: expected 64-bit unsigned integer, found 64-bit float"
+links links_nob 'b = None'
+expect_run_fail links_nob "missing dataset /links/b"
+links links_ok ''
+"$ATTRIB" run -q -c "$W/rules.cfg" -i "$W/links_ok.h5" -o "$W/ok.h5" || fail "run with a good /links"
+"$ATTRIB" export "$W/ok.h5" report/identity | tail -1 | grep -qx '2,3,1,1,3,0,0,3' || fail "report/identity of a good /links: $("$ATTRIB" export "$W/ok.h5" report/identity)"
+"$ATTRIB" export "$W/ok.h5" credits | tail -1 | grep -q '^5,1,7,3,9.5,' || fail "credit of the stitched conversion"
 echo "h5_bad_files: ok"

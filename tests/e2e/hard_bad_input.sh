@@ -2,7 +2,8 @@
 # Bad input catalogue (exit codes and rejects: docs/formats.md), whole commands: exit
 # code, a message naming the file and line or dataset, and no output file (nor
 # NAME.tmp) left behind.
-#  - every class of rejected row past --max-reject-rate: import exits 2, nothing written;
+#  - every class of rejected row past --max-reject-rate (events, conversions, links):
+#    import exits 2, nothing written;
 #  - an empty input file (2) and a header-only input (a valid, empty run: 0);
 #  - a period with no conversions (0, empty tables);
 #  - rules naming an unknown campaign (warning, 0) or with a syntax error (2);
@@ -79,6 +80,46 @@ for k in neg:'bad value' adv:'bad advertiser_id' type:'type longer than 32 bytes
     grep -qxF "cv_$f.csv,5,${k#*:}" "rej_cv_$f.csv" || fail "cv $f: $(cat "rej_cv_$f.csv")"
     absent "in_cv_$f.h5" "in_cv_$f.h5.tmp"
 done
+# The same in links (--links): one malformed link row of each class among 8 good rows and
+# a links file with an identity over 256 bytes; an empty links file and one without
+# identity_b are exit 2 naming the file.
+LKH='identity_a,identity_b'
+good_lk() { echo "$LKH"; for i in 1 2 3 4 5 6 7 8; do echo "id$i,dev$i"; done; }
+declare -A LKROW=(
+    [columns]='id9' [columns3]='id9,dev9,x' [quoting]='id9,"dev"9' [open]='id9,"dev9'
+    [empty_a]=',dev9' [empty_b]='id9,' [long_a]="$(printf 'a%.0s' $(seq 257)),dev9"
+    [long_b]="id9,$(printf 'b%.0s' $(seq 300))"
+)
+declare -A LKREASON=([columns]='wrong column count' [columns3]='wrong column count'
+    [quoting]='malformed quoting' [open]='malformed quoting' [empty_a]='empty identity_a'
+    [empty_b]='empty identity_b' [long_a]='identity_a longer than 256 bytes'
+    [long_b]='identity_b longer than 256 bytes')
+for k in "${!LKROW[@]}"; do
+    { good_lk; echo "${LKROW[$k]}"; } >"lk_$k.csv"
+    # 5 events + 3 conversions + 2 campaigns + 9 link rows: 1 of 19 is over 0.001.
+    expect 2 "$ATTRIB" import -q --campaigns camp.csv --events ev.csv --conversions cv.csv \
+        --links "lk_$k.csv" --rejects "rej_lk_$k.csv" -o "in_lk_$k.h5"
+    has "1 of 19 rows rejected"
+    grep -qxF "lk_$k.csv,10,${LKREASON[$k]}" "rej_lk_$k.csv" || fail "links $k: $(cat "rej_lk_$k.csv")"
+    absent "in_lk_$k.h5" "in_lk_$k.h5.tmp"
+    # Under a rate that allows it, the same file imports with its 8 good links.
+    expect 0 "$ATTRIB" import -q --campaigns camp.csv --events ev.csv --conversions cv.csv \
+        --links "lk_$k.csv" --max-reject-rate 0.1 -o "ok_lk_$k.h5"
+    [ "$("$ATTRIB" export "ok_lk_$k.h5" links | wc -l)" = 9 ] || fail "links $k: kept rows"
+done
+: >lk_empty.csv
+expect 2 "$ATTRIB" import -q --campaigns camp.csv --events ev.csv --conversions cv.csv \
+    --links lk_empty.csv -o in_lk.h5
+has "lk_empty.csv: empty file (no header line)"
+echo 'identity_a,identity_c' >lk_nob.csv
+expect 2 "$ATTRIB" import -q --campaigns camp.csv --events ev.csv --conversions cv.csv \
+    --links lk_nob.csv -o in_lk.h5
+has "lk_nob.csv:1: missing column 'identity_b' in the header of links file"
+echo 'identity_a,identity_b,identity_a' >lk_dup.csv
+expect 2 "$ATTRIB" import -q --campaigns camp.csv --events ev.csv --conversions cv.csv \
+    --links lk_dup.csv -o in_lk.h5
+has "lk_dup.csv:1: column 'identity_a' appears twice in the header of links file"
+absent in_lk.h5 in_lk.h5.tmp
 
 # --- 2. An empty input file: exit 2 naming it. A header-only input: a valid empty run.
 : >empty.csv

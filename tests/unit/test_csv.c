@@ -185,8 +185,8 @@ static void test_numbers(void)
     CHECK(attrib_csv_parse_u64("1x", 2, &u) < 0);
     double d;
     static const char *good[] = {"0", "1.5", "0.1", "123456.789", "+2", ".5", "3.", "1e3",
-                                 "2.5E-3", "0.30000000000000004", "12345678901234567890",
-                                 "1.7976931348623157e308", "4.9e-324", "0.000000000000000000001"};
+                                 "2.5E-3", "0.30000000000000004", "999999999999999.9",
+                                 "1000000000000000", "1e15", "4.9e-324", "0.000000000000000000001"};
     for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
         int rc = attrib_csv_parse_amount(good[i], strlen(good[i]), &d);
         CHECK(rc == 0);
@@ -203,7 +203,10 @@ static void test_numbers(void)
         CHECK(attrib_csv_parse_amount(b, (size_t)len, &d) == 0 && d == strtod(b, NULL));
     }
     static const char *bad[] = {"", "-1", "-0", "nan", "NaN", "inf", "Infinity", "0x10", "1e",
-                                "1e+", "1.2.3", "1,5", " 1", "1 ", ".", "+", "1e400", "e5"};
+                                "1e+", "1.2.3", "1,5", " 1", "1 ", ".", "+", "1e400", "e5",
+                                /* over ATTRIB_AMOUNT_MAX: exact report sums could overflow */
+                                "1000000000000000.1", "1.0000000000000002e15", "12345678901234567890",
+                                "1.7976931348623157e308"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         if (attrib_csv_parse_amount(bad[i], strlen(bad[i]), &d) == 0) {
             fprintf(stderr, "amount '%s' accepted\n", bad[i]);
@@ -336,6 +339,58 @@ static void test_rows(void)
               !strchr(attrib_csv_reason_str(ATTRIB_CSV_EVENTS, r), ','));
 }
 
+/* Links rows: identity_a and identity_b by name in any order, each 1..256 bytes (any
+ * bytes), hashed as event identities are; a self link and both directions are accepted
+ * here (dropping them is the import's); reasons name the column. */
+static void test_links(void)
+{
+    const char *lh = "x,identity_b,identity_a";
+    attrib_csv_values v, e;
+    attrib_csv_header h;
+    const char *missing;
+    int dup;
+    CHECK(attrib_csv_header_parse(&h, ATTRIB_CSV_LINKS, rec_of("identity_a,extra\n"), &missing,
+                                  &dup) == ATTRIB_EINPUT &&
+          strcmp(missing, "identity_b") == 0 && !dup);
+    CHECK(attrib_csv_header_parse(&h, ATTRIB_CSV_LINKS,
+                                  rec_of("identity_b,identity_a,identity_b\n"), &missing,
+                                  &dup) == ATTRIB_EINPUT &&
+          dup && strcmp(missing, "identity_b") == 0);
+    /* "identity" alone is not a links column. */
+    CHECK(attrib_csv_header_parse(&h, ATTRIB_CSV_LINKS, rec_of("identity,identity_b\n"), &missing,
+                                  &dup) == ATTRIB_EINPUT &&
+          strcmp(missing, "identity_a") == 0);
+    CHECK(row(ATTRIB_CSV_LINKS, lh, "1,\"bob, b\",alice", &v) == 0);
+    CHECK(row(ATTRIB_CSV_EVENTS, "event_id,identity,timestamp,campaign_id,kind", "1,alice,0,1,nurture",
+              &e) == 0 &&
+          v.identity == e.identity);
+    CHECK(row(ATTRIB_CSV_EVENTS, "event_id,identity,timestamp,campaign_id,kind",
+              "1,\"bob, b\",0,1,nurture", &e) == 0 &&
+          v.identity_b == e.identity && v.identity != v.identity_b);
+    CHECK(row(ATTRIB_CSV_LINKS, lh, "1,alice,alice", &v) == 0 && v.identity == v.identity_b);
+    CHECK(row(ATTRIB_CSV_LINKS, lh, "1,alice", &v) == ATTRIB_CSV_R_COLUMNS);
+    CHECK(row(ATTRIB_CSV_LINKS, lh, "1,alice,b,c", &v) == ATTRIB_CSV_R_COLUMNS);
+    CHECK(row(ATTRIB_CSV_LINKS, lh, "1,alice,", &v) == ATTRIB_CSV_R_IDENTITY_EMPTY);
+    CHECK(row(ATTRIB_CSV_LINKS, lh, "1,,alice", &v) == ATTRIB_CSV_R_IDENTITY_B_EMPTY);
+    CHECK(row(ATTRIB_CSV_LINKS, lh, "1,\"\",alice", &v) == ATTRIB_CSV_R_IDENTITY_B_EMPTY);
+    CHECK(row(ATTRIB_CSV_LINKS, lh, "1,\"a\"b,c", &v) == ATTRIB_CSV_R_QUOTING);
+    char line[700], id[300];
+    memset(id, 'x', sizeof id);
+    snprintf(line, sizeof line, "1,%.256s,%.256s", id, id);
+    CHECK(row(ATTRIB_CSV_LINKS, lh, line, &v) == 0);
+    snprintf(line, sizeof line, "1,%.256s,%.257s", id, id);
+    CHECK(row(ATTRIB_CSV_LINKS, lh, line, &v) == ATTRIB_CSV_R_IDENTITY_LONG);
+    snprintf(line, sizeof line, "1,%.257s,%.256s", id, id);
+    CHECK(row(ATTRIB_CSV_LINKS, lh, line, &v) == ATTRIB_CSV_R_IDENTITY_B_LONG);
+    CHECK(strcmp(attrib_csv_reason_str(ATTRIB_CSV_LINKS, ATTRIB_CSV_R_IDENTITY_EMPTY),
+                 "empty identity_a") == 0);
+    CHECK(strcmp(attrib_csv_reason_str(ATTRIB_CSV_EVENTS, ATTRIB_CSV_R_IDENTITY_EMPTY),
+                 "empty identity") == 0);
+    CHECK(strcmp(attrib_csv_reason_str(ATTRIB_CSV_LINKS, ATTRIB_CSV_R_IDENTITY_B_LONG),
+                 "identity_b longer than 256 bytes") == 0);
+    CHECK(strcmp(attrib_csv_kind_names[ATTRIB_CSV_LINKS], "links") == 0);
+}
+
 /* Integer timestamps and their unit: an integer that looks like epoch seconds is never
  * taken silently; seconds are multiplied by 1000 exactly (overflow checked); ISO text
  * is the same under every unit; a time of day without a zone has its own reason. */
@@ -412,6 +467,7 @@ int main(void)
     test_header();
     test_rows();
     test_timestamp_units();
+    test_links();
     attrib_csv_rec_free(&g_rec);
     printf("test_csv: %s\n", fails ? "FAILED" : "ok");
     return fails != 0;
