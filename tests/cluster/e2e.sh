@@ -14,9 +14,10 @@
 # Checked:
 #   1. the hosts are distinct: each rank prints its hostname and address; the byte
 #      counters of the bridge ports grow by the run's exchange;
-#   2. gen, import, run (--explain --labels --compare all --journeys, with the example
-#      rules and with tests/cluster/models.rules.cfg: every model and preset, one per
-#      advertiser), explain and report
+#   2. gen --links, import --links, run (--explain --labels --compare all --journeys;
+#      stitched, with the example rules, and --no-stitch with
+#      tests/cluster/models.rules.cfg: every model and preset, one per advertiser),
+#      explain and report
 #      across the hosts at 3x1 and 3x2 ranks give the same tables, bit for bit (every
 #      dataset, its type and values: h5dump -A 0 -m %.17g), as one process on one host;
 #   3. faults: both ranks of h3 SIGKILLed as each phase of run begins (the test hook
@@ -147,19 +148,23 @@ done
 
 # ---- 2. same tables as one host
 echo "== tables across hosts = one host"
-one gen --events 60000 --conversions 6000 --seed 11 -q -o gen1.h5
-one gen --events 60000 --conversions 6000 --seed 11 -q --csv csv
+# With an identity graph (devices per person, hubs: /links), so that import's links and
+# run's stitching (its connected components computed across the ranks) cross hosts too.
+GEN="--events 60000 --conversions 6000 --seed 11 --links"
+one gen $GEN -q -o gen1.h5
+one gen $GEN -q --csv csv
 for k in 1 2; do
-  mpi $k 40 "$ATTRIB" gen --events 60000 --conversions 6000 --seed 11 -q -o "$W/gen$k.x.h5"
+  mpi $k 40 "$ATTRIB" gen $GEN -q -o "$W/gen$k.x.h5"
   same gen1.h5 gen$k.x.h5 "gen 3x$k"
 done
-one import --events csv/events.csv --conversions csv/conversions.csv --campaigns csv/campaigns.csv -q -o imp1.h5
+one import --events csv/events.csv --conversions csv/conversions.csv --campaigns csv/campaigns.csv \
+  --links csv/links.csv -q -o imp1.h5
 for k in 1 2; do
   mpi $k 40 "$ATTRIB" import --events "$W/csv/events.csv" --conversions "$W/csv/conversions.csv" \
-    --campaigns "$W/csv/campaigns.csv" -q -o "$W/imp$k.x.h5"
+    --campaigns "$W/csv/campaigns.csv" --links "$W/csv/links.csv" -q -o "$W/imp$k.x.h5"
   same imp1.h5 imp$k.x.h5 "import 3x$k"
 done
-echo "PASS gen and import at 3x1 and 3x2 ranks ($((SECONDS - t_start)) s so far)"
+echo "PASS gen --links and import --links at 3x1 and 3x2 ranks ($((SECONDS - t_start)) s so far)"
 before=$(port_bytes)
 # Every optional output at once: /explain/conversion, /labels, /report/models (every
 # model), /report/paths, /report/markov, /report/shapley.
@@ -167,21 +172,23 @@ XOPT="--explain --labels --compare all --journeys"
 # Two rule sets: the example's (per-campaign lookbacks and types, a version switch) and
 # tests/cluster/models.rules.cfg (every model, one per advertiser, presets, a switch to
 # markov mid-month, a Markov chain of order 2), so one run exercises every model's
-# credits, and --compare all every model on every conversion.
+# credits, and --compare all every model on every conversion. The first stitches (the
+# input has /links: /report/identity, merged persons), the second runs --no-stitch.
 MODELS=$D/models.rules.cfg
 one run -q -c "$RULES" -i imp1.h5 -o ref.h5 $XOPT
-one run -q -c "$MODELS" -i imp1.h5 -o ref.m.h5 $XOPT
+one run -q -c "$MODELS" -i imp1.h5 -o ref.m.h5 $XOPT --no-stitch
+h5ls ref.h5/report/identity >/dev/null 2>&1 || fail "the stitched run wrote no /report/identity"
 # every model credits rows in the models run (/credits names no model: by advertiser)
 [ "$(one export ref.m.h5 credits | awk -F, 'NR > 1 {a[$2]} END {print length(a)}')" = 10 ] ||
   fail "the models run credits fewer than 10 advertisers"
 for k in 1 2; do
   mpi $k 60 "$ATTRIB" run -c "$RULES" -i "$W/imp1.h5" -o "$W/run$k.h5" $XOPT 2>run$k.err
   same ref.h5 run$k.h5 "run $XOPT 3x$k"
-  mpi $k 60 "$ATTRIB" run -q -c "$MODELS" -i "$W/imp1.h5" -o "$W/run$k.m.h5" $XOPT
-  same ref.m.h5 run$k.m.h5 "run (every model) $XOPT 3x$k"
+  mpi $k 60 "$ATTRIB" run -q -c "$MODELS" -i "$W/imp1.h5" -o "$W/run$k.m.h5" $XOPT --no-stitch
+  same ref.m.h5 run$k.m.h5 "run (every model) $XOPT --no-stitch 3x$k"
 done
 after=$(port_bytes)
-grep -E "^attrib: (exchange|run done)" run2.err | sed 's/^/  3x2: /'
+grep -E "^attrib: (stitch|exchange|run done)" run2.err | sed 's/^/  3x2: /'
 echo "  bridge port bytes (port rx tx) before: $before"
 echo "  bridge port bytes (port rx tx) after:  $after"
 # Each host's port carried at least half of what the 3x1 exchange sends it (two thirds
@@ -201,7 +208,7 @@ for fmt in text csv json; do
   [ "$(wc -l <rep1.$fmt)" -gt 5 ] || fail "report --format $fmt: too short"
   diff <(norm rep1.$fmt) <(norm rep2.$fmt) || fail "report --format $fmt differs"
 done
-echo "PASS run $XOPT at 3x1 and 3x2 ranks, reports equal"
+echo "PASS run $XOPT (stitched: the identity graph across hosts) at 3x1 and 3x2 ranks, reports equal"
 echo "PASS run, every model, at 3x1 and 3x2 ranks ($((SECONDS - t_start)) s so far)"
 left
 # explain: credited conversions, one unattributed.
@@ -221,7 +228,7 @@ left
 
 # ---- 3. faults
 echo "== faults ($((SECONDS - t_start)) s so far): a host lost (3 hosts x 2 ranks; h3 holds ranks 4 and 5)"
-one gen --events 30000 --conversions 3000 --seed 5 -q -o fin.h5
+one gen --events 30000 --conversions 3000 --seed 5 --links -q -o fin.h5 # (--links: a stitch phase)
 one run -q -c "$RULES" -i fin.h5 -o fref.h5
 dump fref.h5 >fref.txt
 # For the faults from outside and the partition: enough rows that the run is still
@@ -242,9 +249,9 @@ rerun_part() { # WHAT: the same, for part.h5 (every table through attrib export)
     cmp -s "pref.${t//\//_}.csv" <(one export out.h5 $t) || fail "$1: the rerun's $t differs"
   done
 }
-rerun_same() { # WHAT OUT: a clean rerun over the debris equals the reference
+rerun_same() { # WHAT OUT: a clean rerun over the debris (3 hosts x 1 rank) equals the reference
   rm -f "$2"
-  mpi 2 60 "$ATTRIB" run -q -c "$RULES" -i "$W/fin.h5" -o "$W/$2" || fail "$1: the rerun failed"
+  mpi 1 60 "$ATTRIB" run -q -c "$RULES" -i "$W/fin.h5" -o "$W/$2" || fail "$1: the rerun failed"
   [ ! -e "$2.tmp" ] || fail "$1: $2.tmp left by the rerun"
   dump "$2" >"$2.txt"
   cmp -s fref.txt "$2.txt" || fail "$1: the rerun differs"
@@ -268,7 +275,7 @@ crash() { # PHASE: both ranks of h3 kill themselves as PHASE begins; then the re
 }
 # One after the other: three such jobs at once on two loaded cores starved the kernel's
 # own network work (a connection between ranks timed out and the job hung).
-for phase in rules read plan exchange match fit reduce sort write; do
+for phase in rules read stitch plan exchange match fit reduce sort write; do
   (crash "$phase") || fail "kill h3 in $phase (above)"
   left
 done
