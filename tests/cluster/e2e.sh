@@ -5,8 +5,9 @@
 #
 # The hosts are Linux network namespaces atcPID-h1..h3 (tests/cluster/netns.sh),
 # each with its own address on the test subnet 10.78.0.0/24, its own hostname (h1..h3,
-# a UTS namespace per launch) and lo up, joined by a bridge in a fourth namespace; the
-# subnet has no route to anything else. mpirun runs on h1 and starts its daemons on h2
+# a UTS namespace per launch) and lo up, joined by a bridge in a fourth namespace, with
+# static ARP entries for each other (netns.sh: why); the subnet has no route to
+# anything else. mpirun runs on h1 and starts its daemons on h2
 # and h3 through tests/cluster/fake-rsh (the stand-in for ssh); the transport is TCP
 # only (btl tcp,self: no shared memory, even between two ranks of one host). The file
 # system is the machine's, shared by every host, as a cluster's parallel file system.
@@ -17,18 +18,16 @@
 #   2. gen --links, import --links, run (--explain --labels --compare all --journeys;
 #      stitched, with the example rules, and --no-stitch with
 #      tests/cluster/models.rules.cfg: every model and preset, one per advertiser),
-#      explain and report
-#      across the hosts at 3x1 and 3x2 ranks give the same tables, bit for bit (every
+#      explain and report across the hosts at 3x1 and 3x2 ranks give the same tables, bit for bit (every
 #      dataset, its type and values: h5dump -A 0 -m %.17g), as one process on one host;
 #   3. faults: both ranks of h3 SIGKILLed as each phase of run begins (the test hook
-#      ATTRIB_TEST_CRASH; each ending within 20 s), all
-#      of h3's ranks killed from outside by pid, h3's launcher
-#      daemon (orted) killed: the job ends non-zero within seconds, no output file (for
+#      ATTRIB_TEST_CRASH; each ending within 20 s), all of h3's ranks killed from
+#      outside by pid, h3's launcher daemon (orted) killed (10 s): the job ends non-zero within seconds, no output file (for
 #      the daemon: none, or a complete and identical one when its orphaned ranks
 #      finished the job before mpirun noticed), and the rerun is identical;
 #   4. a network partition (h3's bridge port set down mid-run): attrib's silence
 #      watchdog (ATTRIB_SILENCE_TIMEOUT, docs/cluster.md) ends the job with exit 3 within
-#      its bound, naming the phase and ranks 4 and 5 on h3; no output; after the link is
+#      its bound (20 s), naming the phase and ranks 4 and 5 on h3; no output; after the link is
 #      back (netns.sh heal: carriers, stale ARP entries flushed, TCP between every pair
 #      of hosts), the rerun is identical.
 # Bounded: ATTRIB_CLUSTER_TEST_TIMEOUT seconds (default 420) for the whole test, every
