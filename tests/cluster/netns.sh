@@ -123,7 +123,8 @@ heal)
     [ -z "$stale" ] || echo "netns: heal: h$i: flushing stale neighbour entries: $(echo $stale)"
     ip -n "$P-h$i" neigh flush all
   done
-  check "$P" "$N" ;;
+  check "$P" "$N"
+  echo "netns: healed: every link has its carrier, static ARP in place, TCP between every pair of the $N hosts" ;;
 down)
   P=$2
   for ns in $(ip netns list | awk '{print $1}' | grep -E "^$P-(sw|h[0-9]+)\$" || true); do
