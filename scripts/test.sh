@@ -55,12 +55,12 @@ block_t0=$SECONDS
 # model, stitched and not), explain and report across them over TCP and compares every
 # table with one host, kills a host's ranks in each phase and its daemon, and cuts its
 # link mid-run (the silence watchdog must end the job with exit 3). Everything is
-# removed on any exit. 2-5 minutes on 2 shared cores; bounded to 8. Skipped (exit 77,
+# removed on any exit. 1.5-5 minutes on 2 shared cores; bounded to 8. Skipped (exit 77,
 # its reason printed) only where it cannot run: not root, or network namespaces refused
 # (a container without CAP_NET_ADMIN/CAP_SYS_ADMIN). ATTRIB_TEST_CLUSTER=0 skips it.
 # tests/cluster/slurm.sh (a slurmd per host, srun --mpi=pmix and the monthly chain on 3
-# nodes; ~35 s) runs only with ATTRIB_TEST_CLUSTER_SLURM=1: 2 of about 70 srun jobs
-# across the hosts dies at start-up in Open MPI's TCP transport (tests/README.md).
+# nodes; ~35 s) runs only with ATTRIB_TEST_CLUSTER_SLURM=1: about 1 srun job in 50
+# across the hosts dies in MPI_Init inside Open MPI (tests/README.md).
 if [ "${ATTRIB_TEST_CLUSTER:-1}" != 0 ]; then
   cluster_tests=e2e:480
   [ "${ATTRIB_TEST_CLUSTER_SLURM:-0}" != 1 ] || cluster_tests="$cluster_tests slurm:240"
