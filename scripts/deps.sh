@@ -5,7 +5,7 @@ pkgs=(cmake gcc make pkg-config openmpi-bin libopenmpi-dev libhdf5-openmpi-dev h
       libzstd-dev libconfig-dev zlib1g-dev libdeflate-dev liblapacke-dev libopenblas-dev zstd gzip python3-h5py python3-numpy python3-pandas
       clang libclang-rt-14-dev)
 if [ "${1:-}" = "--test" ]; then
-  pkgs+=(valgrind slurm-wlm munge) # slurm-wlm munge: tests/slurm/e2e.sh (a real single-node Slurm)
+  pkgs+=(valgrind slurm-wlm munge iproute2) # slurm-wlm munge: tests/slurm/e2e.sh (a real single-node Slurm); iproute2: tests/cluster (ip netns)
 fi
 missing=()
 for p in "${pkgs[@]}"; do
