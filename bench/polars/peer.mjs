@@ -237,8 +237,12 @@ async function main() {
   const CK = ['cid'];
 
   // ---- the query ----
+  // PEER_PROFILE=1: the time of each step of the query on stderr
+  let tPrev = 0;
+  const tick = process.env.PEER_PROFILE ? (what) => { const t = now(); process.stderr.write(`peer: ${(t - tPrev).toFixed(3)} s  ${what}\n`); tPrev = t; } : () => {};
   const query = () => {
     const R = {};
+    tPrev = now();
     // dedup of touches: unique (identity, event_id) rows pass as they are; the groups of
     // the others keep their smallest (ts, campaign_id, kind, cost)
     const evDup = ev.select('identity', 'event_id').isDuplicated();
@@ -254,6 +258,7 @@ async function main() {
     // touches of catalog campaigns only (docs/models.md)
     const td = tdAll.join(cp.select('campaign_id', 'advertiser_id'), { on: 'campaign_id', how: 'inner' });
 
+    tick('touch dedup');
     // dedup of conversions: (identity, advertiser_id, conversion_id), earliest ts, then type, then value
     const cvDup = cv.select('identity', 'advertiser_id', 'conversion_id').isDuplicated();
     const cvF = cv.withColumns(cvDup.alias('dup'));
@@ -266,35 +271,42 @@ async function main() {
           .sum().alias('exact'));
     let cd = pl.concat([cSingle, cGroups.select('conversion_id', 'identity', 'ts', 'advertiser_id', 'type', 'value')]);
     if (perioded) cd = cd.filter(inPeriod('ts'));
+    tick('conversion dedup');
     // the period's conversions, numbered (cid), with their segment and advertiser rules
     const cpd = cd.withRowIndex('cid').withColumns(segExpr('ts').alias('seg'))
       .join(advSegT, { on: ['advertiser_id', 'seg'], how: 'left' });
     const types = cpd.getColumn('type').unique().toArray();
 
+    tick('cpd');
     // touch groups: idx in (ts, event_id) order per (identity, advertiser, profile, kind)
     const tg = td.select('identity', 'advertiser_id', 'campaign_id', 'kind', 'ts', 'event_id')
       .join(campProfileT, { on: 'campaign_id', how: 'inner' })
       .sort(['ts', 'event_id'])
       .withColumns(col('ts').cumCount().over(GK).cast(pl.UInt32).alias('idx'));
+    tick('tg');
     // conversion × group rows: L of the group in the conversion's segment
     const cq = cpd.select('cid', 'identity', 'advertiser_id', 'seg', 'type', 'ts', 'model', 'prio', 'half_life', 'pfirst', 'plast')
       .join(groupsTable(types), { on: ['advertiser_id', 'seg', 'type'], how: 'inner' })
       .withColumns(col('ts').minus(col('L')).minus(I(1)).alias('lo_ts'));
+    tick('cq');
     const right = tg.select(...GK, 'ts', 'idx', 'event_id', 'campaign_id');
     // hi (and the last touch at or before c.ts: of equal ts the as-of join takes the
     // last row, the largest event_id, as the numbering does)
     const cqHi = cq.sort('ts').joinAsof(right.rename({ idx: 'hi', event_id: 'l_ev', campaign_id: 'l_camp', ts: 'l_ts' }),
       { leftOn: 'ts', rightOn: 'l_ts', by: GK, strategy: 'backward', checkSortedness: false, coalesce: false })
       .filter(col('hi').isNotNull());
+    tick('asof hi');
     const cqLo = cqHi.sort('lo_ts').joinAsof(right.select(...GK, 'ts', 'idx').rename({ idx: 'lo', ts: 'lo_ts_r' }),
       { leftOn: 'lo_ts', rightOn: 'lo_ts_r', by: GK, strategy: 'backward', checkSortedness: false, coalesce: false })
       .withColumns(col('lo').fillNull(0).cast(pl.UInt32))
       .filter(col('hi').gt(col('lo')));
+    tick('asof lo');
     // engagement priority, n
     const grp = cqLo.withColumns(col('prio').and(col('kind').eq(lit(1)).any().over(CK)).alias('eng_only'))
       .filter(col('eng_only').not().or(col('kind').eq(lit(1))))
       .withColumns(col('hi').minus(col('lo')).cast(pl.UInt32).alias('cnt'))
       .withColumns(col('cnt').sum().over(CK).cast(pl.UInt32).alias('n'));
+    tick('priority');
     const conv = cpd.select('cid', 'conversion_id', 'advertiser_id', 'identity', col('ts').alias('conv_ts'), 'value', 'seg');
     const OUT = ['conversion_id', 'advertiser_id', 'identity', 'conv_ts', 'value', 'event_id', 'campaign_id', 'kind', 'touch_ts',
       'position', 'path_length', 'credit', 'credited_value', 'rule_version'];
@@ -310,6 +322,7 @@ async function main() {
         .select('cid', col('l_ev').alias('event_id'), col('l_camp').alias('campaign_id'), 'kind', col('l_ts').alias('touch_ts'),
           col('n').alias('position'), col('n').alias('path_length'), lit(1.0).alias('credit'))));
     }
+    tick('last_touch');
     // first_touch: the first touch at or after c.ts − L of each group (idx lo + 1)
     if (models.has(M_FIRST)) {
       const g = grp.filter(col('model').eq(lit(M_FIRST))).withColumns(col('lo_ts').plus(I(1)).alias('f_from'));
@@ -319,6 +332,7 @@ async function main() {
         .select('cid', col('f_ev').alias('event_id'), col('f_camp').alias('campaign_id'), 'kind', col('f_ts').alias('touch_ts'),
           lit(1).cast(pl.UInt32).alias('position'), col('n').alias('path_length'), lit(1.0).alias('credit'))));
     }
+    tick('first_touch');
     // the other models: every candidate, idx lo+1 .. hi
     if ([M_LINEAR, M_DECAY, M_POS].some((m) => models.has(m))) {
       const g = grp.filter(col('model').gtEq(lit(M_LINEAR)))
@@ -348,6 +362,7 @@ async function main() {
       parts.push(finish(h.withColumns(credit.cast(pl.Float64).alias('credit')).filter(col('credit').gt(lit(0)))
         .select('cid', 'event_id', 'campaign_id', 'kind', 'touch_ts', 'position', col('n').alias('path_length'), 'credit')));
     }
+    tick('pair models');
     const credits = parts.length ? pl.concat(parts) : null;
     R.credits = credits ?? pl.DataFrame([S('conversion_id', [], pl.UInt64), S('advertiser_id', [], pl.UInt32),
       S('identity', [], pl.UInt64), S('conv_ts', [], pl.Int64), S('value', [], pl.Float64), S('event_id', [], pl.UInt64),
@@ -355,6 +370,7 @@ async function main() {
       S('path_length', [], pl.UInt32), S('credit', [], pl.Float64), S('credited_value', [], pl.Float64),
       S('rule_version', [], pl.UInt32)]);
 
+    tick('credits');
     // report/campaign
     if (want.has('report/campaign')) {
       const tp = perioded ? td.filter(inPeriod('ts')) : td;
@@ -375,11 +391,13 @@ async function main() {
           when(col('cost').fillNull(0.0).eq(lit(0.0))).then(lit(NaN)).otherwise(col('value').fillNull(0.0).div(col('cost')))
             .alias('roas'));
     }
+    tick('report/campaign');
     for (const [t, c] of [['report/daily', 'conv_ts'], ['report/daily_touch', 'touch_ts']])
       if (want.has(t))
         R[t] = R.credits.groupBy(col(c).cast(pl.Float64).div(lit(DAY_MS)).floor().cast(pl.Int64).alias('dayn'), 'campaign_id')
           .agg(col('credit').sum().alias('conversions'), col('credited_value').sum().alias('value'));
 
+    tick('daily');
     // unattributed: the period's conversions without a credit row; reason from the
     // touches of the identity on the advertiser's campaigns at or before c.ts
     if (needUnattr) {
@@ -398,6 +416,7 @@ async function main() {
           when(col('ok_t').isNotNull()).then(lit(2)).when(col('any_t').isNotNull()).then(lit(1)).otherwise(lit(0))
             .cast(pl.UInt8).alias('reason'));
     }
+    tick('unattributed');
     if (want.has('report/advertiser')) {
       const advs = pl.concat([cp.select('advertiser_id'), cv.select('advertiser_id')]).unique();
       const conv = cpd.groupBy('advertiser_id').agg(pl.len().alias('conversions'));
@@ -417,6 +436,7 @@ async function main() {
         .join(dc, { on: 'advertiser_id', how: 'left' })
         .select('advertiser_id', ...U.map((c) => col(c).fillNull(0).cast(pl.UInt64)));
     }
+    tick('report/advertiser');
     R.stats = { conversions: cpd.height };
     return R;
   };
