@@ -12,13 +12,14 @@
 //
 // usage: node peer.mjs --events E.csv --conversions C.csv --campaigns K.csv -c rules.cfg
 //                      -o OUTDIR [--period-from MS|DATE] [--period-to MS|DATE] [--model M]
-//                      [--tables LIST|all] [--repeat N] [--threads 2] [--no-write] [--quiet]
+//                      [--tables LIST|all] [--repeat N] [--threads 2] [--no-write] [--quiet] [--stats]
 //
 // Timings (stdout, one line each): "load_s=…" (CSV → DataFrames), "query_s=…" (all work on
 // the loaded DataFrames, every wanted table materialised, unsorted), "write_s=…" (sort and
 // CSV output). With --repeat N the query runs N times, "query_s" is the median and
 // "query_runs=a,b,c" lists every run. --threads N sets POLARS_MAX_THREADS (default 2)
-// unless it is already in the environment.
+// unless it is already in the environment. --stats also prints the input's shape
+// (identities=, busiest_identity_rows=, busiest_share= of the event rows; not timed).
 //
 // How it computes (no (conversion, touch) pairs are formed beyond the candidates):
 // conversion time is cut into segments at every effective_from of the rules; campaigns
@@ -30,7 +31,7 @@
 // c.ts − L: the candidates of the group are the idx in (lo, hi]. last_touch takes the
 // best touch at hi, first_touch (a forward as-of join at c.ts − L) the best at lo + 1,
 // n = Σ (hi − lo) after engagement priority; the other models expand (lo, hi] into rows.
-import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { readFileSync, mkdirSync, openSync, readSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadRules, resolveRules, parseTimestamp, MODELS, RulesError, T_MIN, T_MAX } from '../duckdb/rules.mjs';
 
@@ -51,7 +52,7 @@ function usage(msg) {
   if (msg) process.stderr.write(`peer: ${msg}\n`);
   process.stderr.write('usage: node peer.mjs --events E.csv --conversions C.csv --campaigns K.csv -c rules.cfg -o OUTDIR\n' +
     '       [--period-from MS|DATE] [--period-to MS|DATE] [--model M] [--tables credits,report/campaign,…|all]\n' +
-    '       [--repeat N] [--threads N] [--no-write] [--quiet]\n');
+    '       [--repeat N] [--threads N] [--no-write] [--quiet] [--stats]\n');
   process.exit(2);
 }
 
@@ -74,6 +75,7 @@ function parseArgs(argv) {
       case '--threads': o.threads = parseInt(val(), 10) || 2; break;
       case '--no-write': o.write = false; break;
       case '--quiet': o.quiet = true; break;
+      case '--stats': o.stats = true; break;
       case '--links': case '--no-stitch': case '--max-component': usage(`${a}: the Polars peer has no identity graph`);
       // falls through (usage exits)
       case '-h': case '--help': usage();
@@ -96,9 +98,12 @@ function parseArgs(argv) {
 
 const now = () => Number(process.hrtime.bigint()) / 1e9;
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
-const headerOf = (file) => {
-  const buf = readFileSync(file, { encoding: 'utf8', flag: 'r' }).slice(0, 4096);
-  return buf.split(/\r?\n/, 1)[0].split(',').map((s) => s.trim().replace(/^"|"$/g, ''));
+const headerOf = (file) => { // the header line's column names (first 64 KiB of the file)
+  const fd = openSync(file, 'r');
+  const buf = Buffer.alloc(65536);
+  const n = readSync(fd, buf, 0, buf.length, 0);
+  closeSync(fd);
+  return buf.toString('utf8', 0, n).split(/\r?\n/, 1)[0].split(',').map((s) => s.trim().replace(/^"|"$/g, ''));
 };
 
 async function main() {
@@ -145,6 +150,12 @@ async function main() {
     ['campaigns', cp, ['campaign_id', 'advertiser_id']]])
     for (const k of c) if (df.getColumn(k).nullCount() > 0) { process.stderr.write(`peer: ${n}: empty ${k}\n`); process.exit(2); }
   log(`loaded ${ev.height} event rows, ${cv.height} conversion rows, ${cp.height} campaigns in ${loadS.toFixed(3)} s`);
+  let stats = '';
+  if (o.stats) { // the input's shape (not timed): identities and the busiest one's touch rows
+    const per = ev.groupBy('identity').agg(pl.len().alias('n'));
+    const busiest = Number(per.getColumn('n').max());
+    stats = `identities=${per.height}\nbusiest_identity_rows=${busiest}\nbusiest_share=${(busiest / Math.max(1, ev.height)).toPrecision(3)}\n`;
+  }
 
   // ---- rules, resolved in JS into small per-segment tables ----
   const catalog = cp.select('campaign_id', 'advertiser_id').toRecords()
@@ -181,7 +192,7 @@ async function main() {
     }
     const key = `${c.advertiser_id}|${JSON.stringify(segs)}`;
     if (!profileOf.has(key)) { profileOf.set(key, profileOf.size); profKinds.push({ advertiser_id: c.advertiser_id, segs }); }
-    campProfile.push({ campaign_id: c.campaign_id, profile: profileOf.get(key) });
+    campProfile.push({ campaign_id: c.campaign_id, advertiser_id: c.advertiser_id, profile: profileOf.get(key) });
   }
   const models = new Set(advSegRows.map((r) => r.model));
   log(`${nseg} rule segment(s), ${profileOf.size} campaign profile(s), models ${[...models].join(',')}`);
@@ -193,7 +204,7 @@ async function main() {
     S('half_life', advSegRows.map((r) => r.half_life), pl.Float64), S('pfirst', advSegRows.map((r) => r.pfirst), pl.Float64),
     S('plast', advSegRows.map((r) => r.plast), pl.Float64)]);
   const campProfileT = pl.DataFrame([S('campaign_id', campProfile.map((r) => r.campaign_id), pl.UInt32),
-    S('profile', campProfile.map((r) => r.profile), pl.UInt32)]);
+    S('advertiser_id', campProfile.map((r) => r.advertiser_id), pl.UInt32), S('profile', campProfile.map((r) => r.profile), pl.UInt32)]);
   const rvT = pl.DataFrame([S('campaign_id', campSegRows.map((r) => r.campaign_id), pl.UInt32),
     S('seg', campSegRows.map((r) => r.seg), pl.UInt32), S('rule_version', campSegRows.map((r) => r.rule_version), pl.UInt32)]);
   // (advertiser, segment, type) → the (profile, kind, L) groups a conversion of that type
@@ -214,7 +225,7 @@ async function main() {
       }
     });
     return pl.DataFrame([S('advertiser_id', a, pl.UInt32), S('seg', s, pl.UInt32), S('type', t, pl.Utf8),
-      S('profile', p, pl.UInt32), S('kind', k, pl.UInt8), S('L', L, pl.Int64)]);
+      S('pk', p.map((x, i) => x * 3 + k[i]), pl.UInt32), S('kind', k, pl.UInt8), S('L', L, pl.Int64)]);
   };
   const admittedTable = (types) => {
     const c = [], s = [], k = [], t = [];
@@ -233,7 +244,7 @@ async function main() {
   const inPeriod = (c) => col(c).gtEq(I(pFrom)).and(col(c).lt(I(pTo)));
   const segExpr = (c) => (nseg === 1 ? lit(0).cast(pl.UInt32)
     : pl.sumHorizontal(bps.slice(1).map((b) => col(c).gtEq(I(clampN(b))).cast(pl.UInt32))).cast(pl.UInt32));
-  const GK = ['identity', 'advertiser_id', 'profile', 'kind']; // touch group key
+  const GK = ['identity', 'pk']; // touch group key: identity, pk = profile × 3 + kind (a profile has one advertiser)
   const CK = ['cid'];
 
   // ---- the query ----
@@ -243,10 +254,10 @@ async function main() {
   const query = () => {
     const R = {};
     tPrev = now();
-    // dedup of touches: unique (identity, event_id) rows pass as they are; the groups of
-    // the others keep their smallest (ts, campaign_id, kind, cost)
-    const evDup = ev.select('identity', 'event_id').isDuplicated();
-    const evF = ev.withColumns(evDup.alias('dup'));
+    // dedup of touches: rows whose event_id occurs once are unique touches and pass as
+    // they are; the (identity, event_id) groups of the others keep their smallest (ts,
+    // campaign_id, kind, cost); tot = rows of the group, exact = those equal to the kept one
+    const evF = ev.withColumns(col('event_id').isDuplicated().alias('dup'));
     const tSingle = evF.filter(col('dup').not()).drop('dup');
     const tGroups = evF.filter(col('dup')).drop('dup')
       .sort(['identity', 'event_id', 'ts', 'campaign_id', 'kind', 'cost'])
@@ -255,13 +266,14 @@ async function main() {
         col('ts').eq(col('ts').first()).and(col('campaign_id').eq(col('campaign_id').first()))
           .and(col('kind').eq(col('kind').first())).and(col('cost').eq(col('cost').first())).sum().alias('exact'));
     const tdAll = pl.concat([tSingle, tGroups.select('event_id', 'identity', 'ts', 'campaign_id', 'kind', 'cost')]);
-    // touches of catalog campaigns only (docs/models.md)
-    const td = tdAll.join(cp.select('campaign_id', 'advertiser_id'), { on: 'campaign_id', how: 'inner' });
+    // touches of catalog campaigns only (docs/models.md), with their advertiser and
+    // group pk = profile × 3 + kind
+    const td = tdAll.join(campProfileT, { on: 'campaign_id', how: 'inner' })
+      .withColumns(col('profile').mul(lit(3)).plus(col('kind')).cast(pl.UInt32).alias('pk'));
 
     tick('touch dedup');
     // dedup of conversions: (identity, advertiser_id, conversion_id), earliest ts, then type, then value
-    const cvDup = cv.select('identity', 'advertiser_id', 'conversion_id').isDuplicated();
-    const cvF = cv.withColumns(cvDup.alias('dup'));
+    const cvF = cv.withColumns(col('conversion_id').isDuplicated().alias('dup'));
     const cSingle = cvF.filter(col('dup').not()).drop('dup');
     const cGroups = cvF.filter(col('dup')).drop('dup')
       .sort(['identity', 'advertiser_id', 'conversion_id', 'ts', 'type', 'value'])
@@ -279,8 +291,7 @@ async function main() {
 
     tick('cpd');
     // touch groups: idx in (ts, event_id) order per (identity, advertiser, profile, kind)
-    const tg = td.select('identity', 'advertiser_id', 'campaign_id', 'kind', 'ts', 'event_id')
-      .join(campProfileT, { on: 'campaign_id', how: 'inner' })
+    const tg = td.select('identity', 'pk', 'campaign_id', 'kind', 'ts', 'event_id')
       .sort(['ts', 'event_id'])
       .withColumns(col('ts').cumCount().over(GK).cast(pl.UInt32).alias('idx'));
     tick('tg');
@@ -336,7 +347,7 @@ async function main() {
     // the other models: every candidate, idx lo+1 .. hi
     if ([M_LINEAR, M_DECAY, M_POS].some((m) => models.has(m))) {
       const g = grp.filter(col('model').gtEq(lit(M_LINEAR)))
-        .select('cid', ...GK, 'ts', 'model', 'half_life', 'pfirst', 'plast', 'n',
+        .select('cid', ...GK, 'kind', 'ts', 'model', 'half_life', 'pfirst', 'plast', 'n',
           pl.intRanges(col('lo').cast(pl.Int64).plus(I(1)), col('hi').cast(pl.Int64).plus(I(1)), 1, pl.UInt32).alias('idx'))
         .explode('idx')
         .join(right.select(...GK, 'idx', col('ts').alias('touch_ts'), 'event_id', 'campaign_id'), { on: [...GK, 'idx'], how: 'inner' })
@@ -476,7 +487,7 @@ async function main() {
   }
   process.stdout.write(`load_s=${loadS.toFixed(4)}\nquery_s=${queryS.toFixed(4)}\n` +
     (o.repeat > 1 ? `query_runs=${times.map((x) => x.toFixed(4)).join(',')}\n` : '') +
-    `write_s=${writeS.toFixed(4)}\n`);
+    `write_s=${writeS.toFixed(4)}\n` + stats);
 }
 
 main().catch((e) => { process.stderr.write(`peer: ${e.stack || e}\n`); process.exit(3); });
