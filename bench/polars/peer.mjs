@@ -23,14 +23,18 @@
 //
 // How it computes (no (conversion, touch) pairs are formed beyond the candidates):
 // conversion time is cut into segments at every effective_from of the rules; campaigns
-// whose rules (lookback per kind, conversion types) are the same in every segment share
-// a profile. Touches are numbered (idx, 1-based) per (identity, advertiser, profile,
-// kind) in (ts, event_id) order. For a conversion c and each (profile, kind) whose rule
-// in c's segment has a lookback L and admits c's type, two backward as-of joins give hi
-// = the idx of the last touch with ts <= c.ts and lo = the idx of the last with ts <
-// c.ts − L: the candidates of the group are the idx in (lo, hi]. last_touch takes the
-// best touch at hi, first_touch (a forward as-of join at c.ts − L) the best at lo + 1,
-// n = Σ (hi − lo) after engagement priority; the other models expand (lo, hi] into rows.
+// of one advertiser whose rules (lookback per kind, conversion types) are the same in
+// every segment share a profile, and (profile, kind) is a touch group pk. For a
+// conversion c and each pk whose rule in c's segment has a lookback L and admits c's
+// type, the group's candidates are its touches with ts in [c.ts − L, c.ts]. One sort of
+// the touches together with two query rows per (c, pk) (at c.ts and at c.ts − L − 1) by
+// (identity, pk, time, event_id) gives, by a running count down each group, every
+// touch's idx (1-based, (ts, event_id) order) and each query's count of touches at or
+// before it: hi and lo, the candidates being the idx in (lo, hi]. last_touch takes the
+// touch just before the hi row (forward fill) of the group where it is latest,
+// first_touch the touch just after the lo row (backward fill) where it is earliest, n =
+// Σ (hi − lo) after engagement priority; the other models expand (lo, hi] into rows and
+// join the touches by idx.
 import { readFileSync, mkdirSync, openSync, readSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadRules, resolveRules, parseTimestamp, MODELS, RulesError, T_MIN, T_MAX } from '../duckdb/rules.mjs';
@@ -290,28 +294,48 @@ async function main() {
     const types = cpd.getColumn('type').unique().toArray();
 
     tick('cpd');
-    // touch groups: idx in (ts, event_id) order per (identity, advertiser, profile, kind)
-    const tg = td.select('identity', 'pk', 'campaign_id', 'kind', 'ts', 'event_id')
-      .sort(['ts', 'event_id'])
-      .withColumns(col('ts').cumCount().over(GK).cast(pl.UInt32).alias('idx'));
-    tick('tg');
     // conversion × group rows: L of the group in the conversion's segment
     const cq = cpd.select('cid', 'identity', 'advertiser_id', 'seg', 'type', 'ts', 'model', 'prio', 'half_life', 'pfirst', 'plast')
       .join(groupsTable(types), { on: ['advertiser_id', 'seg', 'type'], how: 'inner' })
-      .withColumns(col('ts').minus(col('L')).minus(I(1)).alias('lo_ts'));
+      .withColumns(col('ts').minus(col('L')).minus(I(1)).alias('lo_ts'))
+      .withRowIndex('q');
     tick('cq');
-    const right = tg.select(...GK, 'ts', 'idx', 'event_id', 'campaign_id');
-    // hi (and the last touch at or before c.ts: of equal ts the as-of join takes the
-    // last row, the largest event_id, as the numbering does)
-    const cqHi = cq.sort('ts').joinAsof(right.rename({ idx: 'hi', event_id: 'l_ev', campaign_id: 'l_camp', ts: 'l_ts' }),
-      { leftOn: 'ts', rightOn: 'l_ts', by: GK, strategy: 'backward', checkSortedness: false, coalesce: false })
-      .filter(col('hi').isNotNull());
-    tick('asof hi');
-    const cqLo = cqHi.sort('lo_ts').joinAsof(right.select(...GK, 'ts', 'idx').rename({ idx: 'lo', ts: 'lo_ts_r' }),
-      { leftOn: 'lo_ts', rightOn: 'lo_ts_r', by: GK, strategy: 'backward', checkSortedness: false, coalesce: false })
-      .withColumns(col('lo').fillNull(0).cast(pl.UInt32))
+    // One frame of the touches and two query rows per cq row (at c.ts and at c.ts − L − 1),
+    // sorted by (identity, pk, key, event_id) with key = 2·ts for a touch and 2·ts + 1 for a
+    // query, so a query comes after the touches of its millisecond. Down each group, the
+    // running count of touches is a touch's idx (1-based, (ts, event_id) order) and, on a
+    // query row, the number of the group's touches at or before its time: hi, lo. The
+    // touch before a query row (forward fill) is the last candidate when hi > lo, the one
+    // after the lo row (backward fill) the first.
+    const Q = (ts, tag) => cq.select('identity', 'pk', col(ts).mul(I(2)).plus(I(1)).alias('key'), lit(0).cast(pl.UInt64).alias('event_id'),
+      lit(null).cast(pl.UInt32).alias('campaign_id'), lit(null).cast(pl.Int64).alias('t_ts'), col('q').cast(pl.UInt32).alias('q'),
+      lit(tag).cast(pl.UInt8).alias('tag'));
+    const tag = col('tag'), isT = col('tag').eq(lit(0));
+    const U = pl.concat([
+      td.select('identity', 'pk', col('ts').mul(I(2)).alias('key'), 'event_id', 'campaign_id', col('ts').alias('t_ts'),
+        lit(null).cast(pl.UInt32).alias('q'), lit(0).cast(pl.UInt8).alias('tag')),
+      Q('ts', 1), Q('lo_ts', 2)])
+      .sort(['identity', 'pk', 'key', 'event_id'])
+      .withColumns(isT.cast(pl.UInt32).cumSum().alias('cs'),
+        col('identity').neq(col('identity').shift(1)).or(col('pk').neq(col('pk').shift(1))).fillNull(true).alias('gstart'))
+      .withColumns(col('cs').minus(when(col('gstart')).then(col('cs').minus(isT.cast(pl.UInt32))).otherwise(lit(null)).forwardFill())
+        .cast(pl.UInt32).alias('cnt'));
+    tick('sort touches and queries');
+
+    const fillT = (c, dir) => (dir ? when(isT).then(col(c)).otherwise(lit(null)).forwardFill()
+      : when(isT).then(col(c)).otherwise(lit(null)).backwardFill());
+    const QR = U.select('q', 'tag', 'cnt', fillT('event_id', true).alias('l_ev'), fillT('campaign_id', true).alias('l_camp'),
+      fillT('t_ts', true).alias('l_ts'), ...(models.has(M_FIRST) ? [fillT('event_id', false).alias('f_ev'),
+        fillT('campaign_id', false).alias('f_camp'), fillT('t_ts', false).alias('f_ts')] : []))
+      .filter(tag.gt(lit(0))).sort(['tag', 'q']);
+    const nq = cq.height;
+    const hiRows = QR.slice(0, nq).select(col('cnt').alias('hi'), 'l_ev', 'l_camp', 'l_ts');
+    const loRows = QR.slice(nq, nq).select(col('cnt').alias('lo'), ...(models.has(M_FIRST) ? ['f_ev', 'f_camp', 'f_ts'] : []));
+    // touches with their idx, for the models that need every candidate
+    const right = U.filter(isT).select(...GK, col('cnt').alias('idx'), col('t_ts').alias('ts'), 'event_id', 'campaign_id');
+    const cqLo = pl.concat([cq, hiRows, loRows], { how: 'horizontal' })
       .filter(col('hi').gt(col('lo')));
-    tick('asof lo');
+    tick('counts');
     // engagement priority, n
     const grp = cqLo.withColumns(col('prio').and(col('kind').eq(lit(1)).any().over(CK)).alias('eng_only'))
       .filter(col('eng_only').not().or(col('kind').eq(lit(1))))
@@ -334,12 +358,10 @@ async function main() {
           col('n').alias('position'), col('n').alias('path_length'), lit(1.0).alias('credit'))));
     }
     tick('last_touch');
-    // first_touch: the first touch at or after c.ts − L of each group (idx lo + 1)
+    // first_touch: the group whose touch after the lo row (idx lo + 1) is the earliest
     if (models.has(M_FIRST)) {
-      const g = grp.filter(col('model').eq(lit(M_FIRST))).withColumns(col('lo_ts').plus(I(1)).alias('f_from'));
-      const f = g.sort('f_from').joinAsof(right.rename({ event_id: 'f_ev', campaign_id: 'f_camp', ts: 'f_ts', idx: 'f_idx' }),
-        { leftOn: 'f_from', rightOn: 'f_ts', by: GK, strategy: 'forward', checkSortedness: false, coalesce: false });
-      parts.push(finish(f.sort(['cid', 'f_ts', 'f_ev']).unique({ subset: 'cid', keep: 'first' })
+      const g = grp.filter(col('model').eq(lit(M_FIRST)));
+      parts.push(finish(g.sort(['cid', 'f_ts', 'f_ev']).unique({ subset: 'cid', keep: 'first' })
         .select('cid', col('f_ev').alias('event_id'), col('f_camp').alias('campaign_id'), 'kind', col('f_ts').alias('touch_ts'),
           lit(1).cast(pl.UInt32).alias('position'), col('n').alias('path_length'), lit(1.0).alias('credit'))));
     }
