@@ -137,7 +137,7 @@ time_peer() {
     local extra=()
     [ "$1" = polars ] && extra=(--stats)
     rm -rf "$d/${p}_$m"
-    out=$(node "$HERE/$p/peer.mjs" --quiet --events "$d/events.csv" --conversions "$d/conversions.csv" \
+    out=$(node --expose-gc "$HERE/$p/peer.mjs" --quiet --events "$d/events.csv" --conversions "$d/conversions.csv" \
           --campaigns "$d/campaigns.csv" -c "$RULES" --model "$m" --repeat "$REPS" --threads 2 \
           --tables report/campaign -o "$d/${p}_$m" "${extra[@]}")
     echo "$out" >"$d/${p}_$m.times"
