@@ -68,7 +68,7 @@ while [ $# -gt 0 ]; do
         --no-import) DO_IMPORT=0; shift ;;
         --no-duckdb) DO_DUCKDB=0; shift ;;
         --models-polars) MODELS_POLARS=1; shift ;;
-        -h|--help) sed -n '2,36p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,35p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "run_vs_peers: unknown argument '$1'" >&2; exit 2 ;;
     esac
 done
