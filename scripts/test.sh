@@ -14,9 +14,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 scripts/deps.sh --test
-if [ -f bench/duckdb/package.json ] && [ ! -d bench/duckdb/node_modules ] && command -v npm >/dev/null; then
-  (cd bench/duckdb && npm ci --no-audit --no-fund --silent) || echo "test: npm ci failed; the DuckDB peer test will fail" >&2
-fi
+for peer in duckdb polars; do # the peers' npm packages (e2e.peer_duckdb, e2e.peer_polars)
+  if [ -f bench/$peer/package.json ] && [ ! -d bench/$peer/node_modules ] && command -v npm >/dev/null; then
+    (cd bench/$peer && npm ci --no-audit --no-fund --silent) || echo "test: npm ci failed in bench/$peer; its peer test will fail" >&2
+  fi
+done
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
 export OMPI_MCA_btl_vader_single_copy_mechanism=none
 status=0
@@ -98,7 +100,7 @@ if [ "${ATTRIB_TEST_QUICK:-0}" != 1 ]; then
   # The three longest semantic suites (fixtures, explain_fixtures, run_invariants) run
   # in build/ only, to keep CI within its time; the engine and explain run under ASan
   # through their unit tests and the other end-to-end tests.
-  (cd build-asan && ctest -j2 --output-on-failure -E "${ATTRIB_ASAN_EXCLUDE:-^e2e\.(peer_duckdb|bench_smoke|run_memory|fixtures|explain_fixtures|run_invariants)$}") || status=1
+  (cd build-asan && ctest -j2 --output-on-failure -E "${ATTRIB_ASAN_EXCLUDE:-^e2e\.(peer_duckdb|peer_polars|bench_smoke|run_memory|fixtures|explain_fixtures|run_invariants)$}") || status=1
   unset ASAN_OPTIONS LSAN_OPTIONS UBSAN_OPTIONS
   block_end "ASan + UBSan build + ctest + fuzzing"
 
