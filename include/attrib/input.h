@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "attrib/h5io.h"
+#include "attrib/idgraph.h"
 #include "attrib/par.h"
 #include "attrib/rules.h"
 #include "attrib/table.h"
@@ -35,6 +36,14 @@ int attrib_input_open(const attrib_par *p, const char *path, attrib_rules *rules
 
 /* Local (rank 0 prints). Print the binding's warnings as "attrib: warning: LINE". */
 void attrib_input_print_warnings(const attrib_par *p, const attrib_input *in);
+
+/* Collective. The identity graph of the input's /links (in->has_links): each rank reads
+ * an even slab of the links and attrib_idgraph_build finds the components, merging those
+ * of at most `max_component` identities (0: ATTRIB_IDGRAPH_MAX_COMPONENT), the pass held
+ * to `budget` bytes per rank (0: none). The same on every rank; *g and *fig as
+ * attrib_idgraph_build gives them. */
+int attrib_input_idgraph(const attrib_par *p, const attrib_input *in, uint64_t max_component,
+                         uint64_t budget, attrib_idgraph **g, attrib_idgraph_figures *fig);
 
 /* Collective. Close the file (when still open) and free everything; NULL ok. */
 void attrib_input_close(attrib_input *in);

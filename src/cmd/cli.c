@@ -162,6 +162,15 @@ int attrib_args_double(const attrib_args *a, double lo, double hi, double *out)
     return 0;
 }
 
+int attrib_args_max_component(const attrib_args *a, uint64_t *out)
+{
+    ATTRIB_TRY(attrib_args_u64(a, UINT64_MAX, out));
+    if (*out < 1)
+        return attrib_err_set(ATTRIB_EUSAGE, "%s: must be at least 1 (a component has at least 2 "
+                              "identities, so 1 merges none)", a->opt);
+    return 0;
+}
+
 int attrib_args_size(const attrib_args *a, uint64_t *out)
 {
     char *end;

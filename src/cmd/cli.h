@@ -123,6 +123,9 @@ int attrib_args_double(const attrib_args *a, double lo, double hi, double *out);
 int attrib_args_size(const attrib_args *a, uint64_t *out);
 /* A date or timestamp: YYYY-MM-DD (midnight UTC), integer ms, or ISO 8601 with a zone. */
 int attrib_args_time(const attrib_args *a, int64_t *out);
+/* --max-component N: the largest linked component merged into one person, at least 1
+ * (a component has at least 2 identities, so 1 merges none). */
+int attrib_args_max_component(const attrib_args *a, uint64_t *out);
 /* A model name (enum attrib_model); an unknown one lists the valid names. */
 int attrib_args_model(const attrib_args *a, int *out);
 /* One of `choices` (NULL-terminated); *out is its index. The error lists them. */

@@ -99,12 +99,7 @@ static int parse(int argc, char **argv, attrib_explain_query *q, int *json)
             break;
         case OPT_RESULTS: q->results_path = a.val; break;
         case OPT_NO_STITCH: q->no_stitch = 1; break;
-        case OPT_MAX_COMPONENT:
-            ATTRIB_TRY(attrib_args_u64(&a, UINT64_MAX, &q->max_component));
-            if (q->max_component < 1)
-                return attrib_err_set(ATTRIB_EUSAGE, "%s: must be at least 1 (a component has at "
-                                      "least 2 identities, so 1 merges none)", a.opt);
-            break;
+        case OPT_MAX_COMPONENT: ATTRIB_TRY(attrib_args_max_component(&a, &q->max_component)); break;
         case ATTRIB_ARGS_POS:
             return attrib_err_set(ATTRIB_EUSAGE, "unexpected argument '%s'", a.val);
         default: return id;

@@ -162,12 +162,7 @@ static int parse_args(int argc, char **argv, run_cli *c)
         case OPT_LABELS: o->labels = 1; break;
         case OPT_JOURNEYS: o->journeys = 1; break;
         case OPT_NO_STITCH: o->no_stitch = 1; break;
-        case OPT_MAX_COMPONENT:
-            ATTRIB_TRY(attrib_args_u64(&a, UINT64_MAX, &o->max_component));
-            if (o->max_component < 1)
-                return attrib_err_set(ATTRIB_EUSAGE, "%s: must be at least 1 (a component has at "
-                                      "least 2 identities, so 1 merges none)", a.opt);
-            break;
+        case OPT_MAX_COMPONENT: ATTRIB_TRY(attrib_args_max_component(&a, &o->max_component)); break;
         case OPT_COMPARE: ATTRIB_TRY(parse_compare(a.opt, a.val, c)); break;
         case OPT_LEVEL:
             ATTRIB_TRY(attrib_args_u64(&a, 22, &level));

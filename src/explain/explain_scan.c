@@ -118,22 +118,6 @@ static size_t sort_unique(uint64_t *v, size_t n, size_t w)
     return k;
 }
 
-/* Collective. The identity graph of the input's /links, as attrib run builds it. */
-static int build_graph(const attrib_par *p, const attrib_input *in, uint64_t max_component,
-                       attrib_idgraph **g)
-{
-    const uint64_t n = in->nlinks, P = (uint64_t)p->size, k = (uint64_t)p->rank;
-    const uint64_t lo = n * k / P, hi = n * (k + 1) / P;
-    attrib_table lk;
-    ATTRIB_TRY(attrib_par_agree(p, attrib_h5_read_table(in->f, &attrib_schema_links, lo, hi - lo, &lk)));
-    attrib_idgraph_figures fig;
-    const int rc = attrib_idgraph_build(p, ATTRIB_COL(&lk, ATTRIB_LK_A, uint64_t),
-                                        ATTRIB_COL(&lk, ATTRIB_LK_B, uint64_t), lk.n,
-                                        max_component ? max_component : ATTRIB_IDGRAPH_MAX_COMPONENT, 0, g,
-                                        &fig);
-    attrib_table_free(&lk);
-    return attrib_par_agree(p, rc);
-}
 
 static int keep_conversion(const attrib_table *t, size_t i, const void *arg)
 {
@@ -298,8 +282,9 @@ int attrib_explain_scan(const attrib_par *p, const attrib_explain_query *q,
     ATTRIB_TRY_GOTO(rc, attrib_input_open(p, q->input_path, res->rules, &in), done);
     res->input = in;
     res->stitched = in->has_links && !q->no_stitch;
+    attrib_idgraph_figures gfig; /* the graph as attrib run builds it */
     if (res->stitched)
-        ATTRIB_TRY_GOTO(rc, build_graph(p, in, q->max_component, &g), done);
+        ATTRIB_TRY_GOTO(rc, attrib_input_idgraph(p, in, q->max_component, 0, &g, &gfig), done);
 
     /* 1. The conversion's rows, and its (advertiser, identity). */
     ATTRIB_TRY_GOTO(rc,

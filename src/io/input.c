@@ -86,3 +86,19 @@ void attrib_input_close(attrib_input *in)
     free(in->path);
     free(in);
 }
+
+int attrib_input_idgraph(const attrib_par *p, const attrib_input *in, uint64_t max_component,
+                         uint64_t budget, attrib_idgraph **g, attrib_idgraph_figures *fig)
+{
+    /* An even split: any split gives the same graph. */
+    const uint64_t n = in->nlinks, P = (uint64_t)p->size, k = (uint64_t)p->rank;
+    const uint64_t lo = n * k / P, hi = n * (k + 1) / P;
+    attrib_table lk;
+    ATTRIB_TRY(attrib_par_agree(p, attrib_h5_read_table(in->f, &attrib_schema_links, lo, hi - lo, &lk)));
+    const int rc = attrib_idgraph_build(p, ATTRIB_COL(&lk, ATTRIB_LK_A, uint64_t),
+                                        ATTRIB_COL(&lk, ATTRIB_LK_B, uint64_t), lk.n,
+                                        max_component ? max_component : ATTRIB_IDGRAPH_MAX_COMPONENT,
+                                        budget, g, fig);
+    attrib_table_free(&lk);
+    return attrib_par_agree(p, rc);
+}

@@ -27,26 +27,19 @@ int attrib_run_stitch(attrib_run *r)
     if (!r->fig.stitched)
         return 0;
     run_test_crash(p, "stitch");
-    /* This rank's slab of the links: an even split (any split gives the same graph). */
-    const uint64_t n = r->in->nlinks, P = (uint64_t)p->size, k = (uint64_t)p->rank;
-    const uint64_t lo = n * k / P, hi = n * (k + 1) / P;
-    attrib_table lk;
-    int rc = attrib_h5_read_table(r->in->f, &attrib_schema_links, lo, hi - lo, &lk);
-    ATTRIB_TRY(attrib_par_agree(p, rc));
     /* The budget the graph pass may hold: what the identities, the links slab and the
-     * base leave (the largest slab decides, so every rank passes the same budget). */
+     * base leave (the largest share decides, so every rank passes the same budget). */
     uint64_t budget = 0;
     if (r->o.memory_per_rank) {
+        const uint64_t n = r->in->nlinks, P = (uint64_t)p->size, k = (uint64_t)p->rank;
+        const uint64_t slab = n * (k + 1) / P - n * k / P; /* attrib_input_idgraph's split */
         const uint64_t held = 8 * ((r->ri.e1 - r->ri.e0) + (r->ri.c1 - r->ri.c0)) +
-                              16 * (hi - lo) + STITCH_BASE_BYTES;
+                              16 * slab + STITCH_BASE_BYTES;
         const uint64_t held_max = attrib_par_max_u64(p, held);
         budget = r->o.memory_per_rank > held_max ? r->o.memory_per_rank - held_max : 1;
     }
     attrib_idgraph *g = NULL;
-    rc = attrib_idgraph_build(p, ATTRIB_COL(&lk, ATTRIB_LK_A, uint64_t),
-                              ATTRIB_COL(&lk, ATTRIB_LK_B, uint64_t), lk.n, r->fig.max_component,
-                              budget, &g, &r->fig.idg);
-    attrib_table_free(&lk);
+    int rc = attrib_input_idgraph(p, r->in, r->fig.max_component, budget, &g, &r->fig.idg);
     if (rc == ATTRIB_EINPUT && budget) { /* the graph saw only what is left: say what holds the rest */
         char msg[1024];
         snprintf(msg, sizeof msg, "%s", attrib_err_msg());
