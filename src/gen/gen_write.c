@@ -94,7 +94,8 @@ static void person_links(const attrib_gen *g, const attrib_gen_plan *pl, int has
         size_t n = attrib_gen_person_links(g, id, a, b);
         if (t->n + n > t->cap)
             attrib_table_reserve(t, 2 * (t->n + n) + 1024);
-        uint64_t *ca = ATTRIB_COL(t, ATTRIB_LK_A, uint64_t), *cb = ATTRIB_COL(t, ATTRIB_LK_B, uint64_t);
+        uint64_t *ca = ATTRIB_COL(t, ATTRIB_LK_A, uint64_t);
+        uint64_t *cb = ATTRIB_COL(t, ATTRIB_LK_B, uint64_t);
         for (size_t k = 0; k < n; k++) {
             ca[t->n + k] = hashed ? attrib_gen_code_hash(g, a[k]) : a[k];
             cb[t->n + k] = hashed ? attrib_gen_code_hash(g, b[k]) : b[k];
