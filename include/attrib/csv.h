@@ -156,9 +156,9 @@ typedef struct attrib_csv_parse_opts {
 /* Local. Parse record `r` of a file with header `h`; identities are hashed with
  * o->key, integer timestamps read in o->ts_unit. A links row is accepted when both
  * identities are 1..256 bytes (any bytes); v->identity and v->identity_b are their
- * hashes, as they come (self links and repeats are the caller's). Returns ATTRIB_CSV_OK with *v filled,
- * or a reason (> 0); ATTRIB_CSV_R_TS_SECONDS leaves the integer in v->ts. Campaign
- * membership and catalog duplicates are the caller's checks. */
+ * hashes, as they come (self links and repeats are the caller's). Returns ATTRIB_CSV_OK
+ * with *v filled, or a reason (> 0); ATTRIB_CSV_R_TS_SECONDS leaves the integer in v->ts.
+ * Campaign membership and catalog duplicates are the caller's checks. */
 int attrib_csv_parse_row(const attrib_csv_header *h, const attrib_csv_rec *r,
                          const attrib_csv_parse_opts *o, attrib_csv_values *v);
 

@@ -1,6 +1,6 @@
-/* attrib import — CSV drops (and identity links) into one columnar HDF5 input file. The command parses the
- * options, chooses the hash key, checks the outputs and renders the outcome; the
- * pipeline is attrib_import_run (src/import/import.c). */
+/* attrib import — CSV drops (and identity links) into one columnar HDF5 input file. The
+ * command parses the options, chooses the hash key, checks the outputs and renders the
+ * outcome; the pipeline is attrib_import_run (src/import/import.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -234,7 +234,8 @@ uint64_t attrib_gen_row_of(const attrib_gen *g, int which, attrib_u128 prefix)
 
 size_t attrib_gen_identity_string(uint64_t id, char out[64])
 {
-    const uint64_t t = id >> ATTRIB_GEN_CODE_SHIFT, i = id & ((UINT64_C(1) << ATTRIB_GEN_CODE_SHIFT) - 1);
+    const uint64_t t = id >> ATTRIB_GEN_CODE_SHIFT;
+    const uint64_t i = id & ((UINT64_C(1) << ATTRIB_GEN_CODE_SHIFT) - 1);
     int n;
     if (t == 0)
         n = snprintf(out, 64, "u%012llu@example.test", (unsigned long long)(i + 1));

@@ -94,9 +94,11 @@ static void person_links(const attrib_gen *g, const attrib_gen_plan *pl, int has
         size_t n = attrib_gen_person_links(g, id, a, b);
         if (t->n + n > t->cap)
             attrib_table_reserve(t, 2 * (t->n + n) + 1024);
+        uint64_t *ca = ATTRIB_COL(t, ATTRIB_LK_A, uint64_t);
+        uint64_t *cb = ATTRIB_COL(t, ATTRIB_LK_B, uint64_t);
         for (size_t k = 0; k < n; k++) {
-            ATTRIB_COL(t, ATTRIB_LK_A, uint64_t)[t->n + k] = hashed ? attrib_gen_code_hash(g, a[k]) : a[k];
-            ATTRIB_COL(t, ATTRIB_LK_B, uint64_t)[t->n + k] = hashed ? attrib_gen_code_hash(g, b[k]) : b[k];
+            ca[t->n + k] = hashed ? attrib_gen_code_hash(g, a[k]) : a[k];
+            cb[t->n + k] = hashed ? attrib_gen_code_hash(g, b[k]) : b[k];
         }
         t->n += n;
     }
@@ -412,7 +414,8 @@ static int write_csv_links(attrib_par *p, const attrib_gen *g, const attrib_gen_
     attrib_progress_begin(p, "gen links");
     char part[4096];
     int rc = 0;
-    if (snprintf(part, sizeof part, "%s/.links.csv.part%d", o->csv_dir, p->rank) >= (int)sizeof part)
+    if (snprintf(part, sizeof part, "%s/.links.csv.part%d", o->csv_dir, p->rank) >=
+        (int)sizeof part)
         rc = attrib_err_path(ATTRIB_EUSAGE, o->csv_dir, "path too long", "%s", "");
     uint64_t bytes = 0, total = 0, rows = 0;
     FILE *fp = rc == 0 ? fopen(part, "wb") : NULL;

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # attrib gen with an identity graph (--devices-per-person, --hubs, --hub-persons):
-#  - every table, /links included, the same at 1, 2 and 3 ranks (small batches);
+#  - every table, /links included, the same at 1, 2 and 3 ranks (small batches), and
+#    the CSV files (links.csv included) byte for byte;
 #  - /links canonical: a < b, sorted, each edge once;
 #  - the rows are those of gen without links but for the identity: a person's rows fall
 #    on its devices (device 0 keeps the plain identity), so persons really are spread
@@ -28,6 +29,13 @@ $MPI -n 3 "$ATTRIB" gen "${BASE[@]}" "${LK[@]}" -o "$W/n3.h5"
 "$ATTRIB" gen "${BASE[@]}" --links -o "$W/dflt.h5"
 $MPI -n 2 "$ATTRIB" gen "${BASE[@]}" "${LK[@]}" --csv "$W/csv"
 test -f "$W/csv/links.csv"
+"$ATTRIB" gen "${BASE[@]}" "${LK[@]}" --csv "$W/csv1"
+$MPI -n 3 "$ATTRIB" gen "${BASE[@]}" "${LK[@]}" --csv "$W/csv3"
+for f in events conversions campaigns links; do
+    cmp "$W/csv/$f.csv" "$W/csv1/$f.csv" && cmp "$W/csv/$f.csv" "$W/csv3/$f.csv" ||
+        { echo "FAIL: $f.csv differs between 1, 2 and 3 ranks" >&2; exit 1; }
+done
+[ "$(head -1 "$W/csv/links.csv")" = "identity_a,identity_b" ] || { echo "FAIL: links.csv header" >&2; exit 1; }
 "$ATTRIB" import --events "$W/csv/events.csv" --conversions "$W/csv/conversions.csv" \
     --campaigns "$W/csv/campaigns.csv" --links "$W/csv/links.csv" -o "$W/imported.h5" 2>"$W/imp.txt"
 grep -E '^attrib: links ' "$W/imp.txt" >"$W/links_line.txt"

@@ -20,7 +20,8 @@ static int expected_reason(const attrib_csv_header *h, const attrib_csv_rec *r)
         return ATTRIB_CSV_R_QUOTING;
     if (r->nf != (size_t)h->ncols)
         return ATTRIB_CSV_R_COLUMNS;
-    const attrib_csv_field *a = &r->f[h->at[ATTRIB_CSV_IDENTITY]], *b = &r->f[h->at[ATTRIB_CSV_STR]];
+    const attrib_csv_field *a = &r->f[h->at[ATTRIB_CSV_IDENTITY]],
+                           *b = &r->f[h->at[ATTRIB_CSV_STR]];
     if (a->len == 0)
         return ATTRIB_CSV_R_IDENTITY_EMPTY;
     if (a->len > ATTRIB_CSV_IDENTITY_MAX)
@@ -77,7 +78,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
         if (reason != ATTRIB_CSV_OK)
             continue;
-        const attrib_csv_field *a = &r.f[h.at[ATTRIB_CSV_IDENTITY]], *b = &r.f[h.at[ATTRIB_CSV_STR]];
+        const attrib_csv_field *a = &r.f[h.at[ATTRIB_CSV_IDENTITY]],
+                               *b = &r.f[h.at[ATTRIB_CSV_STR]];
         if (v.identity != attrib_identity_hash(&key, a->p, a->len) ||
             v.identity_b != attrib_identity_hash(&key, b->p, b->len))
             abort();

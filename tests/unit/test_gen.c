@@ -268,6 +268,71 @@ int main(void)
     bad.identities = 0;
     attrib_gen *gb;
     CHECK(attrib_gen_create(&bad, &gb) == ATTRIB_EUSAGE && gb == NULL);
+    bad = p;
+    bad.devices = ATTRIB_GEN_MAX_DEVICES + 1;
+    CHECK(attrib_gen_create(&bad, &gb) == ATTRIB_EUSAGE && gb == NULL);
+    bad = p;
+    bad.hubs = 1;
+    bad.hub_persons = 0;
+    CHECK(attrib_gen_create(&bad, &gb) == ATTRIB_EUSAGE && gb == NULL);
+
+    /* Links: the same rows but for the identity, which is one of the person's devices
+     * (device 0: the plain identity); each person's chain, cycle, hub, repeat and self
+     * link as documented; codes decode to distinct strings. */
+    {
+        attrib_gen_params q = p;
+        q.devices = 4;
+        q.hubs = 3;
+        q.hub_persons = 100;
+        attrib_gen *gl;
+        CHECK(attrib_gen_create(&q, &gl) == 0 && attrib_gen_has_links(gl) && !attrib_gen_has_links(g));
+        attrib_gen_compute_totals(gl);
+        attrib_table el;
+        attrib_table_init(&el, &attrib_schema_events, 1);
+        gen_range(gl, ATTRIB_GEN_EVENTS, 0, q.identities, 4099, &el);
+        CHECK(el.n == ev.n);
+        size_t same = 0;
+        for (size_t i = 0; i < el.n; i++) {
+            CHECK(ATTRIB_COL(&el, ATTRIB_EV_EVENT_ID, uint64_t)[i] ==
+                      ATTRIB_COL(&ev, ATTRIB_EV_EVENT_ID, uint64_t)[i] &&
+                  ATTRIB_COL(&el, ATTRIB_EV_TS, int64_t)[i] == ATTRIB_COL(&ev, ATTRIB_EV_TS, int64_t)[i]);
+            same += ATTRIB_COL(&el, ATTRIB_EV_IDENTITY, uint64_t)[i] ==
+                    ATTRIB_COL(&ev, ATTRIB_EV_IDENTITY, uint64_t)[i];
+        }
+        CHECK(same > el.n / 5 && same < el.n * 3 / 4);
+        attrib_table_free(&el);
+        uint64_t a[ATTRIB_GEN_MAX_PERSON_LINKS], b[ATTRIB_GEN_MAX_PERSON_LINKS];
+        uint64_t hubbed = 0, cycles = 0, selfs = 0, nd_hist[5] = {0};
+        for (uint64_t id = 0; id < q.identities; id++) {
+            const uint32_t nd = attrib_gen_devices_of(gl, id);
+            CHECK(nd >= 1 && nd <= 4);
+            nd_hist[nd]++;
+            size_t n = attrib_gen_person_links(gl, id, a, b);
+            CHECK(n <= ATTRIB_GEN_MAX_PERSON_LINKS && n >= nd - 1);
+            for (uint32_t t = 0; t + 1 < nd; t++)
+                CHECK(a[t] == id + ((uint64_t)t << ATTRIB_GEN_CODE_SHIFT) &&
+                      b[t] == id + ((uint64_t)(t + 1) << ATTRIB_GEN_CODE_SHIFT));
+            for (size_t k = nd - 1; k < n; k++) {
+                hubbed += a[k] >= ATTRIB_GEN_HUB_CODE(0);
+                if (a[k] >= ATTRIB_GEN_HUB_CODE(0))
+                    CHECK(a[k] == ATTRIB_GEN_HUB_CODE(id % 3) && id < 300);
+                cycles += nd >= 3 && k == nd - 1 && a[k] == id + ((uint64_t)(nd - 1) << ATTRIB_GEN_CODE_SHIFT);
+                selfs += a[k] == b[k];
+            }
+        }
+        CHECK(hubbed == 300 && cycles > 0 && selfs > 0);
+        for (int k = 1; k <= 4; k++)
+            CHECK(nd_hist[k] > q.identities / 5);
+        char s1[64], s2[64], s3[64];
+        attrib_gen_identity_string(41, s1);
+        attrib_gen_identity_string(41 + ((uint64_t)2 << ATTRIB_GEN_CODE_SHIFT), s2);
+        attrib_gen_identity_string(ATTRIB_GEN_HUB_CODE(41), s3);
+        CHECK(strcmp(s1, "u000000000042@example.test") == 0 &&
+              strcmp(s2, "u000000000042-d2@example.test") == 0 &&
+              strcmp(s3, "hub000000000042@example.test") == 0);
+        CHECK(attrib_gen_code_hash(gl, 41) != attrib_gen_code_hash(gl, ATTRIB_GEN_HUB_CODE(41)));
+        attrib_gen_free(gl);
+    }
 
     attrib_table_free(&ev);
     attrib_table_free(&cv);
