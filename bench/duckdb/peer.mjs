@@ -163,12 +163,15 @@ async function main() {
   // member to the root's hash, in events and conversions.
   let identity = Object.fromEntries(IDENTITY_COLS.map((k) => [k, 0n]));
   const stitch = async () => {
+    const s0 = now();
+    const lap = (what) => { if (process.env.PEER_PROFILE) process.stderr.write(`peer: ${(now() - s0).toFixed(3)} s  stitch: ${what}\n`); };
     await run(`CREATE OR REPLACE TEMP TABLE vtx AS
       SELECT id, (row_number() OVER (ORDER BY id) - 1)::UBIGINT AS i
       FROM (SELECT a AS id FROM lk WHERE a <> b UNION SELECT b FROM lk WHERE a <> b)`);
     await run(`CREATE OR REPLACE TEMP TABLE edges AS
       SELECT DISTINCT least(x.i, y.i) AS u, greatest(x.i, y.i) AS v
       FROM lk JOIN vtx x ON x.id = lk.a JOIN vtx y ON y.id = lk.b WHERE lk.a <> lk.b`);
+    lap('vertices, edges');
     const [{ nv }] = await rows('SELECT count(*) AS nv FROM vtx');
     const n = Number(nv);
     const parent = new Int32Array(n);
@@ -183,6 +186,7 @@ async function main() {
       const a = find(Number(us[k])), b = find(Number(vs[k]));
       if (a < b) parent[b] = a; else if (b < a) parent[a] = b;
     }
+    lap('union-find');
     const root = new Int32Array(n), size = new Float64Array(n);
     for (let i = 0; i < n; i++) { root[i] = find(i); size[root[i]]++; }
     const cap = Number(o.maxComponent > 2n ** 40n ? 2n ** 40n : o.maxComponent);
@@ -207,12 +211,14 @@ async function main() {
     }
     ap.flushSync();
     ap.closeSync();
+    lap('map appended');
     await run(`CREATE OR REPLACE TEMP TABLE idmap AS
       SELECT x.id AS id, y.id AS to_id FROM stitch_ix s JOIN vtx x ON x.i = s.i JOIN vtx y ON y.i = s.r`);
     await run(`CREATE OR REPLACE TABLE ev AS SELECT e.event_id, coalesce(m.to_id, e.identity) AS identity, e.ts, e.campaign_id, e.kind, e.cost
       FROM ev_in e LEFT JOIN idmap m ON m.id = e.identity`);
     await run(`CREATE OR REPLACE TABLE cv AS SELECT c.conversion_id, coalesce(m.to_id, c.identity) AS identity, c.ts, c.advertiser_id, c.type, c.value
       FROM cv_in c LEFT JOIN idmap m ON m.id = c.identity`);
+    lap('events and conversions rewritten');
   };
 
   // The campaign catalog is small: read it to resolve the rules per campaign.
