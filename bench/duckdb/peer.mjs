@@ -181,7 +181,7 @@ async function main() {
       return x;
     };
     const er = await con.runAndReadAll('SELECT u, v FROM edges');
-    const [us, vs] = er.getColumns();
+    const [us = [], vs = []] = er.getColumns(); // no columns at all when there are no rows
     for (let k = 0; k < us.length; k++) {
       const a = find(Number(us[k])), b = find(Number(vs[k]));
       if (a < b) parent[b] = a; else if (b < a) parent[a] = b;
