@@ -156,7 +156,7 @@ async function main() {
   log(`loaded ${cnt.ev} event rows, ${cnt.cv} conversion rows, ${cnt.cp} campaigns` +
       (stitching ? `, ${cnt.lk} link rows` : '') + ` in ${loadS.toFixed(3)} s`);
 
-  // ---- identity graph (SPEC: stitching before dedup) ----
+  // ---- identity graph: stitching, before dedup ----
   // Vertices (the hashes of the non-self links) are numbered 0.. in identity-hash order, so the smallest number of a
   // component is its smallest hash. Union-find (union by smaller root, path halving) on
   // the distinct undirected non-self edges; then components of size <= cap map every
