@@ -7,6 +7,7 @@
  * Memory per rank: the slab of /links (16 bytes per link) while the graph is built, and
  * what the graph pass holds (counted by it against the budget the identities leave).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -46,6 +47,19 @@ int attrib_run_stitch(attrib_run *r)
                               ATTRIB_COL(&lk, ATTRIB_LK_B, uint64_t), lk.n, r->fig.max_component,
                               budget, &g, &r->fig.idg);
     attrib_table_free(&lk);
+    if (rc == ATTRIB_EINPUT && budget) { /* the graph saw only what is left: say what holds the rest */
+        char msg[1024];
+        snprintf(msg, sizeof msg, "%s", attrib_err_msg());
+        char *cut = strstr(msg, " (--memory-per-rank");
+        if (cut)
+            *cut = '\0';
+        rc = attrib_err_set(ATTRIB_EINPUT,
+                            "%s: %s, beyond the %.0f MiB of --memory-per-rank %.0f MiB that the "
+                            "identity columns, the links and the base already hold; give the run "
+                            "more memory per rank or more ranks",
+                            r->o.input, msg, (double)(r->o.memory_per_rank - budget) / 1048576.0,
+                            (double)r->o.memory_per_rank / 1048576.0);
+    }
     if (!rc)
         rc = attrib_idgraph_apply(p, g, r->ri.eid, (size_t)(r->ri.e1 - r->ri.e0));
     if (!rc)

@@ -12,8 +12,8 @@
 #  - attrib explain of a cross-device conversion names the person's identities (those of
 #    the model) and agrees with the run's credits; --no-stitch explains the identifier
 #    alone;
-#  - the stitched run under a memory budget (waves) is identical (the graph's own budget
-#    check is unit-tested in tests/unit/test_idgraph.c);
+#  - the stitched run under a memory budget (waves) is identical; a budget the graph
+#    does not fit is refused with exit 2 and no output;
 #  - attrib report shows report/identity in text, json, html and csv.
 set -euo pipefail
 W=$(mktemp -d)
@@ -116,6 +116,21 @@ grep -q "person: .* identities merged" "$W/x.txt" && echo "PASS explain text nam
 "$ATTRIB" explain -c "$RULES" -i "$W/in.h5" --conversion "$CID" --advertiser "$ADV" --no-stitch --json > "$W/xn.json"
 $PY -c "import json,sys; x=json.load(open('$W/xn.json')); sys.exit(0 if not x['stitched'] and x['outcome']=='no_touch' else 1)" \
   && echo "PASS explain --no-stitch: no_touch" || { echo "FAIL explain --no-stitch"; fail=1; }
+
+# A budget that holds the run's identity columns but not the graph: refused (exit 2)
+# naming what the graph needs, nothing written. The budget is found by stepping up
+# from the base: the run's own check refuses first, then the graph's, then it runs.
+"$ATTRIB" gen --events 300000 --conversions 30000 --seed 3 --devices-per-person 3 --hubs 1 -q -o "$W/big.h5"
+seen=0
+for m in $(seq 64 200); do
+  rc=0; "$ATTRIB" run -q -c "$RULES" -i "$W/big.h5" --memory-per-rank ${m}M -o "$W/b.h5" 2> "$W/b.err" || rc=$?
+  if grep -q 'the identity graph needs' "$W/b.err"; then
+    [ $rc = 2 ] && [ ! -e "$W/b.h5" ] && seen=1
+    echo "at --memory-per-rank ${m}M (exit $rc): $(cat "$W/b.err")"; break
+  fi
+  [ $rc = 0 ] && break
+done
+[ $seen = 1 ] && echo "PASS a graph over the budget is refused" || { echo "FAIL no budget refused the graph (last: exit $rc at ${m}M)"; fail=1; }
 
 # report views
 # (to files: grep -q would close a pipe early, and pipefail would call that a failure)

@@ -336,6 +336,58 @@ static void test_rows(void)
               !strchr(attrib_csv_reason_str(ATTRIB_CSV_EVENTS, r), ','));
 }
 
+/* Links rows: identity_a and identity_b by name in any order, each 1..256 bytes (any
+ * bytes), hashed as event identities are; a self link and both directions are accepted
+ * here (dropping them is the import's); reasons name the column. */
+static void test_links(void)
+{
+    const char *lh = "x,identity_b,identity_a";
+    attrib_csv_values v, e;
+    attrib_csv_header h;
+    const char *missing;
+    int dup;
+    CHECK(attrib_csv_header_parse(&h, ATTRIB_CSV_LINKS, rec_of("identity_a,extra\n"), &missing,
+                                  &dup) == ATTRIB_EINPUT &&
+          strcmp(missing, "identity_b") == 0 && !dup);
+    CHECK(attrib_csv_header_parse(&h, ATTRIB_CSV_LINKS,
+                                  rec_of("identity_b,identity_a,identity_b\n"), &missing,
+                                  &dup) == ATTRIB_EINPUT &&
+          dup && strcmp(missing, "identity_b") == 0);
+    /* "identity" alone is not a links column. */
+    CHECK(attrib_csv_header_parse(&h, ATTRIB_CSV_LINKS, rec_of("identity,identity_b\n"), &missing,
+                                  &dup) == ATTRIB_EINPUT &&
+          strcmp(missing, "identity_a") == 0);
+    CHECK(row(ATTRIB_CSV_LINKS, lh, "1,\"bob, b\",alice", &v) == 0);
+    CHECK(row(ATTRIB_CSV_EVENTS, "event_id,identity,timestamp,campaign_id,kind", "1,alice,0,1,nurture",
+              &e) == 0 &&
+          v.identity == e.identity);
+    CHECK(row(ATTRIB_CSV_EVENTS, "event_id,identity,timestamp,campaign_id,kind",
+              "1,\"bob, b\",0,1,nurture", &e) == 0 &&
+          v.identity_b == e.identity && v.identity != v.identity_b);
+    CHECK(row(ATTRIB_CSV_LINKS, lh, "1,alice,alice", &v) == 0 && v.identity == v.identity_b);
+    CHECK(row(ATTRIB_CSV_LINKS, lh, "1,alice", &v) == ATTRIB_CSV_R_COLUMNS);
+    CHECK(row(ATTRIB_CSV_LINKS, lh, "1,alice,b,c", &v) == ATTRIB_CSV_R_COLUMNS);
+    CHECK(row(ATTRIB_CSV_LINKS, lh, "1,alice,", &v) == ATTRIB_CSV_R_IDENTITY_EMPTY);
+    CHECK(row(ATTRIB_CSV_LINKS, lh, "1,,alice", &v) == ATTRIB_CSV_R_IDENTITY_B_EMPTY);
+    CHECK(row(ATTRIB_CSV_LINKS, lh, "1,\"\",alice", &v) == ATTRIB_CSV_R_IDENTITY_B_EMPTY);
+    CHECK(row(ATTRIB_CSV_LINKS, lh, "1,\"a\"b,c", &v) == ATTRIB_CSV_R_QUOTING);
+    char line[700], id[300];
+    memset(id, 'x', sizeof id);
+    snprintf(line, sizeof line, "1,%.256s,%.256s", id, id);
+    CHECK(row(ATTRIB_CSV_LINKS, lh, line, &v) == 0);
+    snprintf(line, sizeof line, "1,%.256s,%.257s", id, id);
+    CHECK(row(ATTRIB_CSV_LINKS, lh, line, &v) == ATTRIB_CSV_R_IDENTITY_LONG);
+    snprintf(line, sizeof line, "1,%.257s,%.256s", id, id);
+    CHECK(row(ATTRIB_CSV_LINKS, lh, line, &v) == ATTRIB_CSV_R_IDENTITY_B_LONG);
+    CHECK(strcmp(attrib_csv_reason_str(ATTRIB_CSV_LINKS, ATTRIB_CSV_R_IDENTITY_EMPTY),
+                 "empty identity_a") == 0);
+    CHECK(strcmp(attrib_csv_reason_str(ATTRIB_CSV_EVENTS, ATTRIB_CSV_R_IDENTITY_EMPTY),
+                 "empty identity") == 0);
+    CHECK(strcmp(attrib_csv_reason_str(ATTRIB_CSV_LINKS, ATTRIB_CSV_R_IDENTITY_B_LONG),
+                 "identity_b longer than 256 bytes") == 0);
+    CHECK(strcmp(attrib_csv_kind_names[ATTRIB_CSV_LINKS], "links") == 0);
+}
+
 /* Integer timestamps and their unit: an integer that looks like epoch seconds is never
  * taken silently; seconds are multiplied by 1000 exactly (overflow checked); ISO text
  * is the same under every unit; a time of day without a zone has its own reason. */
@@ -412,6 +464,7 @@ int main(void)
     test_header();
     test_rows();
     test_timestamp_units();
+    test_links();
     attrib_csv_rec_free(&g_rec);
     printf("test_csv: %s\n", fails ? "FAILED" : "ok");
     return fails != 0;

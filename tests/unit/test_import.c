@@ -1,6 +1,7 @@
 /* mpi: 1 2 3 — the import pipeline as a library (attrib_import_run): the figures it
  * returns (rows, rejects by kind and reason, types, the reject-rate and epoch-seconds
- * failures) are the same at every rank count, and so is the store. */
+ * failures) are the same at every rank count, and so is the store; the canonical links
+ * (attrib_links_canonical) against a brute force, for any spread of the edges. */
 #include <mpi.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include "attrib/h5io.h"
 #include "attrib/import.h"
 #include "attrib/par.h"
+#include "attrib/table.h"
 #include "attrib/timeparse.h"
 
 static int fails;
@@ -92,6 +94,96 @@ static attrib_import_spec spec_of(const char *const *ev, size_t nev, const char 
     return s;
 }
 
+static uint64_t mix(uint64_t x)
+{
+    x += 0x9E3779B97F4A7C15ULL;
+    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
+    return x ^ (x >> 31);
+}
+
+static int cmp_pair(const void *x, const void *y)
+{
+    const uint64_t *a = x, *b = y;
+    return a[0] != b[0] ? (a[0] < b[0] ? -1 : 1) : a[1] != b[1] ? (a[1] < b[1] ? -1 : 1) : 0;
+}
+
+/* n global edges over `nv` vertices (many self links and repeats when nv is small), edge
+ * i on rank owner(i); the canonical result gathered to every rank and compared with a
+ * sort-unique of the same edges. `spread`: 0 round-robin, 1 all on the last rank, 2 in
+ * blocks. */
+static void test_canonical_case(const attrib_par *par, uint64_t n, uint64_t nv, int spread,
+                                uint64_t seed)
+{
+    attrib_table t;
+    attrib_table_init(&t, &attrib_schema_links, 1);
+    uint64_t *all = malloc((2 * n + 2) * sizeof *all), nall = 0, nself = 0;
+    for (uint64_t i = 0; i < n; i++) {
+        uint64_t a = mix(seed ^ mix(2 * i)) % nv, b = mix(seed ^ mix(2 * i + 1)) % nv;
+        a = mix(a); /* spread the vertex ids over u64 */
+        b = mix(b);
+        int owner = spread == 0 ? (int)(i % (uint64_t)par->size)
+                    : spread == 1 ? par->size - 1
+                                  : (int)(i * (uint64_t)par->size / n);
+        if (owner == par->rank) {
+            size_t r = attrib_table_push(&t);
+            ATTRIB_COL(&t, ATTRIB_LK_A, uint64_t)[r] = a;
+            ATTRIB_COL(&t, ATTRIB_LK_B, uint64_t)[r] = b;
+        }
+        if (a == b) {
+            nself++;
+            continue;
+        }
+        all[2 * nall] = a < b ? a : b;
+        all[2 * nall + 1] = a < b ? b : a;
+        nall++;
+    }
+    qsort(all, nall, 2 * sizeof *all, cmp_pair);
+    uint64_t u = 0;
+    for (uint64_t i = 0; i < nall; i++)
+        if (u == 0 || cmp_pair(&all[2 * (u - 1)], &all[2 * i]) != 0) {
+            all[2 * u] = all[2 * i];
+            all[2 * u + 1] = all[2 * i + 1];
+            u++;
+        }
+    attrib_links_figures f;
+    CHECK(attrib_links_canonical(par, &t, &f) == 0);
+    CHECK(f.read == n && f.self == nself && f.kept == u && f.repeats == n - nself - u);
+    /* Gather in rank order. */
+    int mine = (int)(2 * t.n), *cnt = malloc((size_t)par->size * sizeof *cnt),
+        *dis = malloc((size_t)par->size * sizeof *dis);
+    MPI_Allgather(&mine, 1, MPI_INT, cnt, 1, MPI_INT, par->comm);
+    int tot = 0;
+    for (int r = 0; r < par->size; r++) {
+        dis[r] = tot;
+        tot += cnt[r];
+    }
+    uint64_t *loc = malloc((t.n * 2 + 1) * sizeof *loc), *got = malloc(((size_t)tot + 1) * sizeof *got);
+    for (size_t i = 0; i < t.n; i++) {
+        loc[2 * i] = ATTRIB_COL(&t, ATTRIB_LK_A, uint64_t)[i];
+        loc[2 * i + 1] = ATTRIB_COL(&t, ATTRIB_LK_B, uint64_t)[i];
+    }
+    MPI_Allgatherv(loc, mine, MPI_UINT64_T, got, cnt, dis, MPI_UINT64_T, par->comm);
+    CHECK((uint64_t)tot == 2 * u && memcmp(got, all, (size_t)tot * sizeof *got) == 0);
+    free(loc);
+    free(got);
+    free(cnt);
+    free(dis);
+    free(all);
+    attrib_table_free(&t);
+}
+
+static void test_canonical(const attrib_par *par)
+{
+    test_canonical_case(par, 0, 10, 0, 1);          /* nothing */
+    test_canonical_case(par, 1000, 1, 0, 2);        /* all self links */
+    test_canonical_case(par, 1000, 2, 0, 3);        /* one edge, repeated on every rank */
+    test_canonical_case(par, 5000, 60, 0, 4);       /* dense repeats and both directions */
+    test_canonical_case(par, 5000, 60, 1, 5);       /* all on one rank */
+    test_canonical_case(par, 20000, 100000, 2, 6);  /* sparse, few repeats, in blocks */
+    test_canonical_case(par, 3, 1000, 2, 7);        /* fewer edges than ranks */
+}
+
 int main(int argc, char **argv)
 {
     MPI_Init(&argc, &argv);
@@ -105,6 +197,7 @@ int main(int argc, char **argv)
         write_inputs();
     }
     MPI_Bcast(dir, sizeof dir, MPI_CHAR, 0, MPI_COMM_WORLD);
+    test_canonical(&par);
 
     const char *ev[2] = {at("ev1.csv"), at("ev2.csv")}, *cv[1] = {at("cv.csv")},
                *camp[1] = {at("camp.csv")};
