@@ -156,19 +156,22 @@ async function main() {
   log(`loaded ${cnt.ev} event rows, ${cnt.cv} conversion rows, ${cnt.cp} campaigns` +
       (stitching ? `, ${cnt.lk} link rows` : '') + ` in ${loadS.toFixed(3)} s`);
 
-  // ---- identity graph (SPEC: stitching before dedup) ----
+  // ---- identity graph: stitching, before dedup ----
   // Vertices (the hashes of the non-self links) are numbered 0.. in identity-hash order, so the smallest number of a
   // component is its smallest hash. Union-find (union by smaller root, path halving) on
   // the distinct undirected non-self edges; then components of size <= cap map every
   // member to the root's hash, in events and conversions.
   let identity = Object.fromEntries(IDENTITY_COLS.map((k) => [k, 0n]));
   const stitch = async () => {
+    const s0 = now();
+    const lap = (what) => { if (process.env.PEER_PROFILE) process.stderr.write(`peer: ${(now() - s0).toFixed(3)} s  stitch: ${what}\n`); };
     await run(`CREATE OR REPLACE TEMP TABLE vtx AS
       SELECT id, (row_number() OVER (ORDER BY id) - 1)::UBIGINT AS i
       FROM (SELECT a AS id FROM lk WHERE a <> b UNION SELECT b FROM lk WHERE a <> b)`);
     await run(`CREATE OR REPLACE TEMP TABLE edges AS
       SELECT DISTINCT least(x.i, y.i) AS u, greatest(x.i, y.i) AS v
       FROM lk JOIN vtx x ON x.id = lk.a JOIN vtx y ON y.id = lk.b WHERE lk.a <> lk.b`);
+    lap('vertices, edges');
     const [{ nv }] = await rows('SELECT count(*) AS nv FROM vtx');
     const n = Number(nv);
     const parent = new Int32Array(n);
@@ -178,11 +181,12 @@ async function main() {
       return x;
     };
     const er = await con.runAndReadAll('SELECT u, v FROM edges');
-    const [us, vs] = er.getColumns();
+    const [us = [], vs = []] = er.getColumns(); // no columns at all when there are no rows
     for (let k = 0; k < us.length; k++) {
       const a = find(Number(us[k])), b = find(Number(vs[k]));
       if (a < b) parent[b] = a; else if (b < a) parent[a] = b;
     }
+    lap('union-find');
     const root = new Int32Array(n), size = new Float64Array(n);
     for (let i = 0; i < n; i++) { root[i] = find(i); size[root[i]]++; }
     const cap = Number(o.maxComponent > 2n ** 40n ? 2n ** 40n : o.maxComponent);
@@ -207,12 +211,14 @@ async function main() {
     }
     ap.flushSync();
     ap.closeSync();
+    lap('map appended');
     await run(`CREATE OR REPLACE TEMP TABLE idmap AS
       SELECT x.id AS id, y.id AS to_id FROM stitch_ix s JOIN vtx x ON x.i = s.i JOIN vtx y ON y.i = s.r`);
     await run(`CREATE OR REPLACE TABLE ev AS SELECT e.event_id, coalesce(m.to_id, e.identity) AS identity, e.ts, e.campaign_id, e.kind, e.cost
       FROM ev_in e LEFT JOIN idmap m ON m.id = e.identity`);
     await run(`CREATE OR REPLACE TABLE cv AS SELECT c.conversion_id, coalesce(m.to_id, c.identity) AS identity, c.ts, c.advertiser_id, c.type, c.value
       FROM cv_in c LEFT JOIN idmap m ON m.id = c.identity`);
+    lap('events and conversions rewritten');
   };
 
   // The campaign catalog is small: read it to resolve the rules per campaign.
