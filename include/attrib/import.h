@@ -38,6 +38,8 @@ typedef struct attrib_import_spec {
     double max_reject_rate;      /* fail when more than this fraction of rows is rejected */
     attrib_hash_key key;         /* identity hash key */
     int ts_unit;                 /* enum attrib_time_unit */
+    int partition;               /* write /events and /conversions grouped by logical
+                                  * partition, with /partitions (docs/formats.md) */
 } attrib_import_spec;
 
 /* What the import did, the same on every rank once attrib_import_run returns. */
@@ -58,6 +60,7 @@ typedef struct attrib_import_figures {
                                                               of byte ranges (csvsplit.h) */
     int rejects_written;   /* the rejects file is complete (also when the rate failed) */
     int rate_exceeded;     /* failed: more rejects than max_reject_rate allows */
+    int partitioned;       /* the store was written partitioned (spec->partition) */
     /* Failed at an integer timestamp that looks like epoch seconds (ts_unit NONE): the
      * first one in input order. */
     const char *seconds_file; /* path (one of spec->paths) or NULL */

@@ -19,6 +19,8 @@ typedef struct attrib_input {
     uint64_t nevents, nconversions;
     int has_links;        /* the file has /links (checked: columns a, b of equal length) */
     uint64_t nlinks;      /* its rows, 0 without */
+    int partitioned;      /* the file has /partitions (checked: it indexes both tables) */
+    uint64_t *ev_off, *cv_off; /* then: ATTRIB_NPARTITIONS + 1 first rows of each partition */
     char **type_names;    /* conversions/type_names, bytewise sorted */
     size_t ntypes;
     attrib_table catalog; /* /campaigns, whole on every rank, sorted by campaign_id */
@@ -28,7 +30,8 @@ typedef struct attrib_input {
 /* Collective (identical arguments). Register the zstd filter, open `path` on p->comm,
  * check that it is an input file (a results file of `attrib run` is named as such),
  * that /events, /conversions and /campaigns have the schema's columns of equal lengths,
- * read the type names and the catalog on every rank, sort the catalog (a duplicate
+ * read /partitions (when present: checked to index both tables), the type names and the
+ * catalog on every rank, sort the catalog (a duplicate
  * campaign_id is an error naming the file), and bind `rules` (when not NULL) to them.
  * Every rank returns the same code; on success *out is owned by the caller. */
 int attrib_input_open(const attrib_par *p, const char *path, attrib_rules *rules,

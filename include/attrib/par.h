@@ -113,6 +113,16 @@ typedef struct attrib_plan {
  * broadcasts the plan. */
 int attrib_plan_build(const attrib_par *p, const uint64_t *local_rows,
                       const uint64_t *local_bytes, attrib_plan *plan);
+/* Local. Contiguous ranges of partitions: owner[q] nondecreasing in q, each rank's
+ * range cut where the running count of rows[] crosses its share (a partition goes to
+ * the rank its midpoint falls in). The same on every rank for the same rows; used where
+ * a rank reads or writes its partitions as one range of a partitioned store. */
+void attrib_plan_ranges(const uint64_t *rows, uint32_t npart, int nranks, int *owner);
+/* Local. The plan of a partitioned store: the global rows (and bytes) per partition are
+ * known to every rank (from /partitions), the owners are attrib_plan_ranges of the
+ * bytes. */
+void attrib_plan_build_ranges(int nranks, const uint64_t *rows, const uint64_t *bytes,
+                              attrib_plan *plan);
 void attrib_plan_free(attrib_plan *plan);
 /* Local. Print the plan for people (attrib run --plan). */
 void attrib_plan_print(const attrib_plan *plan, int nranks, FILE *out);

@@ -80,6 +80,8 @@ typedef struct attrib_run_figures {
     const attrib_input *input;     /* the open input (type names, catalog, the rules'
                                       binding warnings); NULL before read */
     uint64_t nevents, nconversions;
+    int direct;                    /* a partitioned store read where it lies: no exchange
+                                      (the input has /partitions and is not stitched) */
     /* stitch */
     int stitched;                  /* the identities were stitched (the input has /links,
                                       no no_stitch) */

@@ -129,6 +129,9 @@ enum { ATTRIB_RM_ADVERTISER_ID, ATTRIB_RM_CAMPAIGN_ID, ATTRIB_RM_REMOVAL_EFFECT,
 enum { ATTRIB_RS_ADVERTISER_ID, ATTRIB_RS_CAMPAIGN_ID, ATTRIB_RS_CONVERSIONS, ATTRIB_RS_VALUE, ATTRIB_RS_NCOLS };
 /* /links (input, import --links) and /report/identity (run, one row). */
 enum { ATTRIB_LK_A, ATTRIB_LK_B, ATTRIB_LK_NCOLS };
+/* /partitions (input written by import): ATTRIB_NPARTITIONS + 1 rows; row q is the first
+ * row of logical partition q in /events and in /conversions (docs/formats.md). */
+enum { ATTRIB_PT_EVENTS, ATTRIB_PT_CONVERSIONS, ATTRIB_PT_NCOLS };
 enum {
     ATTRIB_RI_LINKS, ATTRIB_RI_VERTICES, ATTRIB_RI_COMPONENTS, ATTRIB_RI_MERGED_COMPONENTS,
     ATTRIB_RI_IDENTITIES_MERGED, ATTRIB_RI_OVERSIZE_COMPONENTS, ATTRIB_RI_OVERSIZE_IDENTITIES,
@@ -154,6 +157,7 @@ extern const attrib_schema attrib_schema_report_markov;     /* "report/markov" *
 extern const attrib_schema attrib_schema_report_shapley;    /* "report/shapley" */
 extern const attrib_schema attrib_schema_report_models;     /* "report/models" (run --compare) */
 extern const attrib_schema attrib_schema_links;             /* "links" (input, import --links) */
+extern const attrib_schema attrib_schema_partitions;        /* "partitions" (input, import) */
 extern const attrib_schema attrib_schema_report_identity;   /* "report/identity" (run, one row) */
 
 /* All schemas above, NULL-terminated; and lookup by table name with or without '/'. */

@@ -16,7 +16,8 @@ const char attrib_usage_import[] =
     "usage: attrib import --events F [--events F ...] --conversions F [--conversions F ...]\n"
     "                     --campaigns F [--campaigns F ...] [--links F ...] [--rejects R.csv]\n"
     "                     [--max-reject-rate 0.001] [--timestamp-unit s|ms]\n"
-    "                     [--hash-key-file F | --hash-key HEX32] [-q] -o in.h5\n"
+    "                     [--hash-key-file F | --hash-key HEX32] [--no-partition] [-q]\n"
+    "                     -o in.h5\n"
     "\n"
     "Read CSV drops of touch events, conversions, the campaigns catalog and identity\n"
     "links into one columnar HDF5 file for `attrib run`.\n"
@@ -43,7 +44,16 @@ const char attrib_usage_import[] =
     "                      and writable by its owner only (chmod 600), else refused\n"
     "  --hash-key HEX32    the key itself (32 hex digits); other users of the machine can\n"
     "                      read it in `ps`: prefer --hash-key-file\n"
+    "  --no-partition      keep /events and /conversions in the order of the files\n"
+    "                      and write no /partitions: every run of the store then\n"
+    "                      regroups the rows across ranks (an exchange)\n"
     "  -q, --quiet         no progress lines on stderr\n"
+    "\n"
+    "The store is partitioned: events and conversions are grouped by logical partition\n"
+    "of the identity hash (4096 of them) and sorted inside each by identity, timestamp\n"
+    "and id, with the index /partitions (the first row of each partition), so that\n"
+    "`attrib run` reads each rank's partitions directly, without an exchange, and\n"
+    "`attrib explain` reads one partition (docs/formats.md).\n"
     "\n"
     "Files are UTF-8 CSV (RFC 4180 quoting, LF or CRLF, optional BOM) with one header\n"
     "line; columns are found by name in any order and extra columns are ignored. Each\n"
@@ -88,6 +98,7 @@ enum {
     OPT_TS_UNIT,
     OPT_HASH_KEY,
     OPT_HASH_KEY_FILE,
+    OPT_NO_PARTITION,
 };
 
 static const attrib_opt options[] = {
@@ -100,6 +111,7 @@ static const attrib_opt options[] = {
     {"timestamp-unit", 0, 1, OPT_TS_UNIT},
     {"hash-key", 0, 1, OPT_HASH_KEY},
     {"hash-key-file", 0, 1, OPT_HASH_KEY_FILE},
+    {"no-partition", 0, 0, OPT_NO_PARTITION},
     ATTRIB_OPT_OUTPUT,
     ATTRIB_OPT_QUIET,
     ATTRIB_OPT_END,
@@ -111,7 +123,7 @@ typedef struct import_args {
     const char **all;      /* every input, NULL-terminated (for the output checks) */
     const char *out, *rejects, *hash_key, *hash_key_file;
     double max_rate;
-    int ts_unit, quiet, help;
+    int ts_unit, quiet, help, no_partition;
 } import_args;
 
 static int parse_args(int argc, char **argv, import_args *o)
@@ -148,6 +160,7 @@ static int parse_args(int argc, char **argv, import_args *o)
             break;
         case OPT_HASH_KEY: o->hash_key = a.val; break;
         case OPT_HASH_KEY_FILE: o->hash_key_file = a.val; break;
+        case OPT_NO_PARTITION: o->no_partition = 1; break;
         case ATTRIB_OPT_ID_QUIET: o->quiet = 1; break;
         case ATTRIB_ARGS_POS: return attrib_err_set(ATTRIB_EUSAGE, "unexpected argument '%s'", a.val);
         default: return id;
@@ -245,6 +258,7 @@ int attrib_cmd_import(const attrib_cmd_ctx *ctx, int argc, char **argv)
     spec.rejects_tmp = rej ? attrib_output_tmp(rej) : NULL;
     spec.max_reject_rate = o.max_rate;
     spec.ts_unit = o.ts_unit;
+    spec.partition = !o.no_partition;
     attrib_import_figures fig;
     rc = attrib_import_run(p, &spec, &fig);
     if (rc < 0)

@@ -19,50 +19,10 @@
 #include "attrib/engine.h"
 #include "attrib/err.h"
 #include "attrib/journeys.h"
+#include "attrib/msort.h"
 #include "attrib/partition.h"
 
-/* ---- small stable sorts over local arrays, with inlined comparisons ---- */
-
-#define INSERTION_MAX 16
-
-/* Defines `static void NAME(T *a, size_t n, T *tmp)`: stable merge sort (insertion sort
- * on short runs). tmp has room for n elements. LESS(pa, pb) compares pointers. */
-#define DEFINE_MSORT(NAME, T, LESS)                                                            \
-    static void NAME##_ins(T *a, size_t n)                                                     \
-    {                                                                                          \
-        for (size_t i = 1; i < n; i++) {                                                       \
-            T x = a[i];                                                                        \
-            size_t j = i;                                                                      \
-            while (j > 0 && LESS(&x, &a[j - 1])) {                                             \
-                a[j] = a[j - 1];                                                               \
-                j--;                                                                           \
-            }                                                                                  \
-            a[j] = x;                                                                          \
-        }                                                                                      \
-    }                                                                                          \
-    static void NAME(T *a, size_t n, T *tmp)                                                   \
-    {                                                                                          \
-        for (size_t s = 0; s < n; s += INSERTION_MAX)                                          \
-            NAME##_ins(a + s, n - s < INSERTION_MAX ? n - s : INSERTION_MAX);                  \
-        T *src = a, *dst = tmp;                                                                \
-        for (size_t w = INSERTION_MAX; w < n; w *= 2) {                                        \
-            for (size_t s = 0; s < n; s += 2 * w) {                                            \
-                size_t m = s + w < n ? s + w : n, e = s + 2 * w < n ? s + 2 * w : n;           \
-                size_t i = s, j = m, k = s;                                                    \
-                while (i < m && j < e)                                                         \
-                    dst[k++] = LESS(&src[j], &src[i]) ? src[j++] : src[i++];                   \
-                while (i < m)                                                                  \
-                    dst[k++] = src[i++];                                                       \
-                while (j < e)                                                                  \
-                    dst[k++] = src[j++];                                                       \
-            }                                                                                  \
-            T *t = src;                                                                        \
-            src = dst;                                                                         \
-            dst = t;                                                                           \
-        }                                                                                      \
-        if (src != a)                                                                          \
-            memcpy(a, src, n * sizeof *a);                                                     \
-    }
+/* ---- small stable sorts over local arrays: attrib/msort.h ---- */
 
 /* A touch of the identity being processed. */
 typedef struct ltouch {
@@ -1315,6 +1275,46 @@ static void feed_grouped(attrib_engine *e, const attrib_ev_rec *ev, size_t ne,
     }
 }
 
+/* Both sides sorted by identity (a partitioned store's order): one identity at a time. */
+static void feed_sorted(attrib_engine *e, const attrib_ev_rec *ev, size_t ne,
+                        const attrib_cv_rec *cv, size_t nc)
+{
+    size_t i = 0, j = 0;
+    while (i < ne || j < nc) {
+        const uint64_t id = j == nc || (i < ne && ev[i].identity <= cv[j].identity) ? ev[i].identity
+                                                                                 : cv[j].identity;
+        size_t ie = i, je = j;
+        while (ie < ne && ev[ie].identity == id)
+            ie++;
+        while (je < nc && cv[je].identity == id)
+            je++;
+        process_identity(e, ie > i ? ev + i : NULL, ie - i, je > j ? cv + j : NULL, je - j, id);
+        i = ie;
+        j = je;
+    }
+}
+
+/* Is a side one piece (or none) already sorted by identity? */
+static int sorted_piece(const attrib_piece *p, size_t np, int events)
+{
+    if (np == 0)
+        return 1;
+    if (np > 1)
+        return 0;
+    if (events) {
+        const attrib_ev_rec *r = p->rows;
+        for (size_t i = 1; i < p->n; i++)
+            if (r[i].identity < r[i - 1].identity)
+                return 0;
+    } else {
+        const attrib_cv_rec *r = p->rows;
+        for (size_t i = 1; i < p->n; i++)
+            if (r[i].identity < r[i - 1].identity)
+                return 0;
+    }
+    return 1;
+}
+
 void attrib_engine_feed(attrib_engine *e, attrib_ev_rec *ev, size_t ne, attrib_cv_rec *cv,
                         size_t nc)
 {
@@ -1335,6 +1335,10 @@ void attrib_engine_feed_pieces(attrib_engine *e, const attrib_piece *ev, size_t 
         ne += ev[p].n;
     for (size_t p = 0; p < ncvp; p++)
         nc += cv[p].n;
+    if (sorted_piece(ev, nevp, 1) && sorted_piece(cv, ncvp, 0)) { /* read where they lie */
+        feed_sorted(e, nevp ? ev->rows : NULL, ne, ncvp ? cv->rows : NULL, nc);
+        return;
+    }
     grow_rec_bufs(e, ne, nc, 1);
     if (ne)
         group_ev_by_id(ev, nevp, ne, e->evbuf, e->evtmp);

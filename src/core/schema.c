@@ -105,6 +105,10 @@ const attrib_schema attrib_schema_report_models = {
 /* The identity graph's edges, as identity hashes (docs/identity.md). */
 const attrib_schema attrib_schema_links = {"links", ATTRIB_LK_NCOLS, {{"a", U64, NULL}, {"b", U64, NULL}}};
 
+/* The partition index of a partitioned input (docs/formats.md). */
+const attrib_schema attrib_schema_partitions = {
+    "partitions", ATTRIB_PT_NCOLS, {{"events", U64, NULL}, {"conversions", U64, NULL}}};
+
 /* The stitching figures of a run: one row (docs/identity.md). */
 const attrib_schema attrib_schema_report_identity = {
     "report/identity", ATTRIB_RI_NCOLS,
@@ -119,7 +123,7 @@ const attrib_schema *const attrib_schemas[] = {
     &attrib_schema_report_daily, &attrib_schema_report_daily_touch,
     &attrib_schema_report_advertiser, &attrib_schema_labels, &attrib_schema_report_paths,
     &attrib_schema_report_markov, &attrib_schema_report_shapley, &attrib_schema_report_models,
-    &attrib_schema_links, &attrib_schema_report_identity, &attrib_schema_explain_conversion, NULL};
+    &attrib_schema_links, &attrib_schema_partitions, &attrib_schema_report_identity, &attrib_schema_explain_conversion, NULL};
 
 const attrib_schema *attrib_schema_find(const char *name)
 {

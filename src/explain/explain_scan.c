@@ -4,7 +4,8 @@
  *             every block's identities replaced by their person's as they are read
  *   every rank: scan its slab of /conversions in blocks for the conversion id
  *   rank 0: pick the (advertiser, identity), or fail listing the choices
- *   every rank: scan its slab of /events in blocks for that identity's rows
+ *   every rank: scan its slab of /events in blocks for that identity's rows (of the
+ *             identity's partition alone in a partitioned store, when not stitched)
  *   rank 0: attrib_explain_build (the engine on those rows + the classifier)
  *
  * No rank ever holds more than a block of the input plus the identity's rows.
@@ -22,6 +23,7 @@
 #include "attrib/idgraph.h"
 #include "attrib/input.h"
 #include "attrib/par.h"
+#include "attrib/partition.h"
 #include "attrib/rules.h"
 #include "attrib/table.h"
 
@@ -33,18 +35,18 @@ typedef int (*row_pred)(const attrib_table *t, size_t i, const void *arg);
 static const attrib_schema raw_ids = {"identity", 1, {{"identity", ATTRIB_T_U64, NULL}}};
 
 /* Collective. Every rank scans its slab of the table of schema `s` in blocks and keeps
- * the rows where `keep` holds, in `out` (initialised by the caller); then rank 0 gets
+ * the rows [lo, hi) where `keep` holds, in `out` (initialised by the caller); then rank 0 gets
  * them all. Every rank reads the same number of blocks (an empty one past its slab),
  * as the reads are collective. With a graph `g`, each block's identity column (`idcol`)
  * is replaced by the persons' before `keep` sees it (collective too, per block), and the
  * identity each kept row was read under goes to `raw` (initialised with raw_ids), in
  * the order of `out`. */
-static int scan_table(const attrib_par *p, attrib_h5file *f, const attrib_schema *s, uint64_t nrows,
-                      row_pred keep, const void *arg, attrib_table *out,
+static int scan_table(const attrib_par *p, attrib_h5file *f, const attrib_schema *s, uint64_t lo,
+                      uint64_t hi, row_pred keep, const void *arg, attrib_table *out,
                       const attrib_idgraph *g, int idcol, attrib_table *raw)
 {
-    const uint64_t r = (uint64_t)p->rank, P = (uint64_t)p->size;
-    const uint64_t a = nrows * r / P, b = nrows * (r + 1) / P;
+    const uint64_t r = (uint64_t)p->rank, P = (uint64_t)p->size, nrows = hi - lo;
+    const uint64_t a = lo + nrows * r / P, b = lo + nrows * (r + 1) / P;
     const uint64_t slab_max = (nrows + P - 1) / P;
     const uint64_t nblocks = (slab_max + SCAN_BLOCK - 1) / SCAN_BLOCK;
     int rc = 0;
@@ -288,7 +290,7 @@ int attrib_explain_scan(const attrib_par *p, const attrib_explain_query *q,
 
     /* 1. The conversion's rows, and its (advertiser, identity). */
     ATTRIB_TRY_GOTO(rc,
-                    scan_table(p, in->f, &attrib_schema_conversions, in->nconversions,
+                    scan_table(p, in->f, &attrib_schema_conversions, 0, in->nconversions,
                                keep_conversion, q, &convs, g, ATTRIB_CV_IDENTITY, &craw),
                     done);
     uint64_t sel[2] = {0, 0}; /* advertiser, identity */
@@ -300,10 +302,17 @@ int attrib_explain_scan(const attrib_par *p, const attrib_explain_query *q,
     ATTRIB_TRY_GOTO(rc, attrib_par_agree(p, rc), done);
     ATTRIB_TRY_GOTO(rc, attrib_par_agree(p, attrib_par_bcast_u64(p, sel, 2, 0)), done);
 
-    /* 2. Every touch row of the identity (of the person, stitched: of its identities). */
+    /* 2. Every touch row of the identity (of the person, stitched: of its identities).
+     * In a partitioned store an identity's rows are in its partition alone. */
+    uint64_t e0 = 0, e1 = in->nevents;
+    if (in->partitioned && !g) {
+        const uint32_t part = attrib_partition_of(sel[1]);
+        e0 = in->ev_off[part];
+        e1 = in->ev_off[part + 1];
+    }
     ATTRIB_TRY_GOTO(rc,
-                    scan_table(p, in->f, &attrib_schema_events, in->nevents, keep_identity,
-                               &sel[1], &evs, g, ATTRIB_EV_IDENTITY, &eraw),
+                    scan_table(p, in->f, &attrib_schema_events, e0, e1, keep_identity, &sel[1],
+                               &evs, g, ATTRIB_EV_IDENTITY, &eraw),
                     done);
     input_close_file(in);
     if (g) {

@@ -4,7 +4,9 @@
  * (units in global order, csvsplit.h), so the file's tables are the same for any
  * number of ranks; the rejects text of each unit is gathered to rank 0 in unit order.
  * The links are the exception: their order is the canonical one (sorted by hash,
- * attrib_links_canonical), which does not depend on the units either.
+ * attrib_links_canonical), which does not depend on the units either. So are events and
+ * conversions of a partitioned store (the default): grouped by logical partition and
+ * sorted inside each (partition.c), which depends on neither the units nor the ranks.
  */
 #include "attrib/import.h"
 
@@ -19,8 +21,11 @@
 #include "attrib/err.h"
 #include "attrib/h5io.h"
 #include "attrib/outcome.h"
+#include "attrib/par_coll.h"
+#include "attrib/partition.h"
 #include "attrib/table.h"
 #include "attrib/timeparse.h"
+#include "partition.h"
 
 /* Level 1 with shuffle: most of level 3's ratio on these columns at a fraction of the
  * cost, and import is meant to keep up with a CSV reader. */
@@ -73,6 +78,9 @@ typedef struct importer {
     uint64_t reasons[ATTRIB_CSV_NKINDS][ATTRIB_CSV_NREASONS]; /* this rank's */
     char *rej;
     size_t rej_len, rej_cap;
+    int partitioned;         /* tab[events], tab[conversions] hold this rank's partitions */
+    uint64_t first[2];       /* and their first global rows */
+    attrib_table parts;      /* /partitions (every rank; rank 0 writes it) */
 } importer;
 
 /* ---- small containers ---- */
@@ -704,7 +712,23 @@ static int write_store(importer *im, char **types, size_t ntypes, const uint64_t
     rc = attrib_h5_write_table(h5, camp, 0, ncamp, IMPORT_ZSTD_LEVEL);
     rc = attrib_par_agree(im->par, rc);
 
-    for (int kind = ATTRIB_CSV_EVENTS; kind <= ATTRIB_CSV_CONVERSIONS && rc == 0; kind++) {
+    for (int kind = ATTRIB_CSV_EVENTS; kind <= ATTRIB_CSV_CONVERSIONS && rc == 0 && im->partitioned;
+         kind++) {
+        const uint64_t total = attrib_par_sum_u64(im->par, im->tab[kind].n);
+        rc = attrib_h5_write_table(h5, &im->tab[kind], im->first[kind - ATTRIB_CSV_EVENTS], total,
+                                   IMPORT_ZSTD_LEVEL);
+        rc = attrib_par_agree(im->par, rc);
+    }
+    if (rc == 0 && im->partitioned) { /* rank 0 writes the index, the others take part */
+        attrib_table none;
+        attrib_table_init(&none, &attrib_schema_partitions, 1);
+        rc = attrib_h5_write_table(h5, im->par->rank == 0 ? &im->parts : &none, 0,
+                                   ATTRIB_NPARTITIONS + 1, 0);
+        attrib_table_free(&none);
+        rc = attrib_par_agree(im->par, rc);
+    }
+    for (int kind = ATTRIB_CSV_EVENTS; kind <= ATTRIB_CSV_CONVERSIONS && rc == 0 && !im->partitioned;
+         kind++) {
         attrib_h5seg *segs = attrib_xcalloc(im->nunits + 1, sizeof *segs);
         size_t nseg = 0;
         uint64_t off = 0;
@@ -768,6 +792,7 @@ static void importer_free(importer *im)
     free(im->units);
     free(im->st);
     free(im->rej);
+    attrib_table_free(&im->parts);
 }
 
 int attrib_import_run(attrib_par *p, const attrib_import_spec *spec, attrib_import_figures *fig)
@@ -883,6 +908,23 @@ int attrib_import_run(attrib_par *p, const attrib_import_spec *spec, attrib_impo
         goto done;
     }
     attrib_progress_end(p, "merge", fig->total_rows, 0, "");
+
+    if (spec->partition) {
+        attrib_progress_begin(p, "partition");
+        rc = attrib_import_partition(p, &im.tab[ATTRIB_CSV_EVENTS], &im.tab[ATTRIB_CSV_CONVERSIONS],
+                                     &im.parts, im.first);
+        if (rc < 0)
+            goto done;
+        im.partitioned = 1;
+        fig->partitioned = 1;
+        char extra[96];
+        const uint64_t mine = im.tab[ATTRIB_CSV_EVENTS].n + im.tab[ATTRIB_CSV_CONVERSIONS].n;
+        snprintf(extra, sizeof extra, "%d logical partitions; rank rows max %llu min %llu",
+                 ATTRIB_NPARTITIONS, (unsigned long long)attrib_par_max_u64(p, mine),
+                 (unsigned long long)(UINT64_MAX - attrib_par_max_u64(p, UINT64_MAX - mine)));
+        attrib_progress_end(p, "partition", fig->rows[ATTRIB_CSV_EVENTS] + fig->rows[ATTRIB_CSV_CONVERSIONS],
+                            0, extra);
+    }
 
     attrib_progress_begin(p, "write");
     rc = write_store(&im, types, ntypes, cnt);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "attrib/err.h"
+#include "attrib/partition.h"
 
 /* A results file has /credits or /report and no /events: say so, instead of "missing
  * /events". */
@@ -17,6 +18,50 @@ static int check_kind(attrib_h5file *f, const char *path)
         return attrib_err_path(ATTRIB_EINPUT, path, "is a results file of 'attrib run'",
                                "give the input file that 'attrib import' or 'attrib gen' wrote");
     return 0; /* attrib_h5_table_rows names what is missing */
+}
+
+/* /partitions must index the tables as they are: ATTRIB_NPARTITIONS + 1 rows, from 0 to
+ * the table's rows, never decreasing. (That each row lies in its partition is checked
+ * as rows are read.) */
+static int check_index(const char *path, const uint64_t *off, uint64_t rows, const char *table)
+{
+    const uint32_t NP = ATTRIB_NPARTITIONS;
+    const char *fix = "re-import the store, or delete /partitions to read it unpartitioned";
+    if (off[0] != 0 || off[NP] != rows)
+        return attrib_err_set(ATTRIB_EINPUT,
+                              "%s: /partitions/%s runs from %llu to %llu, but /%s has %llu rows: "
+                              "%s",
+                              path, table, (unsigned long long)off[0], (unsigned long long)off[NP],
+                              table, (unsigned long long)rows, fix);
+    for (uint32_t q = 0; q < NP; q++)
+        if (off[q + 1] < off[q])
+            return attrib_err_set(ATTRIB_EINPUT,
+                                  "%s: dataset /partitions/%s row %u: %llu is below row %u's %llu: %s",
+                                  path, table, q + 1, (unsigned long long)off[q + 1], q,
+                                  (unsigned long long)off[q], fix);
+    return 0;
+}
+
+static int read_partitions(attrib_input *in, const char *path)
+{
+    uint64_t n = 0;
+    ATTRIB_TRY(attrib_h5_table_rows(in->f, &attrib_schema_partitions, &n));
+    if (n != ATTRIB_NPARTITIONS + 1)
+        return attrib_err_set(ATTRIB_EINPUT,
+                              "%s: /partitions has %llu rows, not %d (one per logical partition "
+                              "and one more): re-import the store, or delete /partitions to read "
+                              "it unpartitioned",
+                              path, (unsigned long long)n, ATTRIB_NPARTITIONS + 1);
+    attrib_table t;
+    ATTRIB_TRY(attrib_h5_read_table(in->f, &attrib_schema_partitions, 0, n, &t));
+    in->ev_off = t.col[ATTRIB_PT_EVENTS];
+    in->cv_off = t.col[ATTRIB_PT_CONVERSIONS];
+    t.col[ATTRIB_PT_EVENTS] = t.col[ATTRIB_PT_CONVERSIONS] = NULL;
+    attrib_table_free(&t);
+    ATTRIB_TRY(check_index(path, in->ev_off, in->nevents, "events"));
+    ATTRIB_TRY(check_index(path, in->cv_off, in->nconversions, "conversions"));
+    in->partitioned = 1;
+    return 0;
 }
 
 int attrib_input_open(const attrib_par *p, const char *path, attrib_rules *rules,
@@ -45,6 +90,8 @@ int attrib_input_open(const attrib_par *p, const char *path, attrib_rules *rules
         in->has_links = 1;
         rc = attrib_h5_table_rows(in->f, &attrib_schema_links, &in->nlinks);
     }
+    if (!rc && attrib_h5_exists(in->f, "partitions") > 0) /* import writes it; gen does not */
+        rc = read_partitions(in, path);
     if (!rc)
         rc = attrib_h5_read_strings(in->f, "conversions/type_names", &in->type_names, &in->ntypes);
     if (!rc)
@@ -84,6 +131,8 @@ void attrib_input_close(attrib_input *in)
     attrib_strlist_free(in->type_names, in->ntypes);
     free(in->warnings);
     free(in->path);
+    free(in->ev_off);
+    free(in->cv_off);
     free(in);
 }
 

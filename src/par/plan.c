@@ -57,6 +57,42 @@ int attrib_plan_build(const attrib_par *p, const uint64_t *local_rows, const uin
     return 0;
 }
 
+void attrib_plan_ranges(const uint64_t *rows, uint32_t npart, int nranks, int *owner)
+{
+    unsigned __int128 total = 0, before = 0;
+    for (uint32_t q = 0; q < npart; q++)
+        total += rows[q];
+    for (uint32_t q = 0; q < npart; q++) {
+        uint64_t o;
+        if (total == 0)
+            o = (uint64_t)q * (uint64_t)nranks / npart;
+        else /* the rank of the partition's midpoint: 2·before + rows over 2·total */
+            o = (uint64_t)((2 * before + rows[q]) * (unsigned __int128)nranks / (2 * total));
+        owner[q] = o < (uint64_t)nranks ? (int)o : nranks - 1;
+        before += rows[q];
+    }
+}
+
+void attrib_plan_build_ranges(int nranks, const uint64_t *rows, const uint64_t *bytes,
+                              attrib_plan *plan)
+{
+    const uint32_t np = ATTRIB_NPARTITIONS;
+    memset(plan, 0, sizeof *plan);
+    plan->npart = np;
+    plan->rows = attrib_xmalloc(np * sizeof *plan->rows);
+    plan->bytes = attrib_xmalloc(np * sizeof *plan->bytes);
+    plan->owner = attrib_xcalloc(np, sizeof *plan->owner);
+    plan->rank_rows = attrib_xcalloc((size_t)nranks, sizeof *plan->rank_rows);
+    plan->rank_bytes = attrib_xcalloc((size_t)nranks, sizeof *plan->rank_bytes);
+    memcpy(plan->rows, rows, np * sizeof *rows);
+    memcpy(plan->bytes, bytes, np * sizeof *bytes);
+    attrib_plan_ranges(bytes, np, nranks, plan->owner);
+    for (uint32_t q = 0; q < np; q++) {
+        plan->rank_rows[plan->owner[q]] += rows[q];
+        plan->rank_bytes[plan->owner[q]] += bytes[q];
+    }
+}
+
 void attrib_plan_free(attrib_plan *plan)
 {
     if (!plan)

@@ -87,14 +87,20 @@ int attrib_run_plan(attrib_run *r)
     const attrib_par *p = r->p;
     const double t = attrib_par_wtime();
     run_test_crash(p, "plan");
-    ATTRIB_TRY(run_count_partitions(p, &r->ri));
+    if (!r->ri.direct)
+        ATTRIB_TRY(run_count_partitions(p, &r->ri));
     uint64_t *lrows = attrib_xcalloc(ATTRIB_NPARTITIONS, sizeof *lrows);
     uint64_t *lbytes = attrib_xcalloc(ATTRIB_NPARTITIONS, sizeof *lbytes);
     for (uint32_t q = 0; q < ATTRIB_NPARTITIONS; q++) {
-        lrows[q] = r->ri.local_rows[q];
-        lbytes[q] = lrows[q] * sizeof(attrib_ev_rec); /* what is exchanged: 40-byte records */
+        /* direct: the global rows (every rank knows them); else this rank's */
+        lrows[q] = r->ri.direct ? r->ri.ev_hist[q] + r->ri.cv_hist[q] : r->ri.local_rows[q];
+        lbytes[q] = lrows[q] * sizeof(attrib_ev_rec); /* what is held: 40-byte records */
     }
-    int rc = attrib_plan_build(p, lrows, lbytes, &r->plan);
+    int rc = 0;
+    if (r->ri.direct) /* each rank a contiguous range of partitions: one range of rows */
+        attrib_plan_build_ranges(p->size, lrows, lbytes, &r->plan);
+    else
+        rc = attrib_plan_build(p, lrows, lbytes, &r->plan);
     free(lrows);
     free(lbytes);
     ATTRIB_TRY(attrib_par_agree(p, rc));
@@ -139,8 +145,12 @@ int attrib_run_exchange(attrib_run *r, int w)
     const double t = attrib_par_wtime();
     double read_s = 0;
     run_test_crash(p, "exchange");
-    ATTRIB_TRY(run_exchange_wave(p, &r->ri, &r->plan, r->waves.of_part, w, &r->sev, &r->scv,
-                                 &read_s));
+    if (r->ri.direct)
+        ATTRIB_TRY(run_direct_wave(p, &r->ri, &r->plan, r->waves.of_part, w, &r->sev, &r->scv,
+                                   &read_s));
+    else
+        ATTRIB_TRY(run_exchange_wave(p, &r->ri, &r->plan, r->waves.of_part, w, &r->sev,
+                                     &r->scv, &read_s));
     r->fig.seconds[ATTRIB_RUN_EXCHANGE] += attrib_par_wtime() - t;
     r->fig.wave_read_s = read_s;
     r->fig.wave_rows = attrib_par_sum_u64(p, r->sev.n + r->scv.n);

@@ -5,12 +5,17 @@
  * partition); and sends them with the record exchange (include/attrib/recx.h), in
  * sub-rounds that keep the send buffer small. The receiver's store knows per block
  * (sub-round, source rank) how many rows each of its partitions has.
+ *
+ * A partitioned store (the index /partitions, docs/formats.md) takes the other path,
+ * run_direct_wave: every rank's partitions are one range of rows, read where they lie
+ * and packed into a store of the same shape, with nothing sent.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "attrib/err.h"
 #include "attrib/par_coll.h"
+#include "attrib/partition.h"
 #include "attrib/timeparse.h"
 #include "run_impl.h"
 
@@ -207,6 +212,141 @@ int run_exchange_wave(const attrib_par *p, run_input *ri, const attrib_plan *pla
     rc = attrib_par_agree(p, rc);
     if (!rc && (ev->n != ev->cap || cv->n != cv->cap))
         rc = attrib_err_set(ATTRIB_EINTERNAL, "received %llu + %llu rows, the plan counted %llu + %llu",
+                            (unsigned long long)ev->n, (unsigned long long)cv->n,
+                            (unsigned long long)ev->cap, (unsigned long long)cv->cap);
+    rc = attrib_par_agree(p, rc);
+    attrib_recx_layout_free(&L);
+    if (rc) {
+        attrib_recx_store_free(ev);
+        attrib_recx_store_free(cv);
+    }
+    return rc;
+}
+
+/* ---- a partitioned store: read, do not send ---- */
+
+static attrib_schema ev_id_only, cv_id_only;
+
+/* This rank's partitions of wave w: [*qa, *qb), one range (the plan of a partitioned
+ * store gives each rank a range, and the waves cut it in index order). */
+static int wave_range(const attrib_plan *plan, const uint16_t *wave_of_part, int w, int rank,
+                      uint32_t *qa, uint32_t *qb)
+{
+    uint32_t a = UINT32_MAX, b = 0, n = 0;
+    for (uint32_t q = 0; q < ATTRIB_NPARTITIONS; q++)
+        if (wave_of_part[q] == w && plan->owner[q] == rank) {
+            a = q < a ? q : a;
+            b = q + 1;
+            n++;
+        }
+    if (n == 0) {
+        *qa = *qb = 0;
+        return 0;
+    }
+    if (b - a != n)
+        return attrib_err_set(ATTRIB_EINTERNAL, "wave %d of rank %d is not one range of partitions",
+                              w, rank);
+    *qa = a;
+    *qb = b;
+    return 0;
+}
+
+static int direct_table(const attrib_par *p, const run_input *ri, const attrib_recx_layout *L,
+                        const table_pass *tp, const attrib_schema *id_only, const uint64_t *off,
+                        uint32_t qa, uint64_t unit, double *read_s)
+{
+    attrib_recx_store *st = tp->st;
+    const char *name = tp->is_events ? "events" : "conversions";
+    const uint64_t lo = tp->lo, hi = tp->hi, round = tp->round;
+    /* Rounds start on chunk boundaries, so no chunk is decompressed in two rounds. */
+    const uint64_t c0 = unit <= round ? lo / unit * unit : lo;
+    const uint64_t rounds = attrib_par_max_u64(p, hi > lo ? (hi - c0 + round - 1) / round : 0);
+    const size_t ns = L->nslots ? L->nslots : 1;
+    uint64_t *cnt = attrib_xmalloc(ns * sizeof *cnt), *cursor = attrib_xmalloc(ns * sizeof *cursor);
+    int32_t *slot = attrib_xmalloc((size_t)(round ? round : 1) * sizeof *slot);
+    uint32_t q = qa;
+    int rc = 0;
+    for (uint64_t k = 0; k < rounds && rc == 0; k++) {
+        uint64_t a = c0 + k * round, b = a + round;
+        a = a < lo ? lo : a;
+        a = a < hi ? a : hi;
+        b = b < hi ? b : hi;
+        const size_t n = (size_t)(b - a);
+        attrib_table t, ti;
+        attrib_table_init(&t, tp->rest, 1);
+        attrib_table_init(&ti, id_only, 1);
+        const double t0 = attrib_par_wtime();
+        rc = attrib_h5_read_table(ri->in, id_only, a, n, &ti);
+        if (!rc)
+            rc = attrib_h5_read_table(ri->in, tp->rest, a, n, &t);
+        if (!rc && n > 0)
+            rc = tp->is_events ? check_events(ri, &t, a) : check_conversions(ri, &t, a);
+        *read_s += attrib_par_wtime() - t0;
+        const uint64_t *ids = ti.col[0];
+        memset(cnt, 0, ns * sizeof *cnt);
+        for (size_t i = 0; i < n && rc == 0; i++) {
+            while (a + i >= off[q + 1])
+                q++;
+            const uint32_t pq = attrib_partition_of(ids[i]);
+            if (pq != q || L->slot_of_part[q] < 0)
+                rc = attrib_err_set(ATTRIB_EINPUT,
+                                    "%s: dataset /%s/identity row %llu is of logical partition "
+                                    "%u, but /partitions places it in partition %u: re-import "
+                                    "the store, or delete /partitions to read it unpartitioned",
+                                    ri->path, name, (unsigned long long)(a + i), pq, q);
+            else { /* the store counts this rank's slots from 0 */
+                slot[i] = L->slot_of_part[q] - L->slot0[p->rank];
+                cnt[slot[i]]++;
+            }
+        }
+        rc = attrib_par_agree(p, rc);
+        if (!rc) {
+            uint64_t tot = 0;
+            for (uint32_t s = 0; s < st->nmine; s++) {
+                cursor[s] = tot;
+                tot += cnt[s];
+            }
+            char *dst = attrib_recx_store_append(st, cnt);
+            if (!dst)
+                rc = ATTRIB_EINTERNAL;
+            else if (n > 0)
+                pack_round(tp, &t, 0, ids, n, slot, cursor, dst);
+        }
+        rc = attrib_par_agree(p, rc);
+        attrib_table_free(&t);
+        attrib_table_free(&ti);
+    }
+    free(cnt);
+    free(cursor);
+    free(slot);
+    return rc;
+}
+
+int run_direct_wave(const attrib_par *p, run_input *ri, const attrib_plan *plan,
+                    const uint16_t *wave_of_part, int w, attrib_recx_store *ev,
+                    attrib_recx_store *cv, double *read_s)
+{
+    init_schemas();
+    static const int evi[] = {ATTRIB_EV_IDENTITY}, cvi[] = {ATTRIB_CV_IDENTITY};
+    sub_schema(&ev_id_only, &attrib_schema_events, evi, 1);
+    sub_schema(&cv_id_only, &attrib_schema_conversions, cvi, 1);
+    uint32_t qa = 0, qb = 0;
+    int rc = attrib_par_agree(p, wave_range(plan, wave_of_part, w, p->rank, &qa, &qb));
+    if (rc)
+        return rc;
+    attrib_recx_layout L;
+    attrib_recx_layout_build(p->size, ATTRIB_NPARTITIONS, plan->owner, wave_of_part, w, &L);
+    const uint32_t nmine = (uint32_t)L.nslot[p->rank];
+    const uint64_t e0 = ri->ev_off[qa], e1 = ri->ev_off[qb], c0 = ri->cv_off[qa], c1 = ri->cv_off[qb];
+    attrib_recx_store_init(ev, sizeof(attrib_ev_rec), nmine, e1 - e0);
+    attrib_recx_store_init(cv, sizeof(attrib_cv_rec), nmine, c1 - c0);
+    table_pass te = {&ev_rest, NULL, e0, e1, 0, ri->ev_round, 1, ev};
+    table_pass tc = {&cv_rest, NULL, c0, c1, 0, ri->cv_round, 0, cv};
+    rc = direct_table(p, ri, &L, &te, &ev_id_only, ri->ev_off, qa, ri->ev_unit, read_s);
+    if (!rc)
+        rc = direct_table(p, ri, &L, &tc, &cv_id_only, ri->cv_off, qa, ri->cv_unit, read_s);
+    if (!rc && (ev->n != ev->cap || cv->n != cv->cap))
+        rc = attrib_err_set(ATTRIB_EINTERNAL, "read %llu + %llu rows, the index gives %llu + %llu",
                             (unsigned long long)ev->n, (unsigned long long)cv->n,
                             (unsigned long long)ev->cap, (unsigned long long)cv->cap);
     rc = attrib_par_agree(p, rc);

@@ -28,6 +28,11 @@ typedef struct run_input {
     uint64_t *eid, *cid;           /* identity columns of the slabs, kept for every wave */
     uint64_t *ev_hist, *cv_hist;   /* global rows per logical partition (plan) */
     uint64_t *local_rows;          /* this rank's rows (both tables) per logical partition */
+    uint64_t ev_unit, cv_unit;     /* rows per file chunk of each table */
+    /* A partitioned store read directly (no stitch): no slabs, no identity columns held;
+     * the index of the input (attrib_input: ev_off, cv_off) gives every partition's rows. */
+    int direct;
+    const uint64_t *ev_off, *cv_off;
 } run_input;
 
 struct attrib_run {
@@ -69,6 +74,10 @@ void run_test_crash(const attrib_par *p, const char *phase);
 int run_read_identities(const attrib_par *p, attrib_h5file *in, const char *path,
                         size_t ntypes, uint64_t nev, uint64_t ncv, uint64_t round_rows,
                         run_input *ri);
+/* Collective (run_read.c). For a partitioned store read directly: the round sizes and
+ * the global per-partition row counts (ri->ev_hist, ri->cv_hist) from its index; nothing
+ * is read and no slab is held. */
+int run_read_index(const attrib_par *p, const attrib_input *in, uint64_t round_rows, run_input *ri);
 /* Collective (run_read.c). The global per-partition row counts (ri->ev_hist,
  * ri->cv_hist) and this rank's (ri->local_rows) of the identity columns as they are now
  * (after the stitch). */
@@ -82,6 +91,14 @@ void run_input_free(run_input *ri);
 int run_exchange_wave(const attrib_par *p, run_input *ri, const attrib_plan *plan,
                       const uint16_t *wave_of_part, int w, attrib_recx_store *ev,
                       attrib_recx_store *cv, double *read_s);
+
+/* Collective (run_exchange.c). The same for a partitioned store (ri->direct): this
+ * rank reads the rows of its partitions of wave w, one range of each table, in rounds
+ * aligned to the file's chunks, checks them (the input contract, and that each row lies
+ * in the partition the index gives it) and packs them into the stores; nothing is sent. */
+int run_direct_wave(const attrib_par *p, run_input *ri, const attrib_plan *plan,
+                    const uint16_t *wave_of_part, int w, attrib_recx_store *ev,
+                    attrib_recx_store *cv, double *read_s);
 
 /* Local (run_match.c). Feed the engine partition by partition from the stores (freed on
  * return); with xconv != NULL also append the /explain/conversion rows. */

@@ -50,15 +50,21 @@ static char *gather_part(attrib_recx_store *s, gather *g, uint32_t j, uint64_t *
     return g->buf;
 }
 
-/* The non-empty pieces of this rank's j-th partition, one per block; advances cur. */
+/* The non-empty pieces of this rank's j-th partition, one per block, neighbours in
+ * memory joined (a partitioned store's partition read in two rounds); advances cur. */
 static size_t pieces_of(const attrib_recx_store *s, uint64_t *cur, uint32_t j, attrib_piece *out)
 {
     size_t k = 0;
     for (size_t b = 0; b < s->nblk; b++) {
         const uint32_t c = s->cnt[b * s->nmine + j];
         if (c) {
-            out[k].rows = s->rows + cur[b] * s->recsize;
-            out[k++].n = c;
+            const char *at = s->rows + cur[b] * s->recsize;
+            if (k && (const char *)out[k - 1].rows + out[k - 1].n * s->recsize == at)
+                out[k - 1].n += c;
+            else {
+                out[k].rows = at;
+                out[k++].n = c;
+            }
             cur[b] += c;
         }
     }

@@ -100,6 +100,8 @@ int run_read_identities(const attrib_par *p, attrib_h5file *in, const char *path
     const uint64_t cap = (uint64_t)INT_MAX / (uint64_t)p->size;
     rr = rr < cap ? rr : cap;
     const uint64_t eu = unit_of(in, "events/identity"), cu = unit_of(in, "conversions/identity");
+    ri->ev_unit = eu;
+    ri->cv_unit = cu;
     ri->ev_round = round_of(eu, rr);
     ri->cv_round = round_of(cu, rr);
     ri->round_rows = ri->ev_round > ri->cv_round ? ri->ev_round : ri->cv_round;
@@ -111,6 +113,34 @@ int run_read_identities(const attrib_par *p, attrib_h5file *in, const char *path
     if (!rc)
         rc = read_ids(in, &cv_ids, ri->c0, ri->c1, &ri->cid);
     return attrib_par_agree(p, rc);
+}
+
+int run_read_index(const attrib_par *p, const attrib_input *in, uint64_t round_rows, run_input *ri)
+{
+    memset(ri, 0, sizeof *ri);
+    ri->in = in->f;
+    ri->path = in->path;
+    ri->ntypes = in->ntypes;
+    ri->nev = in->nevents;
+    ri->ncv = in->nconversions;
+    ri->direct = 1;
+    ri->ev_off = in->ev_off;
+    ri->cv_off = in->cv_off;
+    uint64_t rr = round_rows ? round_rows : RUN_CHUNK_ROWS;
+    const uint64_t cap = (uint64_t)INT_MAX / (uint64_t)p->size;
+    rr = rr < cap ? rr : cap;
+    ri->ev_unit = unit_of(in->f, "events/identity");
+    ri->cv_unit = unit_of(in->f, "conversions/identity");
+    ri->ev_round = round_of(ri->ev_unit, rr);
+    ri->cv_round = round_of(ri->cv_unit, rr);
+    ri->round_rows = ri->ev_round > ri->cv_round ? ri->ev_round : ri->cv_round;
+    ri->ev_hist = attrib_xmalloc(ATTRIB_NPARTITIONS * sizeof *ri->ev_hist);
+    ri->cv_hist = attrib_xmalloc(ATTRIB_NPARTITIONS * sizeof *ri->cv_hist);
+    for (uint32_t q = 0; q < ATTRIB_NPARTITIONS; q++) {
+        ri->ev_hist[q] = in->ev_off[q + 1] - in->ev_off[q];
+        ri->cv_hist[q] = in->cv_off[q + 1] - in->cv_off[q];
+    }
+    return attrib_par_agree(p, 0);
 }
 
 int run_count_partitions(const attrib_par *p, run_input *ri)
@@ -155,13 +185,20 @@ int attrib_run_read(attrib_run *r)
         r->identity_hash = NULL;
         attrib_err_clear();
     }
+    /* A partitioned store is read where it lies, unless stitching moves identities to
+     * other partitions: then the identity columns are read and the rows exchanged. */
+    const int direct = r->in->partitioned && !(r->in->has_links && !r->o.no_stitch);
     uint64_t round_rows = 0;
-    const uint64_t held = (r->in->nevents + r->in->nconversions) * 8 +
+    const uint64_t held = (direct ? 0 : (r->in->nevents + r->in->nconversions) * 8) +
                           (r->o.labels ? r->in->nevents * ATTRIB_RUN_LABEL_BYTES : 0);
     ATTRIB_TRY(attrib_run_check_budget_held(r->o.memory_per_rank, held, p->size, &round_rows));
     run_test_crash(p, "read");
-    ATTRIB_TRY(run_read_identities(p, r->in->f, r->o.input, r->in->ntypes, r->in->nevents,
-                                   r->in->nconversions, round_rows, &r->ri));
+    r->fig.direct = direct;
+    if (direct)
+        ATTRIB_TRY(run_read_index(p, r->in, round_rows, &r->ri));
+    else
+        ATTRIB_TRY(run_read_identities(p, r->in->f, r->o.input, r->in->ntypes, r->in->nevents,
+                                       r->in->nconversions, round_rows, &r->ri));
     ATTRIB_TRY(attrib_file_crc32(p, r->o.input, &r->in_crc, &r->in_size));
     r->fig.seconds[ATTRIB_RUN_READ] = attrib_par_wtime() - t;
     return 0;

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # attrib import at 1, 2 and 3 ranks gives identical tables, on files whose byte-range
 # boundaries fall inside quoted fields with newlines and doubled quotes, with a mix
-# of plain and compressed files per kind.
+# of plain and compressed files per kind: the partitioned store (the default) and the
+# --no-partition one (rows in file order), which hold the same rows.
 set -euo pipefail
 : "${ATTRIB:?}" "${ATTRIB_SRC:?}" "${MPIEXEC:?}"
 PY=/usr/bin/python3
@@ -48,6 +49,11 @@ args=(--campaigns camp.csv --events ev1.csv --events ev2.csv.gz --events ev3.csv
       --conversions cv1.csv --conversions cv2.csv.gz --max-reject-rate 1)
 "$ATTRIB" import -q "${args[@]}" --rejects rej1.csv -o r1.h5
 "$PY" "$FIX/check_h5.py" dump r1.h5 >d1.txt
+"$ATTRIB" import -q --no-partition "${args[@]}" --rejects rejp1.csv -o p1.h5
+"$PY" "$FIX/check_h5.py" dump p1.h5 >dp1.txt
+cmp rej1.csv rejp1.csv || { echo "rejects differ with --no-partition"; exit 1; }
+cmp -s d1.txt dp1.txt && { echo "the partitioned store should not keep file order"; exit 1; }
+cmp <(sort d1.txt) <(sort dp1.txt) || { echo "partitioned and --no-partition rows differ"; exit 1; }
 [ "$(grep -c . rej1.csv)" -gt 10 ] || { echo "expected some rejects"; exit 1; }
 for n in 2 3 4; do
     $MPIEXEC --allow-run-as-root --oversubscribe -n $n "$ATTRIB" import -q "${args[@]}" \
@@ -55,9 +61,13 @@ for n in 2 3 4; do
     "$PY" "$FIX/check_h5.py" dump r$n.h5 >d$n.txt
     cmp d1.txt d$n.txt || { echo "tables differ at $n ranks"; diff d1.txt d$n.txt | head; exit 1; }
     cmp rej1.csv rej$n.csv || { echo "rejects differ at $n ranks"; diff rej1.csv rej$n.csv | head; exit 1; }
+    $MPIEXEC --allow-run-as-root --oversubscribe -n $n "$ATTRIB" import -q --no-partition "${args[@]}" \
+        -o p$n.h5
+    "$PY" "$FIX/check_h5.py" dump p$n.h5 >dp$n.txt
+    cmp dp1.txt dp$n.txt || { echo "--no-partition tables differ at $n ranks"; exit 1; }
 done
 # Sanity: the row counts are what the generator wrote minus the rejects.
-"$PY" - r1.h5 "$(grep -c '^ev' rej1.csv)" "$(grep -c '^cv' rej1.csv)" <<'PYEOF'
+"$PY" - p1.h5 "$(grep -c '^ev' rej1.csv)" "$(grep -c '^cv' rej1.csv)" <<'PYEOF'
 import sys, h5py
 f = h5py.File(sys.argv[1], "r")
 assert len(f["events/event_id"]) == 6000 - int(sys.argv[2]), (len(f["events/event_id"]), sys.argv[2])

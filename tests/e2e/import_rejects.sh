@@ -3,6 +3,8 @@
 # its file and physical line (also inside a .gz); the reject-rate limit fails with exit
 # 2 and no output (but the rejects file); a missing column and a truncated .gz fail
 # cleanly.
+# (Imports take --no-partition: rows stay in file order and compare row for row; the
+# partitioned layout, the default, is checked in run_partitioned.sh.)
 set -euo pipefail
 : "${ATTRIB:?}" "${ATTRIB_SRC:?}"
 PY=/usr/bin/python3
@@ -15,7 +17,7 @@ gzip -c conversions_bad.csv >conversions_bad.csv.gz
 args=(--campaigns campaigns_bad.csv --events events_bad.csv --conversions conversions_bad.csv.gz)
 
 # Allowed rate: the good rows are written, each bad one is listed.
-"$ATTRIB" import -q "${args[@]}" --rejects rej.csv --max-reject-rate 1 -o ok.h5
+"$ATTRIB" import --no-partition -q "${args[@]}" --rejects rej.csv --max-reject-rate 1 -o ok.h5
 diff -u expected_rejects.csv rej.csv
 grep -q "aaaa\|xxxxxxxxxx" rej.csv && { echo "raw row data in the rejects file"; exit 1; }
 "$PY" - ok.h5 <<'PYEOF'
@@ -30,7 +32,7 @@ PYEOF
 # Default rate (0.001): exit 2, nothing written, the rejects file still is.
 rm -f rej.csv
 set +e
-"$ATTRIB" import -q "${args[@]}" --rejects rej.csv -o no.h5 2>err.txt
+"$ATTRIB" import --no-partition -q "${args[@]}" --rejects rej.csv -o no.h5 2>err.txt
 rc=$?
 set -e
 [ $rc -eq 2 ] || { echo "exit $rc, expected 2"; cat err.txt; exit 1; }
@@ -41,7 +43,7 @@ diff -u expected_rejects.csv rej.csv
 # The same under 2 ranks (rejects gathered in file and line order).
 if [ -n "${MPIEXEC:-}" ]; then
     rm -f rej.csv
-    $MPIEXEC --allow-run-as-root --oversubscribe -n 2 "$ATTRIB" import -q "${args[@]}" \
+    $MPIEXEC --allow-run-as-root --oversubscribe -n 2 "$ATTRIB" import --no-partition -q "${args[@]}" \
         --rejects rej.csv --max-reject-rate 1 -o ok2.h5
     diff -u expected_rejects.csv rej.csv
 fi
@@ -49,7 +51,7 @@ fi
 # A missing required column: exit 2 naming file and column.
 printf 'event_id,identity,timestamp,kind\n1,a,0,impression\n' >nocol.csv
 set +e
-"$ATTRIB" import -q --campaigns campaigns_bad.csv --events nocol.csv \
+"$ATTRIB" import --no-partition -q --campaigns campaigns_bad.csv --events nocol.csv \
     --conversions conversions_bad.csv.gz -o x.h5 2>err.txt
 rc=$?
 set -e
@@ -65,9 +67,9 @@ open('big.csv.gz', 'wb').write(gzip.compress(('event_id,identity,timestamp,campa
 head -c 30000 big.csv.gz >trunc.csv.gz
 printf 'campaign_id,advertiser_id,name\n10,7,A\n' >camp.csv
 printf 'conversion_id,identity,timestamp,advertiser_id,type\n' >conv.csv
-"$ATTRIB" import -q --campaigns camp.csv --events big.csv.gz --conversions conv.csv -o full.h5
+"$ATTRIB" import --no-partition -q --campaigns camp.csv --events big.csv.gz --conversions conv.csv -o full.h5
 set +e
-"$ATTRIB" import -q --campaigns camp.csv --events trunc.csv.gz --conversions conv.csv -o t.h5 2>err.txt
+"$ATTRIB" import --no-partition -q --campaigns camp.csv --events trunc.csv.gz --conversions conv.csv -o t.h5 2>err.txt
 rc=$?
 set -e
 [ $rc -eq 2 ] && grep -q "trunc.csv.gz" err.txt && grep -q "truncated" err.txt ||
@@ -76,26 +78,26 @@ test ! -e t.h5 && test ! -e t.h5.tmp
 gzip -dc big.csv.gz | zstd -q -c >big.csv.zst
 head -c 30000 big.csv.zst >trunc.csv.zst
 set +e
-"$ATTRIB" import -q --campaigns camp.csv --events trunc.csv.zst --conversions conv.csv -o t.h5 2>err.txt
+"$ATTRIB" import --no-partition -q --campaigns camp.csv --events trunc.csv.zst --conversions conv.csv -o t.h5 2>err.txt
 rc=$?
 set -e
 [ $rc -eq 2 ] && grep -q "trunc.csv.zst" err.txt ||
     { echo "truncated zst: exit $rc"; cat err.txt; exit 1; }
 # A missing input file and a usage error are exit 2 too.
 set +e
-"$ATTRIB" import -q --campaigns camp.csv --events nope.csv --conversions conv.csv -o t.h5 2>err.txt
+"$ATTRIB" import --no-partition -q --campaigns camp.csv --events nope.csv --conversions conv.csv -o t.h5 2>err.txt
 rc1=$?
-"$ATTRIB" import -q --campaigns camp.csv --events big.csv.gz -o t.h5 2>/dev/null
+"$ATTRIB" import --no-partition -q --campaigns camp.csv --events big.csv.gz -o t.h5 2>/dev/null
 rc2=$?
 set -e
 [ $rc1 -eq 2 ] && grep -q "nope.csv" err.txt && [ $rc2 -eq 2 ] || { echo "exit $rc1 $rc2"; exit 1; }
 # One wording for input errors, "attrib: import: FILE[:LINE]: …", whatever the ranks.
 for n in 1 2; do
     set +e
-    ${MPIEXEC:-mpiexec} --allow-run-as-root --oversubscribe -n $n "$ATTRIB" import -q --campaigns camp.csv \
+    ${MPIEXEC:-mpiexec} --allow-run-as-root --oversubscribe -n $n "$ATTRIB" import --no-partition -q --campaigns camp.csv \
         --events nope.csv --conversions conv.csv -o t.h5 2>err.txt
     rc=$?
-    ${MPIEXEC:-mpiexec} --allow-run-as-root --oversubscribe -n $n "$ATTRIB" import -q --campaigns campaigns_bad.csv \
+    ${MPIEXEC:-mpiexec} --allow-run-as-root --oversubscribe -n $n "$ATTRIB" import --no-partition -q --campaigns campaigns_bad.csv \
         --events nocol.csv --conversions conversions_bad.csv.gz -o x.h5 2>err2.txt
     rc2=$?
     set -e
