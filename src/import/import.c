@@ -723,7 +723,7 @@ static int write_store(importer *im, char **types, size_t ntypes, const uint64_t
         attrib_table none;
         attrib_table_init(&none, &attrib_schema_partitions, 1);
         rc = attrib_h5_write_table(h5, im->par->rank == 0 ? &im->parts : &none, 0,
-                                   ATTRIB_NPARTITIONS + 1, 0);
+                                   ATTRIB_NPARTITIONS + 1, IMPORT_ZSTD_LEVEL);
         attrib_table_free(&none);
         rc = attrib_par_agree(im->par, rc);
     }

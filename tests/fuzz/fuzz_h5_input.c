@@ -3,7 +3,7 @@
  * HDF5 opens files by name, so each input is written to one file in /dev/shm (a tmpfs;
  * $ATTRIB_FUZZ_DIR overrides) and opened the way `attrib run` and `attrib export` open
  * their input: attrib_h5_open on MPI_COMM_SELF (MPI-IO driver), attrib_h5_table_rows
- * of every input schema, attrib_h5_read_strings of conversions/type_names,
+ * of every input schema (the optional /links and /partitions too), attrib_h5_read_strings of conversions/type_names,
  * attrib_h5_read_table, and the root attributes. MPI and HDF5 are initialised once, in
  * LLVMFuzzerInitialize; nothing per input but the file write and the HDF5 calls.
  *
@@ -124,7 +124,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
 
     static const attrib_schema *const schemas[] = {
-        &attrib_schema_events, &attrib_schema_conversions, &attrib_schema_campaigns};
+        &attrib_schema_events, &attrib_schema_conversions, &attrib_schema_campaigns,
+        &attrib_schema_links, &attrib_schema_partitions};
     for (size_t i = 0; i < sizeof schemas / sizeof schemas[0]; i++) {
         uint64_t rows = 0;
         rc = attrib_h5_table_rows(f, schemas[i], &rows);
