@@ -308,7 +308,10 @@ struct attrib_engine {
     uint32_t *ridx, *ridx2;
     size_t ridx_cap;
     uint64_t *hkey, *hstamp, hgen;
+    uint32_t *hval;  /* per slot: the row kept of its event id (dedup_touches) */
     size_t hcap;
+    uint32_t *hrow;  /* per touch: its slot (dedup_touches) */
+    size_t hrowcap;
     /* partition scratch: the other half of the identity radix sort */
     attrib_ev_rec *evtmp, *evbuf; /* evbuf: grouped rows fed as pieces (both evtmp_cap) */
     size_t evtmp_cap;
@@ -769,6 +772,86 @@ static int has_dup_eid(engine *e, const ltouch *t, size_t n)
     return 0;
 }
 
+/* Count a dropped duplicate of kept row k (docs/models.md: the kept row is the first in
+ * T_DEDUP_LESS order; the counts go to its advertiser). */
+static void count_dup(engine *e, const ltouch *k, const ltouch *x)
+{
+    const size_t ai = e->camp_advidx[k->camp];
+    adv_count_idx(e, ai, ATTRIB_ACC_A_DUP_TOUCHES, 1);
+    if (k->ts != x->ts || k->camp != x->camp || k->kind != x->kind || k->costkey != x->costkey)
+        adv_count_idx(e, ai, ATTRIB_ACC_A_DUP_TOUCHES_INEXACT, 1);
+}
+
+/* Drop repeated event ids, keeping of each the first row in T_DEDUP_LESS order, and
+ * count the dropped ones; returns the rows left. Short lists with a repeat are sorted;
+ * long ones (heavy identities) find the kept row of each id in a hash table and keep
+ * the rest in their order, which matters to nothing after (sums, then sort_touch_match,
+ * a total order once the ids are unique). */
+static size_t dedup_touches(engine *e, ltouch *t, size_t n)
+{
+    if (n <= 8) {
+        if (!has_dup_eid(e, t, n))
+            return n;
+        sort_t_dedup(t, n, e->ttmp);
+        size_t m = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (m > 0 && t[m - 1].eid == t[i].eid)
+                count_dup(e, &t[m - 1], &t[i]);
+            else
+                t[m++] = t[i];
+        }
+        return m;
+    }
+    int bits = 4;
+    while (((size_t)1 << bits) < 2 * n)
+        bits++;
+    const size_t cap = (size_t)1 << bits, mask = cap - 1;
+    if (cap > e->hcap) {
+        free(e->hkey);
+        free(e->hstamp);
+        free(e->hval);
+        e->hkey = attrib_xmalloc(cap * sizeof *e->hkey);
+        e->hstamp = attrib_xcalloc(cap, sizeof *e->hstamp);
+        e->hval = attrib_xmalloc(cap * sizeof *e->hval);
+        e->hcap = cap;
+    }
+    if (n > e->hrowcap) {
+        free(e->hrow);
+        e->hrowcap = n + n / 4;
+        e->hrow = attrib_xmalloc(e->hrowcap * sizeof *e->hrow);
+    }
+    const uint64_t gen = ++e->hgen;
+    uint64_t *key = e->hkey, *stamp = e->hstamp;
+    uint32_t *val = e->hval, *row = e->hrow;
+    int dup = 0;
+    for (size_t i = 0; i < n; i++) {
+        const uint64_t id = t[i].eid;
+        size_t h = (size_t)((id * UINT64_C(0x9E3779B97F4A7C15)) >> (64 - bits));
+        while (stamp[h] == gen && key[h] != id)
+            h = (h + 1) & mask;
+        if (stamp[h] != gen) {
+            stamp[h] = gen;
+            key[h] = id;
+            val[h] = (uint32_t)i;
+        } else {
+            dup = 1;
+            if (T_DEDUP_LESS(&t[i], &t[val[h]]))
+                val[h] = (uint32_t)i;
+        }
+        row[i] = (uint32_t)h;
+    }
+    if (!dup)
+        return n;
+    for (size_t i = 0; i < n; i++) /* counted against the kept rows, all still in place */
+        if (val[row[i]] != i)
+            count_dup(e, &t[val[row[i]]], &t[i]);
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (val[row[i]] == i)
+            t[m++] = t[i];
+    return m;
+}
+
 /* Sort touches by T_MATCH_LESS (advertiser, ts, event_id); their event ids are unique.
  * Long lists (heavy identities carry most rows) go through an LSD radix sort of indices
  * on ts then advertiser, bytes that are the same in every touch skipped; equal
@@ -900,22 +983,9 @@ static void process_identity(engine *e, const attrib_ev_rec *ev, size_t ne,
         x->kind = r->kind;
         x->pid = 0;
     }
-    const int dup = has_dup_eid(e, t, nt);
-    if (dup && nt > 1)
-        sort_t_dedup(t, nt, e->ttmp);
-    size_t m = 0;
+    nt = dedup_touches(e, t, nt);
     for (size_t i = 0; i < nt; i++) {
-        if (dup && m > 0 && t[m - 1].eid == t[i].eid) {
-            const ltouch *k = &t[m - 1];
-            const size_t ai = e->camp_advidx[k->camp];
-            adv_count_idx(e, ai, ATTRIB_ACC_A_DUP_TOUCHES, 1);
-            if (k->ts != t[i].ts || k->camp != t[i].camp || k->kind != t[i].kind ||
-                k->costkey != t[i].costkey)
-                adv_count_idx(e, ai, ATTRIB_ACC_A_DUP_TOUCHES_INEXACT, 1);
-            continue;
-        }
-        t[m++] = t[i];
-        const ltouch *k = &t[m - 1];
+        const ltouch *k = &t[i];
         if (k->ts >= e->from && k->ts < e->to) {
             attrib_fx *a = e->acc->camp + (size_t)k->camp * ATTRIB_ACC_C_N;
             a[ATTRIB_ACC_C_IMPRESSIONS + k->kind] += 1;
@@ -926,7 +996,6 @@ static void process_identity(engine *e, const attrib_ev_rec *ev, size_t ne,
             }
         }
     }
-    nt = m;
     if (nc == 0) {
         if (e->labels)
             for (size_t i = 0; i < nt; i++)
@@ -953,7 +1022,7 @@ static void process_identity(engine *e, const attrib_ev_rec *ev, size_t ne,
     }
     if (nc > 1)
         sort_c_dedup(c, nc, e->ctmp);
-    m = 0;
+    size_t m = 0;
     for (size_t i = 0; i < nc; i++) {
         if (m > 0 && c[m - 1].advid == c[i].advid && c[m - 1].cid == c[i].cid) {
             const lconv *k = &c[m - 1];
@@ -1094,6 +1163,8 @@ static void engine_free(engine *e)
     free(e->ridx2);
     free(e->hkey);
     free(e->hstamp);
+    free(e->hval);
+    free(e->hrow);
     free(e->lab);
     free(e->lrow);
     free(e->pathbuf);

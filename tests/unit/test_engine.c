@@ -1214,6 +1214,90 @@ static void labels_reference_check(const tcase *c, const attrib_table *ev_in,
     free(keep);
 }
 
+/* Duplicates in a long touch list (over 8 touches: the hashed dedup of heavy
+ * identities): per event id the first row in (ts, campaign, kind, cost) order is kept,
+ * the others counted (inexact when they differ), under the kept row's advertiser; the
+ * credits equal a run given only the kept rows, in any order. */
+static void test_dups_long(void)
+{
+    const uint32_t camps[] = {10, 11, 12, 20};
+    for (int round = 0; round < 3; round++) {
+        tcase a, b;
+        tc_init(&a);
+        tc_init(&b);
+        uint64_t seed = 99 + (uint64_t)round;
+        const int64_t T = T0 + 20 * MS_D;
+        uint64_t dups[4] = {0}, inexact[4] = {0}; /* by advertiser 1, 2 */
+        for (uint64_t id = 1; id <= 30; id++) {
+            const int copies = 1 + (int)(id % 3); /* 1, 2 or 3 rows of each event id */
+            int64_t kts = 0;
+            uint32_t kcamp = 0;
+            int kkind = 0;
+            double kcost = 0;
+            int nk = 0;
+            struct { int64_t ts; uint32_t camp; int kind; double cost; } row[3];
+            for (int k = 0; k < copies; k++) {
+                seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+                const uint64_t r = seed >> 33;
+                row[k].ts = T - (int64_t)(1 + r % 4) * MS_H; /* repeats of a ts happen */
+                row[k].camp = camps[(r >> 4) % 4];
+                row[k].kind = (int)((r >> 8) % 2);
+                row[k].cost = (double)((r >> 12) % 3);
+                if (k > 0 && (r >> 20) % 2) /* an exact copy of the first */
+                    row[k] = row[0];
+                ev(&a, 1000 + id, 7, row[k].ts, row[k].camp, row[k].kind, row[k].cost);
+            }
+            for (int k = 0; k < copies; k++) { /* the kept row: smallest (ts, camp, kind, cost) */
+                if (nk == 0 || row[k].ts < kts ||
+                    (row[k].ts == kts && (row[k].camp < kcamp ||
+                                          (row[k].camp == kcamp && (row[k].kind < kkind ||
+                                                                    (row[k].kind == kkind && row[k].cost < kcost)))))) {
+                    kts = row[k].ts;
+                    kcamp = row[k].camp;
+                    kkind = row[k].kind;
+                    kcost = row[k].cost;
+                    nk = 1;
+                }
+            }
+            const int adv = kcamp == 20 ? 2 : 1;
+            for (int k = 0; k < copies; k++) {
+                const int same = row[k].ts == kts && row[k].camp == kcamp && row[k].kind == kkind &&
+                                 row[k].cost == kcost;
+                if (same && nk == 1) { /* the kept one itself (the first exact match) */
+                    nk = 2;
+                    continue;
+                }
+                dups[adv]++;
+                inexact[adv] += !same;
+            }
+            ev(&b, 1000 + id, 7, kts, kcamp, kkind, kcost);
+        }
+        cv(&a, 501, 7, T, 1, 1, 10);
+        cv(&a, 502, 7, T, 2, 1, 10);
+        cv(&b, 501, 7, T, 1, 1, 10);
+        cv(&b, 502, 7, T, 2, 1, 10);
+        shuffle_table(&a.ev);
+        CHECK(tc_run(&a, defaults(round == 1 ? "linear" : "last_touch", "0.4", "0.4", ""), OPEN) == 0,
+              "%s", attrib_err_msg());
+        CHECK(tc_run(&b, defaults(round == 1 ? "linear" : "last_touch", "0.4", "0.4", ""), OPEN) == 0,
+              "%s", attrib_err_msg());
+        CHECK(a.credits.n > 0, "round %d: some credit", round);
+        canonical(&a.credits);
+        canonical(&b.credits);
+        CHECK(tables_equal(&a.credits, &b.credits), "round %d: credits differ from the kept rows' run",
+              round);
+        for (uint32_t adv = 1; adv <= 2; adv++)
+            CHECK(adv_field(&a, adv, ATTRIB_RA_DUP_TOUCHES) == dups[adv] &&
+                      adv_field(&a, adv, ATTRIB_RA_DUP_TOUCHES_INEXACT) == inexact[adv],
+                  "round %d adv %u: dups %llu/%llu inexact %llu/%llu", round, adv,
+                  (unsigned long long)adv_field(&a, adv, ATTRIB_RA_DUP_TOUCHES), (unsigned long long)dups[adv],
+                  (unsigned long long)adv_field(&a, adv, ATTRIB_RA_DUP_TOUCHES_INEXACT),
+                  (unsigned long long)inexact[adv]);
+        tc_free(&a);
+        tc_free(&b);
+    }
+}
+
 static void test_random(void)
 {
     for (int round = 0; round < 4; round++) {
@@ -1413,6 +1497,7 @@ int main(int argc, char **argv)
     test_exclusions();
     test_versions();
     test_dups();
+    test_dups_long();
     test_models();
     test_period_reports();
     test_bad_input();
