@@ -16,8 +16,9 @@
 # --quick divides every size by 10 (10^6, 10^6, 5·10^6), keeping the identity counts.
 # The measured shape (identities, busiest identity's rows and share) is printed per row.
 #
-# For each row: `mpirun -n R attrib run --model last_touch` from the HDF5 store (wall
-# clock including mpirun, median of K runs), the Polars peer (bench/polars/peer.mjs) and
+# For each row: `mpirun -n R attrib run --model last_touch` from the partitioned HDF5
+# store that `attrib import` writes (wall clock including mpirun, median of K runs), and
+# the same from the unpartitioned store of `attrib gen` (same rows: every run exchanges), the Polars peer (bench/polars/peer.mjs) and
 # the DuckDB peer (bench/duckdb/peer.mjs), each with 2 threads on data already loaded
 # (query time, median of K runs in one process, --repeat K), all three on the rules
 # file (default conf/example.rules.cfg: per-campaign lookbacks, conversion types, a rule
@@ -85,8 +86,10 @@ MPI=("$MPIEXEC" --oversubscribe -n "$RANKS")
 
 median() { sort -g | awk '{a[NR]=$1} END {if (NR%2) printf "%.3f\n", a[(NR+1)/2]; else printf "%.3f\n", (a[NR/2]+a[NR/2+1])/2}'; }
 now() { date +%s.%N; }
-ratio() { printf '%.1f' "$(echo "$1 / $2" | bc -l)"; }
-f2() { printf '%.2f' "$1"; }
+num() { [[ $1 =~ ^[0-9]+(\.[0-9]+)?$ ]]; }
+ratio() { if num "$1" && num "$2"; then printf '%.1f' "$(echo "$1 / $2" | bc -l)"; else printf '—'; fi; }
+f2() { if num "$1"; then printf '%.2f' "$1"; else printf '%s' "$1"; fi; }
+cell() { if num "$1"; then printf '%.2f s (%s×)' "$1" "$(ratio "$1" "$2")"; else printf '%s' "$1"; fi; } # peer attrib
 load() { cut -d' ' -f1-3 /proc/loadavg; }
 
 row_params() { # name -> "events conversions identities label"
@@ -104,7 +107,9 @@ row_params() { # name -> "events conversions identities label"
     echo "$ne $((ne / 10)) $ni $label"
 }
 
-# gen_row name -> directory with in.h5 and the exported CSVs (cached)
+# gen_row name -> directory with in.h5 (attrib gen: unpartitioned), in_p.h5 (the same
+# rows through gen --csv and attrib import: partitioned) and the peers' CSVs exported
+# from in.h5 (cached)
 gen_row() {
     local ne nc ni label
     read -r ne nc ni label < <(row_params "$1")
@@ -118,15 +123,23 @@ gen_row() {
             "$ATTRIB" export "$d/in.h5" "$t" -o "$d/$t.csv.tmp" && mv "$d/$t.csv.tmp" "$d/$t.csv"
         done
     fi
+    if [ ! -s "$d/in_p.h5" ]; then
+        echo "# importing the same rows as a partitioned store $d/in_p.h5" >&2
+        "${MPI[@]}" "$ATTRIB" gen -q --events "$ne" --conversions "$nc" --identities "$ni" --csv "$d/src"
+        "${MPI[@]}" "$ATTRIB" import -q --events "$d/src/events.csv" --conversions "$d/src/conversions.csv" \
+            --campaigns "$d/src/campaigns.csv" -o "$d/in_p.h5" 2>/dev/null
+        rm -rf "$d/src"
+    fi
     echo "$d"
 }
 
-# time_attrib dir model -> median wall seconds of mpirun … attrib run (last run's output kept)
+# time_attrib dir model [store] -> median wall seconds of mpirun … attrib run on the
+# store (default in_p.h5, the partitioned one; the last run's report kept for the peers)
 time_attrib() {
-    local d=$1 m=$2 walls=() t0 t1
+    local d=$1 m=$2 store=${3:-in_p.h5} walls=() t0 t1
     for _ in $(seq "$REPS"); do
         t0=$(now)
-        "${MPI[@]}" "$ATTRIB" run -q -c "$RULES" -i "$d/in.h5" -o "$d/out_$m.h5" --model "$m"
+        "${MPI[@]}" "$ATTRIB" run -q -c "$RULES" -i "$d/$store" -o "$d/out_$m.h5" --model "$m"
         t1=$(now)
         walls+=("$(echo "$t1 - $t0" | bc -l)")
     done
@@ -144,7 +157,8 @@ time_peer() {
     out=$(node --expose-gc "$HERE/$p/peer.mjs" --quiet --events "$d/events.csv" --conversions "$d/conversions.csv" \
           --campaigns "$d/campaigns.csv" -c "$RULES" --model "$m" --repeat "$REPS" --threads 2 \
           --tables report/campaign -o "$d/${p}_$m" "${extra[@]}") || {
-        echo "run_vs_peers: the $p peer failed on $d ($m)" >&2; echo "nan FAILED"; return 0; }
+        echo "run_vs_peers: the $p peer failed on $d ($m) (dmesg: $(dmesg 2>/dev/null | grep -c 'Out of memory') out-of-memory kills so far)" >&2
+        echo "failed FAILED"; return 0; }
     echo "$out" >"$d/${p}_$m.times"
     local q verdict
     q=$(echo "$out" | sed -n 's/^query_s=//p')
@@ -159,22 +173,23 @@ time_peer() {
 echo "attrib: $ATTRIB ($("$ATTRIB" --version 2>&1 | head -1)), mpirun -n $RANKS; Polars $(node -e "console.log(require('$HERE/polars/node_modules/nodejs-polars/package.json').version)") and DuckDB peers 2 threads; median of $REPS; rules $RULES"
 echo "host: $(nproc) cores; load average at start $(load)"
 echo
-echo "| data (events / conversions) | attrib -n $RANKS | Polars (2 threads) | DuckDB (2 threads) | report/campaign | load before |"
-echo "|---|---|---|---|---|---|"
+echo "| data (events / conversions) | attrib -n $RANKS | attrib, unpartitioned store | Polars (2 threads) | DuckDB (2 threads) | report/campaign | load before |"
+echo "|---|---|---|---|---|---|---|"
 declare -A SHAPE=()
 for r in $ROWS; do
     read -r _ _ _ label < <(row_params "$r")
     d=$(gen_row "$r")
     la=$(load)
+    au=$(time_attrib "$d" last_touch in.h5)
     a=$(time_attrib "$d" last_touch)
     read -r pq pv < <(time_peer polars "$d" last_touch)
-    SHAPE[$r]=$(sed -n 's/^\(identities\|busiest_identity_rows\|busiest_share\)=/\1 /p' "$d/polars_last_touch.times" | tr '\n' ' ')
+    SHAPE[$r]=$(sed -n 's/^\(identities\|busiest_identity_rows\|busiest_share\)=/\1 /p' "$d/polars_last_touch.times" 2>/dev/null | tr '\n' ' ' || true)
     dcell="—" dv=""
     if [ "$DO_DUCKDB" = 1 ]; then
         read -r dq dv < <(time_peer duckdb "$d" last_touch)
-        dcell="$(f2 "$dq") s ($(ratio "$dq" "$a")×)"
+        dcell=$(cell "$dq" "$a")
     fi
-    echo "| $label | $(f2 "$a") s | $(f2 "$pq") s ($(ratio "$pq" "$a")×) | $dcell | polars $pv${dv:+, duckdb $dv} | $la |"
+    echo "| $label | $(f2 "$a") s | $(f2 "$au") s | $(cell "$pq" "$a") | $dcell | polars $pv${dv:+, duckdb $dv} | $la |"
 done
 echo
 for r in $ROWS; do echo "shape of $r: ${SHAPE[$r]}"; done
@@ -193,12 +208,12 @@ if [ -n "$MODELS" ]; then
         pcell="—" pv=""
         if [ "$MODELS_POLARS" = 1 ]; then
             read -r pq pv < <(time_peer polars "$d" "$m")
-            pcell="$(f2 "$pq") s ($(ratio "$pq" "$a")×)"
+            pcell=$(cell "$pq" "$a")
         fi
         dcell="—" dv=""
         if [ "$DO_DUCKDB" = 1 ]; then
             read -r dq dv < <(time_peer duckdb "$d" "$m")
-            dcell="$(f2 "$dq") s ($(ratio "$dq" "$a")×)"
+            dcell=$(cell "$dq" "$a")
         fi
         echo "| $m | $(f2 "$a") s | $pcell | $dcell | ${pv:+polars $pv, }${dv:+duckdb $dv} | $la |"
     done
@@ -223,20 +238,29 @@ if [ "$DO_IMPORT" = 1 ]; then
         walls+=("$(echo "$t1 - $t0" | bc -l)")
     done
     ai=$(printf '%s\n' "${walls[@]}" | median)
+    walls=()
+    for _ in $(seq "$REPS"); do
+        t0=$(now)
+        "${MPI[@]}" "$ATTRIB" import -q --no-partition --events "$c/events.csv" --conversions "$c/conversions.csv" \
+            --campaigns "$c/campaigns.csv" -o "$c/imported_np.h5" 2>/dev/null
+        t1=$(now)
+        walls+=("$(echo "$t1 - $t0" | bc -l)")
+    done
+    anp=$(printf '%s\n' "${walls[@]}" | median)
     pr=$(node "$HERE/polars/read_csv.mjs" "$c/events.csv" "$c/conversions.csv" "$c/campaigns.csv" "$REPS" 2)
     pi=$(echo "$pr" | sed -n 's/^read_s=//p')
     dcell="—"
     if [ "$DO_DUCKDB" = 1 ]; then
         dr=$(node "$HERE/polars/duckdb_read_csv.mjs" "$c/events.csv" "$c/conversions.csv" "$c/campaigns.csv" "$REPS" 2)
         di=$(echo "$dr" | sed -n 's/^read_s=//p')
-        dcell="$(f2 "$di") s ($(ratio "$di" "$ai")×)"
+        dcell=$(cell "$di" "$ai")
     fi
     echo
     echo "Import of $label, CSV files of $mib MiB ($(echo "$pr" | sed -n 's/^rows=//p') rows):"
     echo
-    echo "| import | attrib import -n $RANKS (store written) | Polars read_csv (2 threads) | DuckDB read_csv (2 threads) | load before |"
-    echo "|---|---|---|---|---|"
-    echo "| CSV → memory / store | $(f2 "$ai") s | $(f2 "$pi") s ($(ratio "$pi" "$ai")×) | $dcell | $la |"
+    echo "| import | attrib import -n $RANKS (partitioned store written) | attrib import --no-partition | Polars read_csv (2 threads) | DuckDB read_csv (2 threads) | load before |"
+    echo "|---|---|---|---|---|---|"
+    echo "| CSV → memory / store | $(f2 "$ai") s | $(f2 "$anp") s | $(cell "$pi" "$ai") | $dcell | $la |"
 fi
 echo
 echo "load average at end $(load)"

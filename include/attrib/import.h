@@ -12,10 +12,15 @@
  *      its units; the links are made canonical (attrib_links_canonical);
  *   4. conversion type names are merged into one sorted list and the local type ids
  *      remapped to it;
- *   5. the rejects file is written (rank 0, in unit order), the reject rate is checked,
- *      and the store is written with every unit's rows at the global position given by
- *      the per-unit counts (the links in their canonical order), so the file is the
- *      same for any number of ranks.
+ *   5. the rejects file is written (rank 0, in unit order) and the reject rate is
+ *      checked;
+ *   6. with spec->partition (the default of the command): events and conversions are
+ *      regrouped by logical partition, each rank a contiguous range of partitions,
+ *      sorted inside each (src/import/partition.c);
+ *   7. the store is written: partitioned, each rank's range at its offset with the
+ *      index /partitions; else every unit's rows at the global position given by the
+ *      per-unit counts (the links in their canonical order either way), so the file
+ *      is the same for any number of ranks.
  */
 #ifndef ATTRIB_IMPORT_H
 #define ATTRIB_IMPORT_H
