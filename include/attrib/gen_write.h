@@ -44,6 +44,8 @@ typedef struct attrib_gen_spec {
     uint64_t batch;         /* rows generated and written at a time per rank (>= 1) */
     int level;              /* zstd level of the HDF5 output, 0 = uncompressed */
     int iso;                /* CSV timestamps as ISO 8601 instead of integer ms */
+    int partition;          /* HDF5: a partitioned store, as attrib import writes
+                               (docs/formats.md); not with links */
     const char *h5_tmp;     /* write an HDF5 input file here, or NULL */
     const char *h5_name;    /* the name messages give it (the final path), or NULL */
     const char *csv_dir;    /* write CSV files (parts in this directory), or NULL */

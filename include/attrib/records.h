@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "attrib/table.h"
+
 /* A row of each input table packed into 40 bytes, exactly its values (nothing derived),
  * so rows travel between ranks as one block and the engine reads them sequentially. */
 typedef struct attrib_ev_rec {
@@ -53,5 +55,15 @@ void attrib_pack_events(const attrib_ev_cols *c, size_t n, const int32_t *slot,
                         uint64_t *cursor, attrib_ev_rec *out);
 void attrib_pack_conversions(const attrib_cv_cols *c, size_t n, const int32_t *slot,
                              uint64_t *cursor, attrib_cv_rec *out);
+
+/* The order of the rows inside each partition of a partitioned store (docs/formats.md):
+ * identity, ts, the id, then the other columns in table order (amounts by their bits),
+ * a total order of the row's values. Stable merge sort; tmp has room for n. Local. */
+void attrib_sort_stored_events(attrib_ev_rec *a, size_t n, attrib_ev_rec *tmp);
+void attrib_sort_stored_conversions(attrib_cv_rec *a, size_t n, attrib_cv_rec *tmp);
+/* Records e[0..n) into rows [at, at + n) of t (events / conversions schema; t has them
+ * already). Local. */
+void attrib_unpack_events(const attrib_ev_rec *e, size_t n, attrib_table *t, size_t at);
+void attrib_unpack_conversions(const attrib_cv_rec *c, size_t n, attrib_table *t, size_t at);
 
 #endif

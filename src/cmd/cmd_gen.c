@@ -47,6 +47,10 @@ const char attrib_usage_gen[] =
     "                         0 = uncompressed)\n"
     "      --batch ROWS       rows generated and written at a time per process\n"
     "                         (default 1048576)\n"
+    "      --partitioned      with -o: a partitioned store, as `attrib import` writes\n"
+    "                         (rows grouped by logical partition, /partitions; the same\n"
+    "                         tables as --csv then import), which `attrib run` reads\n"
+    "                         in place; not with links. Default: rows in generation order\n"
     "      --links            an identity graph: --devices-per-person 3 --hubs 2 unless\n"
     "                         given (each of the three options below implies --links)\n"
     "      --devices-per-person K  each identity is a person with 1..K devices (uniform,\n"
@@ -92,6 +96,7 @@ enum {
     OPT_DEVICES,
     OPT_HUBS,
     OPT_HUB_PERSONS,
+    OPT_PARTITIONED,
 };
 
 static const attrib_opt options[] = {
@@ -115,6 +120,7 @@ static const attrib_opt options[] = {
     {"devices-per-person", 0, 1, OPT_DEVICES},
     {"hubs", 0, 1, OPT_HUBS},
     {"hub-persons", 0, 1, OPT_HUB_PERSONS},
+    {"partitioned", 0, 0, OPT_PARTITIONED},
     ATTRIB_OPT_QUIET,
     ATTRIB_OPT_END,
 };
@@ -200,6 +206,7 @@ static int parse_args(int argc, char **argv, gen_args *o)
         case OPT_HASH_KEY_FILE: o->hash_key_file = a.val; break;
         case OPT_ISO: o->spec.iso = 1; break;
         case OPT_LINKS: links = 1; break;
+        case OPT_PARTITIONED: o->spec.partition = 1; break;
         case OPT_DEVICES:
             ATTRIB_TRY(count_arg(&a, ATTRIB_GEN_MAX_DEVICES, &devices));
             if (devices == 0)
@@ -230,6 +237,9 @@ static int parse_args(int argc, char **argv, gen_args *o)
         return attrib_err_set(ATTRIB_EUSAGE, "empty output name");
     if (days < 1)
         return attrib_err_set(ATTRIB_EUSAGE, "--days must be at least 1");
+    if (o->spec.partition && !o->output)
+        return attrib_err_set(ATTRIB_EUSAGE, "--partitioned writes an HDF5 store: give -o OUT.h5 "
+                                             "(CSV files are partitioned by attrib import)");
     if (!have_from && attrib_time_parse(o->spec.from, strlen(o->spec.from), &from) != 0)
         return attrib_err_set(ATTRIB_EINTERNAL, "the default --from is not a date");
     o->gp.from_ms = from;
@@ -242,6 +252,10 @@ static int parse_args(int argc, char **argv, gen_args *o)
     o->gp.devices = links ? (uint32_t)(devices ? devices : 3) : 1;
     o->gp.hubs = links ? (uint32_t)(hubs != UINT64_MAX ? hubs : 2) : 0;
     o->gp.hub_persons = hub_persons;
+    if (o->spec.partition && (o->gp.devices > 1 || o->gp.hubs > 0))
+        return attrib_err_set(ATTRIB_EUSAGE,
+                              "--partitioned does not take an identity graph (--links, "
+                              "--devices-per-person, --hubs): write --csv and import it");
     return 0;
 }
 

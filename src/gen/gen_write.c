@@ -17,6 +17,8 @@
 #include "attrib/h5io.h"
 #include "attrib/hash.h"
 #include "attrib/import.h"
+#include "attrib/partition.h"
+#include "attrib/records.h"
 #include "attrib/table.h"
 #include "attrib/timeparse.h"
 
@@ -172,6 +174,237 @@ static int write_h5_table(attrib_par *p, attrib_h5file *f, attrib_gen *g, const 
     return rc;
 }
 
+/* ---- HDF5 output, partitioned (gen --partitioned): the layout import writes ----
+ *
+ * Every rank computes the weight prefix and the partition of every identity (a pass
+ * over the identities, no rows), so it knows the rows of every partition, the index
+ * /partitions and the contiguous range of partitions it writes (attrib_plan_ranges, as
+ * import). It then generates the rows of its partitions identity by identity, a slice of
+ * whole partitions (about `batch` rows) at a time, sorts each partition in the stored
+ * order and writes the slice at its offset: the same tables, bit for bit, as `gen --csv`
+ * followed by `attrib import`, and memory bounded by the slice. */
+typedef struct gen_parts {
+    uint64_t nid;
+    attrib_u128 *pe, *pc;  /* weight prefixes of identities 0..nid */
+    uint64_t *hist[2];     /* rows per partition: events, conversions */
+    uint64_t *off[2];      /* first row of each partition (NP + 1) */
+    int *owner;            /* partition -> rank */
+    uint32_t *ids;         /* this rank's identities, by partition, then hash */
+    uint32_t *first;       /* per partition: its first entry in ids (NP + 1) */
+} gen_parts;
+
+typedef struct id_hash {
+    uint64_t hash;
+    uint32_t id;
+} id_hash;
+
+static int cmp_id_hash(const void *a, const void *b)
+{
+    const id_hash *x = a, *y = b;
+    return x->hash != y->hash ? (x->hash < y->hash ? -1 : 1) : (x->id > y->id) - (x->id < y->id);
+}
+
+static void gen_parts_build(const attrib_par *p, const attrib_gen *g, gen_parts *gp)
+{
+    const uint32_t NP = ATTRIB_NPARTITIONS;
+    const uint64_t I = attrib_gen_params_of(g)->identities;
+    memset(gp, 0, sizeof *gp);
+    gp->nid = I;
+    gp->pe = attrib_xmalloc((size_t)(I + 1) * sizeof *gp->pe);
+    gp->pc = attrib_xmalloc((size_t)(I + 1) * sizeof *gp->pc);
+    uint16_t *part = attrib_xmalloc((size_t)(I ? I : 1) * sizeof *part);
+    uint64_t *hash = attrib_xmalloc((size_t)(I ? I : 1) * sizeof *hash);
+    gp->pe[0] = gp->pc[0] = 0;
+    for (uint64_t i = 0; i < I; i++) {
+        attrib_u128 we, wc;
+        attrib_gen_weight_sum(g, i, i + 1, &we, &wc);
+        gp->pe[i + 1] = gp->pe[i] + we;
+        gp->pc[i + 1] = gp->pc[i] + wc;
+        hash[i] = attrib_gen_code_hash(g, i);
+        part[i] = (uint16_t)attrib_partition_of(hash[i]);
+    }
+    for (int k = 0; k < 2; k++) {
+        gp->hist[k] = attrib_xcalloc(NP, sizeof *gp->hist[k]);
+        gp->off[k] = attrib_xcalloc(NP + 1, sizeof *gp->off[k]);
+    }
+    for (uint64_t i = 0; i < I; i++)
+        for (int k = 0; k < 2; k++) {
+            const attrib_u128 *w = k ? gp->pc : gp->pe;
+            gp->hist[k][part[i]] += attrib_gen_row_of(g, k, w[i + 1]) - attrib_gen_row_of(g, k, w[i]);
+        }
+    uint64_t *rows = attrib_xmalloc(NP * sizeof *rows);
+    for (uint32_t q = 0; q < NP; q++) {
+        rows[q] = gp->hist[0][q] + gp->hist[1][q];
+        for (int k = 0; k < 2; k++)
+            gp->off[k][q + 1] = gp->off[k][q] + gp->hist[k][q];
+    }
+    gp->owner = attrib_xmalloc(NP * sizeof *gp->owner);
+    attrib_plan_ranges(rows, NP, p->size, gp->owner);
+    free(rows);
+    /* This rank's identities, grouped by partition (counting sort), by hash inside. */
+    gp->first = attrib_xcalloc(NP + 1, sizeof *gp->first);
+    size_t n = 0;
+    for (uint64_t i = 0; i < I; i++)
+        if (gp->owner[part[i]] == p->rank) {
+            gp->first[part[i] + 1]++;
+            n++;
+        }
+    for (uint32_t q = 0; q < NP; q++)
+        gp->first[q + 1] += gp->first[q];
+    id_hash *tmp = attrib_xmalloc((n ? n : 1) * sizeof *tmp);
+    uint32_t *at = attrib_xmalloc(NP * sizeof *at);
+    memcpy(at, gp->first, NP * sizeof *at);
+    for (uint64_t i = 0; i < I; i++)
+        if (gp->owner[part[i]] == p->rank)
+            tmp[at[part[i]]++] = (id_hash){hash[i], (uint32_t)i};
+    gp->ids = attrib_xmalloc((n ? n : 1) * sizeof *gp->ids);
+    for (uint32_t q = 0; q < NP; q++) {
+        qsort(tmp + gp->first[q], gp->first[q + 1] - gp->first[q], sizeof *tmp, cmp_id_hash);
+        for (uint32_t k = gp->first[q]; k < gp->first[q + 1]; k++)
+            gp->ids[k] = tmp[k].id;
+    }
+    free(at);
+    free(tmp);
+    free(hash);
+    free(part);
+}
+
+static void gen_parts_free(gen_parts *gp)
+{
+    free(gp->pe);
+    free(gp->pc);
+    for (int k = 0; k < 2; k++) {
+        free(gp->hist[k]);
+        free(gp->off[k]);
+    }
+    free(gp->owner);
+    free(gp->ids);
+    free(gp->first);
+}
+
+/* Slices of this rank's partitions [qa, qb): whole partitions, about `batch` rows of
+ * table k each; the start of each in *cut (n + 1 entries), returns n. */
+static size_t slices_of(const gen_parts *gp, int k, uint32_t qa, uint32_t qb, uint64_t batch,
+                        uint32_t **cut)
+{
+    uint32_t *c = attrib_xmalloc(((size_t)(qb - qa) + 2) * sizeof *c);
+    size_t n = 0;
+    uint64_t rows = 0;
+    c[0] = qa;
+    for (uint32_t q = qa; q < qb; q++) {
+        rows += gp->hist[k][q];
+        if (rows >= batch || q + 1 == qb) {
+            c[++n] = q + 1;
+            rows = 0;
+        }
+    }
+    *cut = c;
+    return n;
+}
+
+static int write_h5_partitioned(attrib_par *p, attrib_h5file *f, attrib_gen *g, const gen_parts *gp,
+                                int which, const attrib_gen_spec *o, attrib_gen_figures *fig)
+{
+    const int ev = which == ATTRIB_GEN_EVENTS;
+    const attrib_schema *s = ev ? &attrib_schema_events : &attrib_schema_conversions;
+    const uint64_t total = gp->off[which][ATTRIB_NPARTITIONS];
+    const char *phase = ev ? "gen events" : "gen convs";
+    attrib_progress_begin(p, phase);
+    ATTRIB_TRY(attrib_h5_table_create(f, s, total, NULL, o->level));
+    uint32_t qa = ATTRIB_NPARTITIONS, qb = 0;
+    for (uint32_t q = 0; q < ATTRIB_NPARTITIONS; q++)
+        if (gp->owner[q] == p->rank) {
+            qa = q < qa ? q : qa;
+            qb = q + 1;
+        }
+    if (qb == 0)
+        qa = 0;
+    uint32_t *cut;
+    const size_t ns = slices_of(gp, which, qa, qb, o->batch, &cut);
+    const uint64_t nsl = attrib_par_max_u64(p, ns);
+    uint64_t biggest = 0;
+    for (uint32_t q = qa; q < qb; q++)
+        biggest = gp->hist[which][q] > biggest ? gp->hist[which][q] : biggest;
+    const size_t rs = ev ? sizeof(attrib_ev_rec) : sizeof(attrib_cv_rec);
+    char *rec = attrib_xmalloc((size_t)(biggest ? biggest : 1) * rs);
+    char *tmp = attrib_xmalloc((size_t)(biggest ? biggest : 1) * rs);
+    int32_t *zero = attrib_xcalloc((size_t)(biggest ? biggest : 1), sizeof *zero);
+    attrib_table t, one;
+    attrib_table_init(&t, s, 1);
+    attrib_table_init(&one, s, 1);
+    int rc = 0;
+    for (uint64_t k = 0; k < nsl && rc == 0; k++) {
+        t.n = 0;
+        const uint32_t a = k < ns ? cut[k] : qb, b = k < ns ? cut[k + 1] : qb;
+        for (uint32_t q = a; q < b; q++) {
+            size_t n = 0;
+            for (uint32_t e = gp->first[q]; e < gp->first[q + 1]; e++) { /* identity by identity */
+                const uint32_t i = gp->ids[e];
+                attrib_gen_cursor c;
+                attrib_gen_cursor_init(&c, g, which, i, (uint64_t)i + 1, gp->pe[i], gp->pc[i]);
+                one.n = 0;
+                while (attrib_gen_cursor_fill(&c, &one, 1 << 16, NULL) > 0) {
+                }
+                if (n + one.n > gp->hist[which][q])
+                    attrib_par_die(p, "gen: partition %u has more rows than planned", q);
+                uint64_t cursor = n;
+                if (ev) {
+                    attrib_ev_cols cc = {one.col[ATTRIB_EV_IDENTITY], one.col[ATTRIB_EV_EVENT_ID],
+                                         one.col[ATTRIB_EV_TS], one.col[ATTRIB_EV_CAMPAIGN_ID],
+                                         one.col[ATTRIB_EV_KIND], one.col[ATTRIB_EV_COST]};
+                    attrib_pack_events(&cc, one.n, zero, &cursor, (attrib_ev_rec *)rec);
+                } else {
+                    attrib_cv_cols cc = {one.col[ATTRIB_CV_IDENTITY], one.col[ATTRIB_CV_CONVERSION_ID],
+                                         one.col[ATTRIB_CV_TS], one.col[ATTRIB_CV_ADVERTISER_ID],
+                                         one.col[ATTRIB_CV_TYPE], one.col[ATTRIB_CV_VALUE]};
+                    attrib_pack_conversions(&cc, one.n, zero, &cursor, (attrib_cv_rec *)rec);
+                }
+                n += one.n;
+            }
+            if (n != gp->hist[which][q])
+                attrib_par_die(p, "gen: partition %u: %zu rows, %llu planned", q, n,
+                               (unsigned long long)gp->hist[which][q]);
+            const size_t at = t.n;
+            attrib_table_resize(&t, at + n);
+            if (ev) {
+                attrib_sort_stored_events((attrib_ev_rec *)rec, n, (attrib_ev_rec *)tmp);
+                attrib_unpack_events((const attrib_ev_rec *)rec, n, &t, at);
+            } else {
+                attrib_sort_stored_conversions((attrib_cv_rec *)rec, n, (attrib_cv_rec *)tmp);
+                attrib_unpack_conversions((const attrib_cv_rec *)rec, n, &t, at);
+            }
+        }
+        rc = attrib_h5_table_write_block(f, &t, gp->off[which][a]);
+    }
+    attrib_table_free(&t);
+    attrib_table_free(&one);
+    free(rec);
+    free(tmp);
+    free(zero);
+    free(cut);
+    size_t rowbytes = 0;
+    for (size_t c = 0; c < s->ncols; c++)
+        rowbytes += attrib_type_size(s->cols[c].type);
+    fig->rows[which] = total;
+    fig->bytes[which] = total * rowbytes;
+    attrib_progress_end(p, phase, total, total * rowbytes, "partitioned");
+    return rc;
+}
+
+static int write_h5_index(attrib_par *p, attrib_h5file *f, const gen_parts *gp, int level)
+{
+    attrib_table t;
+    attrib_table_init(&t, &attrib_schema_partitions, 1);
+    if (p->rank == 0) {
+        attrib_table_resize(&t, ATTRIB_NPARTITIONS + 1);
+        memcpy(t.col[ATTRIB_PT_EVENTS], gp->off[0], (ATTRIB_NPARTITIONS + 1) * sizeof(uint64_t));
+        memcpy(t.col[ATTRIB_PT_CONVERSIONS], gp->off[1], (ATTRIB_NPARTITIONS + 1) * sizeof(uint64_t));
+    }
+    const int rc = attrib_h5_write_table(f, &t, 0, ATTRIB_NPARTITIONS + 1, level);
+    attrib_table_free(&t);
+    return attrib_par_agree(p, rc);
+}
+
 static int write_h5(attrib_par *p, attrib_gen *g, const attrib_gen_plan *pl,
                     const attrib_gen_spec *o, attrib_gen_figures *fig)
 {
@@ -196,8 +429,21 @@ static int write_h5(attrib_par *p, attrib_gen *g, const attrib_gen_plan *pl,
     ATTRIB_TRY_GOTO(rc, attrib_h5_set_attr_str(f, "created_at", now_s), fail);
     ATTRIB_TRY_GOTO(rc, attrib_h5_set_attr_str(f, "source_files", desc), fail);
 
-    ATTRIB_TRY_GOTO(rc, write_h5_table(p, f, g, pl, ATTRIB_GEN_EVENTS, o, fig), fail);
-    ATTRIB_TRY_GOTO(rc, write_h5_table(p, f, g, pl, ATTRIB_GEN_CONVERSIONS, o, fig), fail);
+    if (o->partition) {
+        gen_parts gp;
+        gen_parts_build(p, g, &gp);
+        rc = write_h5_partitioned(p, f, g, &gp, ATTRIB_GEN_EVENTS, o, fig);
+        if (rc == 0)
+            rc = write_h5_partitioned(p, f, g, &gp, ATTRIB_GEN_CONVERSIONS, o, fig);
+        if (rc == 0)
+            rc = write_h5_index(p, f, &gp, o->level);
+        gen_parts_free(&gp);
+        if (rc < 0)
+            goto fail;
+    } else {
+        ATTRIB_TRY_GOTO(rc, write_h5_table(p, f, g, pl, ATTRIB_GEN_EVENTS, o, fig), fail);
+        ATTRIB_TRY_GOTO(rc, write_h5_table(p, f, g, pl, ATTRIB_GEN_CONVERSIONS, o, fig), fail);
+    }
     ATTRIB_TRY_GOTO(rc,
                     attrib_h5_write_strings(f, "conversions/type_names", attrib_gen_type_names,
                                             ATTRIB_GEN_NTYPES),
