@@ -3,13 +3,14 @@
 # the speed-up from 1 to 2 ranks (bench/README.md, "Rows per second and ranks").
 #
 #   bench/scale.sh [--sizes "10000000 100000000 500000000"] [--ranks "1 2"] [--reps K]
-#                  [--budget BYTES] [--budget-from N] [--work DIR] [--rules FILE]
+#                  [--stores "unpartitioned partitioned"] [--budget BYTES]
+#                  [--budget-from N] [--work DIR] [--rules FILE]
 #
-# Each size is generated once with `mpirun -n 2 attrib gen` straight to HDF5 (an
-# unpartitioned store; conversions = events / 10, identities = events / 73, so the
-# busiest identity holds about 0.1 % of the rows at every size), cached in the work
-# dir (default bench/out/scale, git-ignored). The smallest size is also imported as a
-# partitioned store (gen --csv, then attrib import), to compare the two paths. Sizes of
+# Each size is generated once with `mpirun -n 2 attrib gen` straight to HDF5, as an
+# unpartitioned store (gen -o) and as a partitioned one (gen --partitioned: the tables
+# `attrib import` would write of the same rows); conversions = events / 10, identities
+# = events / 73, so the busiest identity holds about 0.1 % of the rows at every size.
+# Cached in the work dir (default bench/out/scale, git-ignored). Sizes of
 # at least --budget-from events (default 10^8) run under --memory-per-rank BYTES
 # (default 8G per rank): the largest does not fit in memory at once and runs in waves.
 # For every (size, store, ranks): the wall clock of mpirun … attrib run (median of K,
@@ -26,6 +27,7 @@ MPIEXEC=${MPIEXEC:-mpirun}
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 SIZES="10000000 100000000 500000000"
 RANKS="1 2"
+STORES="unpartitioned partitioned"
 REPS=3
 BUDGET=8G
 BUDGET_FROM=100000000
@@ -35,12 +37,13 @@ while [ $# -gt 0 ]; do
     case $1 in
         --sizes) SIZES=$2; shift 2 ;;
         --ranks) RANKS=$2; shift 2 ;;
+        --stores) STORES=$2; shift 2 ;;
         --reps) REPS=$2; shift 2 ;;
         --budget) BUDGET=$2; shift 2 ;;
         --budget-from) BUDGET_FROM=$2; shift 2 ;;
         --work) WORK=$2; shift 2 ;;
         --rules) RULES=$2; shift 2 ;;
-        -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "scale: unknown argument '$1'" >&2; exit 2 ;;
     esac
 done
@@ -52,24 +55,12 @@ load() { cut -d' ' -f1-3 /proc/loadavg; }
 smallest=$(echo "$SIZES" | tr ' ' '\n' | sort -n | head -1)
 
 store_of() { # size kind -> path (generated once)
-    local n=$1 kind=$2 f="$WORK/e$1.h5"
+    local n=$1 f="$WORK/e$1.h5" opt=()
+    if [ "$2" = partitioned ]; then f="$WORK/e$1_p.h5"; opt=(--partitioned); fi
     if [ ! -s "$f" ]; then
         echo "# generating $n events in $f" >&2
         "$MPIEXEC" --oversubscribe -n 2 "$ATTRIB" gen -q --events "$n" --conversions $((n / 10)) \
-            --identities $((n / 73)) -o "$f"
-    fi
-    if [ "$kind" = partitioned ]; then
-        local p="$WORK/e$1_p.h5"
-        if [ ! -s "$p" ]; then
-            echo "# importing $n events as a partitioned store $p" >&2
-            "$MPIEXEC" --oversubscribe -n 2 "$ATTRIB" gen -q --events "$n" --conversions $((n / 10)) \
-                --identities $((n / 73)) --csv "$WORK/csv$1"
-            "$MPIEXEC" --oversubscribe -n 2 "$ATTRIB" import -q --events "$WORK/csv$1/events.csv" \
-                --conversions "$WORK/csv$1/conversions.csv" --campaigns "$WORK/csv$1/campaigns.csv" \
-                -o "$p" 2>/dev/null
-            rm -rf "$WORK/csv$1"
-        fi
-        f=$p
+            --identities $((n / 73)) "${opt[@]}" -o "$f"
     fi
     echo "$f"
 }
@@ -81,9 +72,7 @@ echo "| events | store | ranks | waves | wall s | rows/s (events + conversions) 
 echo "|---|---|---|---|---|---|---|---|"
 declare -A RATE=()
 for n in $SIZES; do
-    kinds=unpartitioned
-    [ "$n" = "$smallest" ] && kinds="unpartitioned partitioned"
-    for kind in $kinds; do
+    for kind in $STORES; do
         f=$(store_of "$n" "$kind")
         opts=()
         [ "$n" -ge "$BUDGET_FROM" ] && opts=(--memory-per-rank "$BUDGET")
