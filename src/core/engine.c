@@ -1323,14 +1323,17 @@ static void grow_rec_bufs(attrib_engine *e, size_t ne, size_t nc, int own)
         e->cvbuf = attrib_xmalloc((e->cvtmp_cap ? e->cvtmp_cap : 1) * sizeof *e->cvbuf);
 }
 
-/* Both sides in GKEY order (low 16 bits, then the whole identity): one identity at a time. */
+/* Both sides in one order of identities, one identity at a time: GKEY order (low 16
+ * bits, then the whole identity; by_gkey) as the grouping leaves them, or plain identity
+ * order as a partitioned store holds them. */
 static void feed_grouped(attrib_engine *e, const attrib_ev_rec *ev, size_t ne,
-                         const attrib_cv_rec *cv, size_t nc)
+                         const attrib_cv_rec *cv, size_t nc, int by_gkey)
 {
     size_t i = 0, j = 0;
     while (i < ne || j < nc) {
         uint64_t id;
-        if (j == nc || (i < ne && GKEY(ev[i].identity) <= GKEY(cv[j].identity)))
+        if (j == nc || (i < ne && (by_gkey ? GKEY(ev[i].identity) <= GKEY(cv[j].identity)
+                                           : ev[i].identity <= cv[j].identity)))
             id = ev[i].identity;
         else
             id = cv[j].identity;
@@ -1340,25 +1343,6 @@ static void feed_grouped(attrib_engine *e, const attrib_ev_rec *ev, size_t ne,
         while (je < nc && cv[je].identity == id)
             je++;
         /* fuzz/sanitize helper: no pointer arithmetic on an empty side (may be NULL) */
-        process_identity(e, ie > i ? ev + i : NULL, ie - i, je > j ? cv + j : NULL, je - j, id);
-        i = ie;
-        j = je;
-    }
-}
-
-/* Both sides sorted by identity (a partitioned store's order): one identity at a time. */
-static void feed_sorted(attrib_engine *e, const attrib_ev_rec *ev, size_t ne,
-                        const attrib_cv_rec *cv, size_t nc)
-{
-    size_t i = 0, j = 0;
-    while (i < ne || j < nc) {
-        const uint64_t id = j == nc || (i < ne && ev[i].identity <= cv[j].identity) ? ev[i].identity
-                                                                                 : cv[j].identity;
-        size_t ie = i, je = j;
-        while (ie < ne && ev[ie].identity == id)
-            ie++;
-        while (je < nc && cv[je].identity == id)
-            je++;
         process_identity(e, ie > i ? ev + i : NULL, ie - i, je > j ? cv + j : NULL, je - j, id);
         i = ie;
         j = je;
@@ -1395,7 +1379,7 @@ void attrib_engine_feed(attrib_engine *e, attrib_ev_rec *ev, size_t ne, attrib_c
         group_ev_by_id(&pe, 1, ne, ev, e->evtmp);
     if (nc)
         group_cv_by_id(&pc, 1, nc, cv, e->cvtmp);
-    feed_grouped(e, ev, ne, cv, nc);
+    feed_grouped(e, ev, ne, cv, nc, 1);
 }
 
 void attrib_engine_feed_pieces(attrib_engine *e, const attrib_piece *ev, size_t nevp,
@@ -1407,7 +1391,7 @@ void attrib_engine_feed_pieces(attrib_engine *e, const attrib_piece *ev, size_t 
     for (size_t p = 0; p < ncvp; p++)
         nc += cv[p].n;
     if (sorted_piece(ev, nevp, 1) && sorted_piece(cv, ncvp, 0)) { /* read where they lie */
-        feed_sorted(e, nevp ? ev->rows : NULL, ne, ncvp ? cv->rows : NULL, nc);
+        feed_grouped(e, nevp ? ev->rows : NULL, ne, ncvp ? cv->rows : NULL, nc, 0);
         return;
     }
     grow_rec_bufs(e, ne, nc, 1);
@@ -1415,7 +1399,7 @@ void attrib_engine_feed_pieces(attrib_engine *e, const attrib_piece *ev, size_t 
         group_ev_by_id(ev, nevp, ne, e->evbuf, e->evtmp);
     if (nc)
         group_cv_by_id(cv, ncvp, nc, e->cvbuf, e->cvtmp);
-    feed_grouped(e, e->evbuf, ne, e->cvbuf, nc);
+    feed_grouped(e, e->evbuf, ne, e->cvbuf, nc, 1);
 }
 
 size_t attrib_engine_pending(const attrib_engine *e)
