@@ -63,7 +63,9 @@ static int regroup(const attrib_par *p, const attrib_recx_layout *L, const uint6
         const size_t lo = (size_t)(k * step < t->n ? k * step : t->n);
         const size_t hi = (size_t)((k + 1) * step < t->n ? (k + 1) * step : t->n);
         memset(cnt, 0, L->nslots * sizeof *cnt);
-        attrib_pack_slots((const uint64_t *)t->col[idcol] + lo, hi - lo, L->slot_of_part, slot, cnt);
+        if (hi > lo) /* an empty table has no columns to offset into */
+            attrib_pack_slots((const uint64_t *)t->col[idcol] + lo, hi - lo, L->slot_of_part, slot,
+                              cnt);
         uint64_t tot = 0;
         for (uint32_t s = 0; s < L->nslots; s++) {
             cursor[s] = tot;
@@ -112,7 +114,8 @@ static int regroup(const attrib_par *p, const attrib_recx_layout *L, const uint6
         size_t n = 0;
         for (size_t b = 0; b < st.nblk; b++) {
             const uint32_t c = st.cnt[b * st.nmine + j];
-            memcpy(buf + n * recsize, st.rows + cur[b] * recsize, (size_t)c * recsize);
+            if (c)
+                memcpy(buf + n * recsize, st.rows + cur[b] * recsize, (size_t)c * recsize);
             cur[b] += c;
             n += c;
         }

@@ -158,7 +158,7 @@ static int exchange_table(const attrib_par *p, const run_input *ri, const attrib
         }
         *read_s += attrib_par_wtime() - t0;
         rc = attrib_par_agree(p, rc);
-        const uint64_t *ids = tp->ids + (a - tp->lo);
+        const uint64_t *ids = n > 0 ? tp->ids + (a - tp->lo) : NULL; /* no rows: no column */
         if (!rc && P == 1) {
             /* No one to send to: pack straight into the store. */
             slots_of(L, ids, n, slot, cnt, cursor);
@@ -173,7 +173,7 @@ static int exchange_table(const attrib_par *p, const run_input *ri, const attrib
         for (uint64_t s0 = 0; !rc && P > 1 && s0 < tp->round; s0 += SEND_ROWS) {
             const size_t s1 = (size_t)(s0 + SEND_ROWS < tp->round ? s0 + SEND_ROWS : tp->round);
             const size_t lo = s0 < n ? (size_t)s0 : n, hi = s1 < n ? s1 : n;
-            slots_of(L, ids + lo, hi - lo, slot, cnt, cursor);
+            slots_of(L, hi > lo ? ids + lo : NULL, hi - lo, slot, cnt, cursor);
             if (hi > lo)
                 pack_round(tp, &t, lo, ids + lo, hi - lo, slot, cursor, sendbuf);
             rc = attrib_recx_exchange(p, L, sendbuf, cnt, st);
