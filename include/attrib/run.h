@@ -97,6 +97,9 @@ typedef struct attrib_run_figures {
     /* exchange: the wave last exchanged */
     uint64_t wave_rows, wave_bytes; /* records received by all ranks, and their bytes */
     double wave_read_s;            /* this rank: seconds reading the input in it */
+    double wave_exchange_s;        /* this rank: seconds of the wave's exchange (for a
+                                    * partitioned store: its reading, checking and packing,
+                                    * interleaved with the match in attrib_run_match) */
     /* match, after the last wave */
     uint64_t ncredits, nunattributed;
     uint64_t nlabels;              /* rows of /labels (0 without labels) */
@@ -139,11 +142,13 @@ int attrib_run_plan(attrib_run *r);
 /* Collective, w = 0 .. nwaves-1 in order, each followed by attrib_run_match(r, w). Read
  * the other columns, check the input contract (a bad kind, type or timestamp is
  * ATTRIB_EINPUT naming dataset and row), and exchange the rows of wave w's partitions to
- * their owners. */
+ * their owners. For a partitioned store read in place (figures.direct) nothing happens
+ * here: attrib_run_match reads the rows itself, a step of partitions at a time. */
 int attrib_run_exchange(attrib_run *r, int w);
 
-/* Collective. Match wave w's partitions on their owner; after the last wave close the
- * input file and count the credits and unattributed rows. */
+/* Collective. Match wave w's partitions on their owner (for a partitioned store: read,
+ * check and match them a step at a time; the reading counts as the exchange phase);
+ * after the last wave close the input file and count the credits and unattributed rows. */
 int attrib_run_match(attrib_run *r, int w);
 
 /* Collective. The data-driven models: every rank's journeys to rank 0, which writes

@@ -33,6 +33,8 @@ struct attrib_h5file {
     char *name; /* the name messages use (attrib_h5_set_name; the path by default) */
     int writing; /* created by attrib_h5_create */
     int failed;  /* an HDF5 call on this file failed (see attrib_h5_close) */
+    struct chunk_memo *memo; /* the direct read's last partly read chunk per column */
+    size_t nmemo;
 };
 
 /* About 1M rows: 8 MiB chunks for 8-byte columns are large enough that compression
@@ -136,8 +138,11 @@ static attrib_h5file *file_new(MPI_Comm comm, const char *path)
     return f;
 }
 
+static void memo_free(attrib_h5file *f);
+
 static void file_free(attrib_h5file *f)
 {
+    memo_free(f);
     free(f->path);
     free(f->name);
     free(f);
@@ -990,6 +995,49 @@ static int direct_plan_of(hid_t dset, hid_t ftype, hid_t mtype, direct_plan *pl)
     return 1;
 }
 
+/* A reader that walks a file forward in pieces smaller than a chunk (a run over a
+ * partitioned store reads a few hundred thousand rows at a time; chunks hold 2^20)
+ * would decompress each chunk once per piece. So the direct read keeps, per column,
+ * the decompressed (still shuffled) bytes of the last chunk it read only in part, and
+ * takes the next piece's rows from there. One chunk per column: at most a few tens
+ * of MiB for a whole table, freed with the file. Only read-only files are memoised
+ * (the bytes cannot change under the memo). */
+#define MEMO_MAX 32
+
+typedef struct chunk_memo {
+    char *path;    /* the dataset's path */
+    uint64_t k;    /* chunk index */
+    void *bytes;   /* chunk_bytes decompressed, or NULL */
+    size_t cap;
+} chunk_memo;
+
+static void memo_free(attrib_h5file *f)
+{
+    for (size_t i = 0; i < f->nmemo; i++) {
+        free(f->memo[i].path);
+        free(f->memo[i].bytes);
+    }
+    free(f->memo);
+    f->memo = NULL;
+    f->nmemo = 0;
+}
+
+/* The memo slot of a dataset (a new one, or NULL when MEMO_MAX are taken). */
+static chunk_memo *memo_of(attrib_h5file *f, const char *path)
+{
+    for (size_t i = 0; i < f->nmemo; i++)
+        if (strcmp(f->memo[i].path, path) == 0)
+            return &f->memo[i];
+    if (f->nmemo == MEMO_MAX)
+        return NULL;
+    if (!f->memo)
+        f->memo = attrib_xcalloc(MEMO_MAX, sizeof *f->memo);
+    chunk_memo *m = &f->memo[f->nmemo++];
+    m->path = attrib_xstrdup(path);
+    m->k = UINT64_MAX;
+    return m;
+}
+
 /* Read rows [start, start+count) of column c directly into dst. 1 done, 0 use H5Dread
  * instead (nothing reported), < 0 a damaged chunk (error set). */
 static int read_direct(attrib_h5file *f, const attrib_schema *s, size_t c, hid_t dset,
@@ -1000,7 +1048,22 @@ static int read_direct(attrib_h5file *f, const attrib_schema *s, size_t c, hid_t
     if (count == 0 || !direct_plan_of(dset, ftype, mtype, &pl))
         return 0;
     const uint64_t cr = pl.chunk_rows, end = start + count;
+    char path[256];
+    snprintf(path, sizeof path, "%s/%s", s->name, s->cols[c].name);
+    chunk_memo *memo = !f->writing && pl.zstd ? memo_of(f, path) : NULL;
     for (uint64_t k = start / cr; k <= (end - 1) / cr; k++) {
+        /* rows [lo, hi) of this chunk go to dst rows [lo + k*cr - start, ...) */
+        const uint64_t c0 = k * cr, lo = start > c0 ? start - c0 : 0;
+        const uint64_t hi = end - c0 < cr ? end - c0 : cr;
+        char *out = (char *)dst + (size_t)(c0 + lo - start) * pl.es;
+        const int whole = lo == 0 && hi == cr;
+        if (memo && memo->k == k) { /* decompressed by the previous piece */
+            if (pl.shuffle)
+                attrib_unshuffle_rows(out, memo->bytes, (size_t)cr, pl.es, (size_t)lo, (size_t)(hi - lo));
+            else
+                memcpy(out, (const char *)memo->bytes + (size_t)lo * pl.es, (size_t)(hi - lo) * pl.es);
+            continue;
+        }
         hsize_t off[1] = {k * cr}, stored = 0;
         uint32_t mask = 0;
         if (H5Dget_chunk_storage_size(dset, off, &stored) < 0 || stored == 0 ||
@@ -1013,11 +1076,6 @@ static int read_direct(attrib_h5file *f, const attrib_schema *s, size_t c, hid_t
             H5Eclear2(H5E_DEFAULT);
             return 0;
         }
-        /* rows [lo, hi) of this chunk go to dst rows [lo + k*cr - start, ...) */
-        uint64_t c0 = k * cr, lo = start > c0 ? start - c0 : 0;
-        uint64_t hi = end - c0 < cr ? end - c0 : cr;
-        char *out = (char *)dst + (size_t)(c0 + lo - start) * pl.es;
-        int whole = lo == 0 && hi == cr;
         size_t n = (size_t)stored;
         if (pl.fletcher) {
             if (!attrib_fletcher32_check(raw, n))
@@ -1036,7 +1094,13 @@ static int read_direct(attrib_h5file *f, const attrib_schema *s, size_t c, hid_t
                                       "%s: cannot read dataset /%s/%s (damaged zstd frame in the "
                                       "chunk at row %llu)",
                                       f->name, s->name, s->cols[c].name, (unsigned long long)c0);
-            void *to = whole && !pl.shuffle ? out : grow(&b->tmp, &b->tmp_cap, pl.chunk_bytes);
+            /* A chunk read in part goes to the memo: the next piece may want the rest. */
+            const int keep = memo && !whole;
+            if (keep)
+                memo->k = UINT64_MAX; /* until it holds chunk k */
+            void *to = whole && !pl.shuffle ? out
+                       : keep                ? grow(&memo->bytes, &memo->cap, pl.chunk_bytes)
+                                             : grow(&b->tmp, &b->tmp_cap, pl.chunk_bytes);
             if (!b->dctx && !(b->dctx = ZSTD_createDCtx()))
                 return attrib_err_set(ATTRIB_ENOMEM, "cannot allocate a zstd decoder");
             size_t got = ZSTD_decompressDCtx(b->dctx, to, pl.chunk_bytes, raw, n);
@@ -1049,6 +1113,8 @@ static int read_direct(attrib_h5file *f, const attrib_schema *s, size_t c, hid_t
                                       (unsigned long long)c0);
             if (to == out)
                 continue;
+            if (keep)
+                memo->k = k;
             data = to;
         } else if (n != pl.chunk_bytes) {
             return 0;

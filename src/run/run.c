@@ -145,13 +145,12 @@ int attrib_run_exchange(attrib_run *r, int w)
     const double t = attrib_par_wtime();
     double read_s = 0;
     run_test_crash(p, "exchange");
-    if (r->ri.direct)
-        ATTRIB_TRY(run_direct_wave(p, &r->ri, &r->plan, r->waves.of_part, w, &r->sev, &r->scv,
-                                   &read_s));
-    else
-        ATTRIB_TRY(run_exchange_wave(p, &r->ri, &r->plan, r->waves.of_part, w, &r->sev,
-                                     &r->scv, &read_s));
+    if (r->ri.direct) /* read step by step, interleaved with the match (attrib_run_match) */
+        return 0;
+    ATTRIB_TRY(run_exchange_wave(p, &r->ri, &r->plan, r->waves.of_part, w, &r->sev, &r->scv,
+                                 &read_s));
     r->fig.seconds[ATTRIB_RUN_EXCHANGE] += attrib_par_wtime() - t;
+    r->fig.wave_exchange_s = attrib_par_wtime() - t;
     r->fig.wave_read_s = read_s;
     r->fig.wave_rows = attrib_par_sum_u64(p, r->sev.n + r->scv.n);
     r->fig.wave_bytes = attrib_par_sum_u64(p, r->sev.n * r->sev.recsize + r->scv.n * r->scv.recsize);
@@ -187,10 +186,25 @@ int attrib_run_match(attrib_run *r, int w)
     }
     const double t = attrib_par_wtime();
     run_test_crash(p, "match");
-    rc = run_match_wave(&r->sev, &r->scv, r->eng, &r->cfg, r->in->ntypes,
-                        r->o.explain ? &r->xconv : NULL);
-    ATTRIB_TRY(attrib_par_agree(p, rc));
-    r->fig.seconds[ATTRIB_RUN_MATCH] += attrib_par_wtime() - t;
+    if (r->ri.direct) {
+        run_stream_figures sf = {0};
+        rc = run_direct_stream(p, &r->ri, &r->plan, r->waves.of_part, w, r->eng, &r->cfg,
+                               r->o.explain ? &r->xconv : NULL, &sf);
+        ATTRIB_TRY(rc);
+        /* The exchange's share of the steps (reading, checking, packing), and the match's. */
+        const double all = attrib_par_wtime() - t;
+        r->fig.seconds[ATTRIB_RUN_EXCHANGE] += all - sf.match_s;
+        r->fig.seconds[ATTRIB_RUN_MATCH] += sf.match_s;
+        r->fig.wave_exchange_s = all - sf.match_s;
+        r->fig.wave_read_s = sf.read_s;
+        r->fig.wave_rows = attrib_par_sum_u64(p, sf.rows);
+        r->fig.wave_bytes = attrib_par_sum_u64(p, sf.bytes);
+    } else {
+        rc = run_match_wave(&r->sev, &r->scv, r->eng, &r->cfg, r->in->ntypes,
+                            r->o.explain ? &r->xconv : NULL);
+        ATTRIB_TRY(attrib_par_agree(p, rc));
+        r->fig.seconds[ATTRIB_RUN_MATCH] += attrib_par_wtime() - t;
+    }
     if (w + 1 < r->waves.n)
         return 0;
     /* The last wave: the input is done (the engine closes after the fit). */

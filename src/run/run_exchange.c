@@ -7,8 +7,9 @@
  * (sub-round, source rank) how many rows each of its partitions has.
  *
  * A partitioned store (the index /partitions, docs/formats.md) takes the other path,
- * run_direct_wave: every rank's partitions are one range of rows, read where they lie
- * and packed into a store of the same shape, with nothing sent.
+ * run_direct_stream: every rank's partitions are one range of rows, read where they
+ * lie a step of partitions at a time, each step packed and matched before the next is
+ * read, with nothing sent.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -251,80 +252,66 @@ static int wave_range(const attrib_plan *plan, const uint16_t *wave_of_part, int
     return 0;
 }
 
-static int direct_table(const attrib_par *p, const run_input *ri, const attrib_recx_layout *L,
-                        const table_pass *tp, const attrib_schema *id_only, const uint64_t *off,
-                        uint32_t qa, uint64_t unit, double *read_s)
+/* Rows [a, b) of one table, which hold partitions qs.. of this rank (slot q - qs), read,
+ * checked (the input contract; each row in the partition the index gives it) and packed
+ * into st, one block. Local: errors are agreed on by the caller. */
+static int direct_piece(const run_input *ri, const table_pass *tp, const attrib_schema *id_only,
+                        const uint64_t *off, uint32_t qs, uint64_t a, uint64_t b, double *read_s)
 {
     attrib_recx_store *st = tp->st;
     const char *name = tp->is_events ? "events" : "conversions";
-    const uint64_t lo = tp->lo, hi = tp->hi, round = tp->round;
-    /* Rounds start on chunk boundaries, so no chunk is decompressed in two rounds. */
-    const uint64_t c0 = unit <= round ? lo / unit * unit : lo;
-    const uint64_t rounds = attrib_par_max_u64(p, hi > lo ? (hi - c0 + round - 1) / round : 0);
-    const size_t ns = L->nslots ? L->nslots : 1;
-    uint64_t *cnt = attrib_xmalloc(ns * sizeof *cnt), *cursor = attrib_xmalloc(ns * sizeof *cursor);
-    int32_t *slot = attrib_xmalloc((size_t)(round ? round : 1) * sizeof *slot);
-    uint32_t q = qa;
-    int rc = 0;
-    for (uint64_t k = 0; k < rounds && rc == 0; k++) {
-        uint64_t a = c0 + k * round, b = a + round;
-        a = a < lo ? lo : a;
-        a = a < hi ? a : hi;
-        b = b < hi ? b : hi;
-        const size_t n = (size_t)(b - a);
-        attrib_table t, ti;
-        attrib_table_init(&t, tp->rest, 1);
-        attrib_table_init(&ti, id_only, 1);
-        const double t0 = attrib_par_wtime();
-        rc = attrib_h5_read_table(ri->in, id_only, a, n, &ti);
-        if (!rc)
-            rc = attrib_h5_read_table(ri->in, tp->rest, a, n, &t);
-        if (!rc && n > 0)
-            rc = tp->is_events ? check_events(ri, &t, a) : check_conversions(ri, &t, a);
-        *read_s += attrib_par_wtime() - t0;
-        const uint64_t *ids = ti.col[0];
-        memset(cnt, 0, ns * sizeof *cnt);
-        for (size_t i = 0; i < n && rc == 0; i++) {
-            while (a + i >= off[q + 1])
-                q++;
-            const uint32_t pq = attrib_partition_of(ids[i]);
-            if (pq != q || L->slot_of_part[q] < 0)
-                rc = attrib_err_set(ATTRIB_EINPUT,
-                                    "%s: dataset /%s/identity row %llu is of logical partition "
-                                    "%u, but /partitions places it in partition %u: re-import "
-                                    "the store, or delete /partitions to read it unpartitioned",
-                                    ri->path, name, (unsigned long long)(a + i), pq, q);
-            else { /* the store counts this rank's slots from 0 */
-                slot[i] = L->slot_of_part[q] - L->slot0[p->rank];
-                cnt[slot[i]]++;
-            }
+    const size_t n = (size_t)(b - a);
+    attrib_table t, ti;
+    attrib_table_init(&t, tp->rest, 1);
+    attrib_table_init(&ti, id_only, 1);
+    const double t0 = attrib_par_wtime();
+    int rc = attrib_h5_read_table(ri->in, id_only, a, n, &ti);
+    if (!rc)
+        rc = attrib_h5_read_table(ri->in, tp->rest, a, n, &t);
+    *read_s += attrib_par_wtime() - t0;
+    if (!rc && n > 0)
+        rc = tp->is_events ? check_events(ri, &t, a) : check_conversions(ri, &t, a);
+    const uint64_t *ids = ti.col[0];
+    uint64_t *cnt = attrib_xcalloc(st->nmine ? st->nmine : 1, sizeof *cnt);
+    uint64_t *cursor = attrib_xmalloc((st->nmine ? st->nmine : 1) * sizeof *cursor);
+    int32_t *slot = attrib_xmalloc((n ? n : 1) * sizeof *slot);
+    uint32_t q = qs;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        while (a + i >= off[q + 1])
+            q++;
+        const uint32_t pq = attrib_partition_of(ids[i]);
+        if (pq != q)
+            rc = attrib_err_set(ATTRIB_EINPUT,
+                                "%s: dataset /%s/identity row %llu is of logical partition "
+                                "%u, but /partitions places it in partition %u: re-import "
+                                "the store, or delete /partitions to read it unpartitioned",
+                                ri->path, name, (unsigned long long)(a + i), pq, q);
+        slot[i] = (int32_t)(q - qs);
+        cnt[q - qs]++;
+    }
+    if (!rc) {
+        uint64_t tot = 0;
+        for (uint32_t j = 0; j < st->nmine; j++) {
+            cursor[j] = tot;
+            tot += cnt[j];
         }
-        rc = attrib_par_agree(p, rc);
-        if (!rc) {
-            uint64_t tot = 0;
-            for (uint32_t s = 0; s < st->nmine; s++) {
-                cursor[s] = tot;
-                tot += cnt[s];
-            }
-            char *dst = attrib_recx_store_append(st, cnt);
-            if (!dst)
-                rc = ATTRIB_EINTERNAL;
-            else if (n > 0)
-                pack_round(tp, &t, 0, ids, n, slot, cursor, dst);
-        }
-        rc = attrib_par_agree(p, rc);
-        attrib_table_free(&t);
-        attrib_table_free(&ti);
+        char *dst = attrib_recx_store_append(st, cnt);
+        if (!dst)
+            rc = ATTRIB_EINTERNAL;
+        else if (n > 0)
+            pack_round(tp, &t, 0, ids, n, slot, cursor, dst);
     }
     free(cnt);
     free(cursor);
     free(slot);
+    attrib_table_free(&t);
+    attrib_table_free(&ti);
     return rc;
 }
 
-int run_direct_wave(const attrib_par *p, run_input *ri, const attrib_plan *plan,
-                    const uint16_t *wave_of_part, int w, attrib_recx_store *ev,
-                    attrib_recx_store *cv, double *read_s)
+int run_direct_stream(const attrib_par *p, run_input *ri, const attrib_plan *plan,
+                      const uint16_t *wave_of_part, int w, attrib_engine *e,
+                      const attrib_engine_cfg *cfg, attrib_table *xconv, run_stream_figures *fig)
 {
     init_schemas();
     static const int evi[] = {ATTRIB_EV_IDENTITY}, cvi[] = {ATTRIB_CV_IDENTITY};
@@ -334,26 +321,40 @@ int run_direct_wave(const attrib_par *p, run_input *ri, const attrib_plan *plan,
     int rc = attrib_par_agree(p, wave_range(plan, wave_of_part, w, p->rank, &qa, &qb));
     if (rc)
         return rc;
-    attrib_recx_layout L;
-    attrib_recx_layout_build(p->size, ATTRIB_NPARTITIONS, plan->owner, wave_of_part, w, &L);
-    const uint32_t nmine = (uint32_t)L.nslot[p->rank];
-    const uint64_t e0 = ri->ev_off[qa], e1 = ri->ev_off[qb], c0 = ri->cv_off[qa], c1 = ri->cv_off[qb];
-    attrib_recx_store_init(ev, sizeof(attrib_ev_rec), nmine, e1 - e0);
-    attrib_recx_store_init(cv, sizeof(attrib_cv_rec), nmine, c1 - c0);
-    table_pass te = {&ev_rest, NULL, e0, e1, 0, ri->ev_round, 1, ev};
-    table_pass tc = {&cv_rest, NULL, c0, c1, 0, ri->cv_round, 0, cv};
-    rc = direct_table(p, ri, &L, &te, &ev_id_only, ri->ev_off, qa, ri->ev_unit, read_s);
-    if (!rc)
-        rc = direct_table(p, ri, &L, &tc, &cv_id_only, ri->cv_off, qa, ri->cv_unit, read_s);
-    if (!rc && (ev->n != ev->cap || cv->n != cv->cap))
-        rc = attrib_err_set(ATTRIB_EINTERNAL, "read %llu + %llu rows, the index gives %llu + %llu",
-                            (unsigned long long)ev->n, (unsigned long long)cv->n,
-                            (unsigned long long)ev->cap, (unsigned long long)cv->cap);
-    rc = attrib_par_agree(p, rc);
-    attrib_recx_layout_free(&L);
-    if (rc) {
-        attrib_recx_store_free(ev);
-        attrib_recx_store_free(cv);
+    const uint64_t *eo = ri->ev_off, *co = ri->cv_off;
+    /* Steps of whole partitions, about RUN_STEP_ROWS rows each (fewer under a memory
+     * budget's smaller rounds; at least one partition),
+     * read and matched in turn: the records of one step stay small, in cache, and in
+     * memory the allocator reuses, instead of the whole range faulted in at once. */
+    uint64_t step = ri->round_rows && ri->round_rows < RUN_STEP_ROWS ? ri->round_rows : RUN_STEP_ROWS;
+    const char *ts = getenv("ATTRIB_TEST_STEP_ROWS"); /* test hook: many steps on small data */
+    if (ts && strtoull(ts, NULL, 10) > 0)
+        step = strtoull(ts, NULL, 10);
+    for (uint32_t qs = qa; qs < qb && rc == 0;) {
+        uint32_t qe = qs + 1;
+        while (qe < qb && (eo[qe + 1] - eo[qs]) + (co[qe + 1] - co[qs]) <= step)
+            qe++;
+        const double t0 = attrib_par_wtime();
+        attrib_recx_store ev, cv;
+        attrib_recx_store_init(&ev, sizeof(attrib_ev_rec), qe - qs, eo[qe] - eo[qs]);
+        attrib_recx_store_init(&cv, sizeof(attrib_cv_rec), qe - qs, co[qe] - co[qs]);
+        table_pass te = {&ev_rest, NULL, eo[qs], eo[qe], 1, eo[qe] - eo[qs], 1, &ev};
+        table_pass tc = {&cv_rest, NULL, co[qs], co[qe], 1, co[qe] - co[qs], 0, &cv};
+        rc = direct_piece(ri, &te, &ev_id_only, eo, qs, eo[qs], eo[qe], &fig->read_s);
+        if (!rc)
+            rc = direct_piece(ri, &tc, &cv_id_only, co, qs, co[qs], co[qe], &fig->read_s);
+        fig->rows += ev.n + cv.n;
+        fig->bytes += ev.n * ev.recsize + cv.n * cv.recsize;
+        const double t1 = attrib_par_wtime();
+        fig->exchange_s += t1 - t0;
+        if (!rc)
+            rc = run_match_wave(&ev, &cv, e, cfg, ri->ntypes, xconv); /* frees the stores */
+        else {
+            attrib_recx_store_free(&ev);
+            attrib_recx_store_free(&cv);
+        }
+        fig->match_s += attrib_par_wtime() - t1;
+        qs = qe;
     }
-    return rc;
+    return attrib_par_agree(p, rc);
 }

@@ -92,13 +92,26 @@ int run_exchange_wave(const attrib_par *p, run_input *ri, const attrib_plan *pla
                       const uint16_t *wave_of_part, int w, attrib_recx_store *ev,
                       attrib_recx_store *cv, double *read_s);
 
-/* Collective (run_exchange.c). The same for a partitioned store (ri->direct): this
- * rank reads the rows of its partitions of wave w, one range of each table, in rounds
- * aligned to the file's chunks, checks them (the input contract, and that each row lies
- * in the partition the index gives it) and packs them into the stores; nothing is sent. */
-int run_direct_wave(const attrib_par *p, run_input *ri, const attrib_plan *plan,
-                    const uint16_t *wave_of_part, int w, attrib_recx_store *ev,
-                    attrib_recx_store *cv, double *read_s);
+/* Rows per step of a partitioned store's read (run_direct_stream): about 20 MiB of
+ * records, which the allocator reuses from step to step (below its mmap threshold). */
+#define RUN_STEP_ROWS (UINT64_C(1) << 19)
+
+typedef struct run_stream_figures {
+    double read_s;     /* reading the input (HDF5, decompression) */
+    double exchange_s; /* reading, checking and packing the records */
+    double match_s;    /* the engine */
+    uint64_t rows, bytes; /* records of this rank, and their bytes */
+} run_stream_figures;
+
+/* Collective (run_exchange.c). The exchange and match of wave w for a partitioned store
+ * (ri->direct): this rank reads the rows of its partitions of the wave, one range of
+ * each table, a step of whole partitions at a time (RUN_STEP_ROWS); checks them (the
+ * input contract, and that each row lies in the partition the index gives it), packs
+ * them into records and feeds the engine before reading the next step. Nothing is sent
+ * and nothing waits for the other ranks until the wave's end. Adds to *fig. */
+int run_direct_stream(const attrib_par *p, run_input *ri, const attrib_plan *plan,
+                      const uint16_t *wave_of_part, int w, attrib_engine *e,
+                      const attrib_engine_cfg *cfg, attrib_table *xconv, run_stream_figures *fig);
 
 /* Local (run_match.c). Feed the engine partition by partition from the stores (freed on
  * return); with xconv != NULL also append the /explain/conversion rows. */

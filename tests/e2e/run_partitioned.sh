@@ -6,7 +6,8 @@
 #    --no-partition), and identical at 1, 2 and 3 ranks and for shuffled CSV rows;
 #  - attrib run reads it in place (the progress line says nothing is sent) and every
 #    table equals a run of the --no-partition store, at 1-4 ranks, in waves under a
-#    memory budget, for every model (--compare all), labels and explain;
+#    memory budget, in steps of a few hundred rows, for every model (--compare all),
+#    labels and explain;
 #  - a stitched run (import --links) takes the exchange path and equals the
 #    --no-partition store's stitched run;
 #  - attrib explain gives the same answer on both stores;
@@ -96,6 +97,15 @@ for n in 1 2 3 4; do
     || { echo "FAIL $n ranks: not read in place"; cat "$W/rp$n.err"; fail=1; }
   same "partitioned store at $n ranks = --no-partition store" "$W/ru.h5" "$W/rp$n.h5" $TABLES
 done
+# Steps: a partitioned store is read and matched a step of partitions at a time (2^19
+# rows); steps of 700 rows (ATTRIB_TEST_STEP_ROWS) cut these data into dozens per rank,
+# so partitions end at step boundaries and file chunks are read in many pieces (the
+# reader's memo of the last chunk).
+ATTRIB_TEST_STEP_ROWS=700 $MPI -x ATTRIB_TEST_STEP_ROWS -n 2 "$ATTRIB" run -q -c "$RULES" -i "$W/p1.h5" "${OPTS[@]}" -o "$W/rst.h5"
+same "partitioned store in steps of 700 rows at 2 ranks" "$W/ru.h5" "$W/rst.h5" $TABLES
+ATTRIB_TEST_STEP_ROWS=1 "$ATTRIB" run -q -c "$RULES" -i "$W/p1.h5" --model linear -o "$W/rs1.h5"
+"$ATTRIB" run -q -c "$RULES" -i "$W/u.h5" --model linear -o "$W/ru1.h5"
+same "partitioned store one partition per step (linear)" "$W/ru1.h5" "$W/rs1.h5" credits unattributed report/campaign report/daily
 # Waves: a budget that needs several (the progress line names them; no labels, whose
 # rows would need a larger budget than these data's waves).
 WOPTS=(--explain --compare all)
