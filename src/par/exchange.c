@@ -39,7 +39,10 @@ int attrib_par_exchange(const attrib_par *p, attrib_table *t, const int *dest, u
         scount[dest[i]]++;
     for (int d = 1; d < P; d++)
         sdisp[d] = sdisp[d - 1] + scount[d - 1];
-    if (t->n > 0) {
+    int grouped = 1; /* already grouped (a sorted table): no permutation to apply */
+    for (size_t i = 1; i < t->n && grouped; i++)
+        grouped = dest[i] >= dest[i - 1];
+    if (t->n > 0 && !grouped) {
         uint32_t *perm = attrib_xmalloc(t->n * sizeof *perm);
         uint64_t *pos = attrib_xmalloc((size_t)P * sizeof *pos);
         memcpy(pos, sdisp, (size_t)P * sizeof *pos);
@@ -66,15 +69,20 @@ int attrib_par_exchange(const attrib_par *p, attrib_table *t, const int *dest, u
         goto out;
     }
 
-    size_t sendcap = (size_t)min_u64(t->n, chunk * (uint64_t)P);
+    /* Rows grouped by destination are sent from the column itself (displacements into
+     * it, which must fit an int); otherwise each round is copied into a send buffer. */
+    const int in_place = t->n <= (size_t)INT_MAX;
+    size_t sendcap = in_place ? 0 : (size_t)min_u64(t->n, chunk * (uint64_t)P);
+    static const char empty[1];
     for (size_t c = 0; c < t->schema->ncols && !err; c++) {
         size_t es = attrib_table_elem_size(t, c);
         MPI_Datatype ty;
         MPI_Type_contiguous((int)es, MPI_BYTE, &ty);
         MPI_Type_commit(&ty);
         char *newcol = attrib_xmalloc((size_t)nrecv * es);
-        char *sendbuf = attrib_xmalloc((sendcap ? sendcap : 1) * es);
+        char *sendbuf = in_place ? NULL : attrib_xmalloc((sendcap ? sendcap : 1) * es);
         const char *col = t->col[c];
+        const char *from = in_place ? (col ? col : empty) : sendbuf;
         uint64_t got = 0;
         for (uint64_t k = 0; k < rounds; k++) {
             uint64_t base = k * chunk;
@@ -82,17 +90,17 @@ int attrib_par_exchange(const attrib_par *p, attrib_table *t, const int *dest, u
             for (int d = 0; d < P; d++) {
                 uint64_t ns = scount[d] > base ? min_u64(chunk, scount[d] - base) : 0;
                 uint64_t nr = rcount[d] > base ? min_u64(chunk, rcount[d] - base) : 0;
-                if (ns) /* an empty local table may have NULL columns */
+                if (ns && !in_place) /* an empty local table may have NULL columns */
                     memcpy(sendbuf + (size_t)soff * es, col + (size_t)(sdisp[d] + base) * es,
                            (size_t)ns * es);
                 sc[d] = (int)ns;
-                sd[d] = soff;
+                sd[d] = in_place ? (ns ? (int)(sdisp[d] + base) : 0) : soff;
                 soff += (int)ns;
                 rc[d] = (int)nr;
                 rd[d] = roff;
                 roff += (int)nr;
             }
-            if (MPI_Alltoallv(sendbuf, sc, sd, ty, newcol + (size_t)got * es, rc, rd, ty,
+            if (MPI_Alltoallv(from, sc, sd, ty, newcol + (size_t)got * es, rc, rd, ty,
                               p->comm) != MPI_SUCCESS) {
                 err = attrib_err_set(ATTRIB_EMPI, "MPI_Alltoallv of column '%s' failed",
                                      t->schema->cols[c].name);
