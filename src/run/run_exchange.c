@@ -252,13 +252,14 @@ static int wave_range(const attrib_plan *plan, const uint16_t *wave_of_part, int
     return 0;
 }
 
-/* Rows [a, b) of one table, which hold partitions qs.. of this rank (slot q - qs), read,
- * checked (the input contract; each row in the partition the index gives it) and packed
- * into st, one block. Local: errors are agreed on by the caller. */
+/* Rows [tp->lo, tp->hi) of one table, which hold partitions qs.. of this rank (slot
+ * q - qs), read, checked (the input contract; each row in the partition the index gives
+ * it) and packed into tp->st, one block. Local: errors are agreed on by the caller. */
 static int direct_piece(const run_input *ri, const table_pass *tp, const attrib_schema *id_only,
-                        const uint64_t *off, uint32_t qs, uint64_t a, uint64_t b, double *read_s)
+                        const uint64_t *off, uint32_t qs, double *read_s)
 {
     attrib_recx_store *st = tp->st;
+    const uint64_t a = tp->lo, b = tp->hi;
     const char *name = tp->is_events ? "events" : "conversions";
     const size_t n = (size_t)(b - a);
     attrib_table t, ti;
@@ -334,19 +335,17 @@ int run_direct_stream(const attrib_par *p, run_input *ri, const attrib_plan *pla
         uint32_t qe = qs + 1;
         while (qe < qb && (eo[qe + 1] - eo[qs]) + (co[qe + 1] - co[qs]) <= step)
             qe++;
-        const double t0 = attrib_par_wtime();
         attrib_recx_store ev, cv;
         attrib_recx_store_init(&ev, sizeof(attrib_ev_rec), qe - qs, eo[qe] - eo[qs]);
         attrib_recx_store_init(&cv, sizeof(attrib_cv_rec), qe - qs, co[qe] - co[qs]);
         table_pass te = {&ev_rest, NULL, eo[qs], eo[qe], 1, eo[qe] - eo[qs], 1, &ev};
         table_pass tc = {&cv_rest, NULL, co[qs], co[qe], 1, co[qe] - co[qs], 0, &cv};
-        rc = direct_piece(ri, &te, &ev_id_only, eo, qs, eo[qs], eo[qe], &fig->read_s);
+        rc = direct_piece(ri, &te, &ev_id_only, eo, qs, &fig->read_s);
         if (!rc)
-            rc = direct_piece(ri, &tc, &cv_id_only, co, qs, co[qs], co[qe], &fig->read_s);
+            rc = direct_piece(ri, &tc, &cv_id_only, co, qs, &fig->read_s);
         fig->rows += ev.n + cv.n;
         fig->bytes += ev.n * ev.recsize + cv.n * cv.recsize;
         const double t1 = attrib_par_wtime();
-        fig->exchange_s += t1 - t0;
         if (!rc)
             rc = run_match_wave(&ev, &cv, e, cfg, ri->ntypes, xconv); /* frees the stores */
         else {

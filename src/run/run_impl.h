@@ -98,7 +98,6 @@ int run_exchange_wave(const attrib_par *p, run_input *ri, const attrib_plan *pla
 
 typedef struct run_stream_figures {
     double read_s;     /* reading the input (HDF5, decompression) */
-    double exchange_s; /* reading, checking and packing the records */
     double match_s;    /* the engine */
     uint64_t rows, bytes; /* records of this rank, and their bytes */
 } run_stream_figures;
